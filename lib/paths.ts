@@ -1,0 +1,27 @@
+// Where our state lives. Pure functions of the environment, so tests pass their own env.
+import os from "node:os";
+import path from "node:path";
+
+export type Env = Record<string, string | undefined>;
+
+/** Codex's own home: $CODEX_HOME or ~/.codex. */
+export function codexHome(env: Env = process.env): string {
+  const h = env.CODEX_HOME;
+  return h && h.length > 0 ? path.resolve(h) : path.join(env.HOME || os.homedir(), ".codex");
+}
+
+/** Our storage home: $CODEX_AUTH_SUPERVISOR_HOME or <codexHome>/supervisor (0700). */
+export function supervisorHome(env: Env = process.env): string {
+  const h = env.CODEX_AUTH_SUPERVISOR_HOME;
+  return h && h.length > 0 ? path.resolve(h) : path.join(codexHome(env), "supervisor");
+}
+
+export const configFile = (home: string) => path.join(home, "config.json");
+export const accountsFile = (home: string) => path.join(home, "accounts.json");
+export const jobsDir = (home: string) => path.join(home, "jobs");
+export const jobRecordFile = (home: string, id: string) => path.join(jobsDir(home), `${id}.json`);
+export const jobLogFile = (home: string, id: string) => path.join(jobsDir(home), `${id}.log`);
+export const jobOutFile = (home: string, id: string) => path.join(jobsDir(home), `${id}.out`);
+export const jobControlFile = (home: string, id: string) => path.join(jobsDir(home), `${id}.control`);
+/** The file the storage lock protects (proper-lockfile locks `<file>.lock`). */
+export const storageLockTarget = (home: string) => path.join(home, "storage");
