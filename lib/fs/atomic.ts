@@ -1,0 +1,164 @@
+// Crash-safe file primitives shared by every store (jobs, accounts, config writes).
+//
+// writeFileAtomic: a reader sees either the old file or the complete new one, never a prefix, and a
+// secret written with mode 0600 is never visible with wider bits (the temp file is created with the
+// final mode, O_EXCL, so umask can only narrow it and nobody else can have opened it).
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+
+export interface WriteAtomicOptions {
+  /** Permission bits of the new file (default 0o600: our state is private). */
+  mode?: number;
+}
+
+/** Test hook: called between the temp write and the rename, to simulate a crash/failure there. */
+export type AtomicWriteFault = (stage: "after-write" | "before-rename", tempPath: string) => void;
+let faultHook: AtomicWriteFault | null = null;
+/** Only for tests: inject a failure inside writeFileAtomic. Pass null to clear. */
+export function setAtomicWriteFaultForTests(hook: AtomicWriteFault | null): void {
+  faultHook = hook;
+}
+
+function tempPathFor(file: string): string {
+  const dir = path.dirname(file);
+  // Leading dot + our suffix keeps temps out of `*.json` listings by other modules.
+  return path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+}
+
+function fsyncDir(dir: string): void {
+  let fd: number | null = null;
+  try {
+    fd = fs.openSync(dir, "r");
+    fs.fsyncSync(fd);
+  } catch (err) {
+    // Some filesystems refuse fsync on a directory (EINVAL/EISDIR); the rename is still atomic there.
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== "EINVAL" && code !== "EISDIR" && code !== "EPERM") throw err;
+  } finally {
+    if (fd !== null) fs.closeSync(fd);
+  }
+}
+
+/**
+ * Replace `file` atomically with `data`: temp file in the same directory (O_CREAT|O_EXCL, final mode),
+ * write + fsync, rename over the target, fsync the directory. On any failure the temp file is removed
+ * and the target is untouched. The mode is also enforced with fchmod, because umask could have
+ * narrowed it and an existing target's mode must not leak through.
+ */
+export function writeFileAtomic(file: string, data: string | Uint8Array, opts: WriteAtomicOptions = {}): void {
+  const mode = opts.mode ?? 0o600;
+  const tmp = tempPathFor(file);
+  let fd: number | null = null;
+  let renamed = false;
+  try {
+    fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, mode);
+    fs.fchmodSync(fd, mode);
+    const buf = typeof data === "string" ? Buffer.from(data, "utf8") : data;
+    let off = 0;
+    while (off < buf.length) off += fs.writeSync(fd, buf, off, buf.length - off);
+    fs.fsyncSync(fd);
+    faultHook?.("after-write", tmp);
+    fs.closeSync(fd);
+    fd = null;
+    faultHook?.("before-rename", tmp);
+    fs.renameSync(tmp, file);
+    renamed = true;
+    fsyncDir(path.dirname(file));
+  } finally {
+    if (fd !== null) {
+      try {
+        fs.closeSync(fd);
+      } catch {
+        /* already failing; the original error matters */
+      }
+    }
+    if (!renamed) {
+      try {
+        fs.unlinkSync(tmp);
+      } catch {
+        /* the temp may never have been created */
+      }
+    }
+  }
+}
+
+export type JsonFileResult =
+  | { kind: "missing" }
+  | { kind: "ok"; value: unknown; raw: string }
+  | { kind: "corrupt"; error: string; raw: string };
+
+/**
+ * Read and JSON-parse a file. Missing → {kind:"missing"}; unparsable or empty → {kind:"corrupt"} with
+ * the parse error (the caller decides: report it naming the file, quarantine, never overwrite blindly).
+ * Other I/O errors (EACCES, EISDIR…) are thrown: they are not "corrupt", the file may be fine.
+ */
+export function readJsonFile(file: string): JsonFileResult {
+  let raw: string;
+  try {
+    raw = fs.readFileSync(file, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return { kind: "missing" };
+    throw err;
+  }
+  try {
+    return { kind: "ok", value: JSON.parse(raw) as unknown, raw };
+  } catch (err) {
+    const msg = raw.trim().length === 0 ? "file is empty" : (err as Error).message;
+    return { kind: "corrupt", error: msg, raw };
+  }
+}
+
+function timestampForName(d: Date): string {
+  // 2024-05-01T12-30-45-123Z: sortable, no ':' (awkward in shells and on some filesystems).
+  return d.toISOString().replace(/:/g, "-").replace(".", "-");
+}
+
+/**
+ * Move a corrupt file aside to `<file>.corrupt-<timestamp>` and return the new path. Never overwrites:
+ * link(2) fails with EEXIST if the name is taken, then a counter suffix is tried. link+unlink (not
+ * rename, which would silently replace) keeps the original until the copy exists.
+ */
+export function quarantineCorrupt(file: string, now: Date = new Date()): string {
+  const base = `${file}.corrupt-${timestampForName(now)}`;
+  for (let i = 0; i < 1000; i++) {
+    const candidate = i === 0 ? base : `${base}-${i}`;
+    try {
+      fs.linkSync(file, candidate);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "EEXIST") continue;
+      if (code === "EPERM" || code === "ENOTSUP" || code === "EXDEV") {
+        // Filesystem without hard links: fall back to an exclusive copy.
+        try {
+          fs.copyFileSync(file, candidate, fs.constants.COPYFILE_EXCL);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code === "EEXIST") continue;
+          throw e;
+        }
+      } else {
+        throw err;
+      }
+    }
+    fs.unlinkSync(file);
+    fsyncDir(path.dirname(file));
+    return candidate;
+  }
+  throw new Error(`cannot quarantine ${file}: too many existing ${base}* files`);
+}
+
+/**
+ * Create `dir` (and parents) if missing, and make sure our own directory has exactly `mode`
+ * (default 0o700). Only the leaf is tightened: parents may be shared (e.g. ~/.codex).
+ * Refuses a leaf that is a symlink or not a directory.
+ */
+export function ensureDir(dir: string, mode = 0o700): void {
+  fs.mkdirSync(dir, { recursive: true, mode });
+  const st = fs.lstatSync(dir);
+  if (!st.isDirectory()) throw new Error(`${dir} exists and is not a directory`);
+  if ((st.mode & 0o777) !== mode) {
+    // Only tighten a directory we own; chmod on someone else's would fail with EPERM anyway.
+    if (typeof process.getuid === "function" && st.uid !== process.getuid()) return;
+    fs.chmodSync(dir, mode);
+  }
+}
