@@ -1,0 +1,296 @@
+// A throw-away CODEX_HOME wired to the loopback model server, and helpers to run the real pinned codex
+// against it and read the rollouts it writes. Nothing here reaches the network: the config turns off
+// update checks, analytics, feedback, plugin sync and OTEL (measured with strace: with these off,
+// codex 0.169.0 makes no DNS query at all during `codex exec`).
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+/** The official npm launcher of the pinned codex (a Node script). */
+export const REAL_CODEX_LAUNCHER = path.join(REPO_ROOT, "node_modules", "@openai", "codex", "bin", "codex.js");
+/** The native binary the launcher starts. */
+export const REAL_CODEX_NATIVE = path.join(
+  REPO_ROOT,
+  "node_modules",
+  "@openai",
+  "codex-linux-x64",
+  "vendor",
+  "x86_64-unknown-linux-musl",
+  "bin",
+  "codex",
+);
+
+export interface MockConfigOptions {
+  /** The model server's base URL (`ModelServer.baseUrl`, ends in /v1). */
+  baseUrl: string;
+  /** Directories codex must treat as trusted (no "Trust this folder?" prompt). */
+  trustedDirs?: string[];
+  model?: string;
+  /** Extra TOML placed with the top-level keys (before any table). */
+  extraTopLevel?: string;
+  /** Extra TOML tables appended at the end. */
+  extraTables?: string;
+}
+
+/** A TOML basic string literal. */
+export function tomlString(s: string): string {
+  return JSON.stringify(s); // JSON string escapes are valid TOML basic-string escapes for our inputs
+}
+
+/** The config.toml text for the mock provider. Pure. */
+export function mockProviderConfigToml(o: MockConfigOptions): string {
+  const lines = [
+    `model = ${tomlString(o.model ?? "mock-model")}`,
+    `model_provider = "mock"`,
+    // No network besides the mock: these are the switches codex 0.169.0 knows (checked with --strict-config).
+    `check_for_update_on_startup = false`,
+    ...(o.extraTopLevel ? [o.extraTopLevel.trimEnd()] : []),
+    ``,
+    `[model_providers.mock]`,
+    `name = "mock"`,
+    `base_url = ${tomlString(o.baseUrl)}`,
+    `wire_api = "responses"`,
+    // Take the bearer from CODEX_HOME/auth.json (OPENAI_API_KEY), so the mock sees which account asked.
+    `requires_openai_auth = true`,
+    ``,
+    `[analytics]`,
+    `enabled = false`,
+    ``,
+    `[feedback]`,
+    `enabled = false`,
+    ``,
+    `[features]`,
+    // Plugin sync contacts api.github.com and chatgpt.com at start.
+    `plugins = false`,
+    ``,
+    `[otel]`,
+    `exporter = "none"`,
+    `metrics_exporter = "none"`,
+    `trace_exporter = "none"`,
+  ];
+  for (const dir of o.trustedDirs ?? []) {
+    lines.push(``, `[projects.${tomlString(dir)}]`, `trust_level = "trusted"`);
+  }
+  if (o.extraTables) lines.push(``, o.extraTables.trimEnd());
+  return lines.join("\n") + "\n";
+}
+
+/** Write CODEX_HOME/auth.json for an API-key account (mode 0600, atomic rename). */
+export function writeApiKeyAuth(home: string, apiKey: string): void {
+  const file = path.join(home, "auth.json");
+  const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
+  fs.writeFileSync(tmp, JSON.stringify({ OPENAI_API_KEY: apiKey }) + "\n", { mode: 0o600 });
+  fs.renameSync(tmp, file);
+}
+
+export interface CodexHome {
+  /** The CODEX_HOME directory. */
+  home: string;
+  /** A fresh, trusted working directory for codex (not a git repo). */
+  workDir: string;
+  /** Environment for codex children: the parent's minus our/auth keys, plus CODEX_HOME. */
+  env: NodeJS.ProcessEnv;
+  configPath: string;
+  authPath: string;
+  sessionsDir: string;
+  /** Replace auth.json with another API key. */
+  setApiKey(key: string): void;
+  /** Remove both directories. */
+  cleanup(): void;
+}
+
+export interface MakeCodexHomeOptions extends Omit<MockConfigOptions, "trustedDirs"> {
+  apiKey?: string;
+  /** Extra trusted dirs besides the work dir. */
+  trustedDirs?: string[];
+  /** Added to the child env (after the defaults). */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Environment keys that must not leak from the developer's shell into a test codex. */
+function isLeakyKey(k: string): boolean {
+  const u = k.toUpperCase();
+  return (
+    u.startsWith("CODEX_") || // CODEX_HOME, CODEX_AUTH_*, CODEX_SUPERVISOR_JOB, CODEX_MANAGED_*...
+    u === "OPENAI_API_KEY" ||
+    u === "OPENAI_BASE_URL" ||
+    u === "TMUX" ||
+    u === "TMUX_PANE"
+  );
+}
+
+export function cleanBaseEnv(parent: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(parent)) if (v !== undefined && !isLeakyKey(k)) env[k] = v;
+  return env;
+}
+
+export function makeCodexHome(o: MakeCodexHomeOptions): CodexHome {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), "cxs-home-"));
+  const workDir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "cxs-work-")));
+  const configPath = path.join(home, "config.toml");
+  fs.writeFileSync(configPath, mockProviderConfigToml({ ...o, trustedDirs: [workDir, ...(o.trustedDirs ?? [])] }));
+  writeApiKeyAuth(home, o.apiKey ?? "sk-test-a");
+  const env: NodeJS.ProcessEnv = { ...cleanBaseEnv(), CODEX_HOME: home, ...(o.env ?? {}) };
+  return {
+    home,
+    workDir,
+    env,
+    configPath,
+    authPath: path.join(home, "auth.json"),
+    sessionsDir: path.join(home, "sessions"),
+    setApiKey: (key) => writeApiKeyAuth(home, key),
+    cleanup: () => {
+      fs.rmSync(home, { recursive: true, force: true });
+      fs.rmSync(workDir, { recursive: true, force: true });
+    },
+  };
+}
+
+// ---- rollouts ----
+
+/** One line of a rollout file. */
+export interface RolloutLine {
+  timestamp?: string;
+  ordinal?: number;
+  type: string;
+  payload: Record<string, unknown> & { type?: string };
+}
+
+/** Every rollout file under CODEX_HOME/sessions, sorted by path (= by start time). */
+export function listRollouts(home: string): string[] {
+  const root = path.join(home, "sessions");
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile() && /^rollout-.*\.jsonl$/.test(e.name)) out.push(p);
+    }
+  };
+  walk(root);
+  return out.sort();
+}
+
+/** Parse a rollout file; a trailing partial line (codex mid-write) is ignored, any other bad line throws. */
+export function readRollout(file: string): RolloutLine[] {
+  const text = fs.readFileSync(file, "utf8");
+  // The last element is "" after a final newline, or a partial line codex is still writing: drop it.
+  return text
+    .split("\n")
+    .slice(0, -1)
+    .filter((l) => l.trim() !== "")
+    .map((l, i) => {
+      try {
+        return JSON.parse(l) as RolloutLine;
+      } catch (e) {
+        throw new Error(`${file}: line ${i + 1} is not JSON: ${(e as Error).message}`);
+      }
+    });
+}
+
+/** The event_msg payloads of a rollout, optionally only of one payload.type. */
+export function rolloutEvents(lines: RolloutLine[], type?: string): Array<Record<string, unknown>> {
+  return lines.filter((l) => l.type === "event_msg" && (type === undefined || l.payload.type === type)).map((l) => l.payload);
+}
+
+/** The session id from a rollout's first line (session_meta.payload.id). */
+export function rolloutSessionId(lines: RolloutLine[]): string | null {
+  const first = lines[0];
+  return first && first.type === "session_meta" && typeof first.payload.id === "string" ? first.payload.id : null;
+}
+
+/** Poll until `check()` returns a non-undefined value, or throw after `timeoutMs` with `what`. */
+export async function pollUntil<T>(check: () => T | undefined, timeoutMs: number, what: string, intervalMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastErr: unknown = null;
+  for (;;) {
+    try {
+      const v = check();
+      if (v !== undefined) return v;
+    } catch (e) {
+      lastErr = e;
+    }
+    if (Date.now() >= deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastErr ? ` (last error: ${String(lastErr)})` : ""}`);
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+// ---- running codex exec ----
+
+export interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  pid: number;
+  timedOut: boolean;
+}
+
+export interface RunCodexOptions {
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  /** "native" (default, fast) or "launcher" (the npm `bin/codex.js` under node). */
+  via?: "native" | "launcher";
+  /** Another executable to run instead (e.g. our shim); gets the args as is. */
+  command?: string;
+  timeoutMs?: number;
+  stdin?: string;
+}
+
+/**
+ * Run a codex command to completion and collect its output. On timeout the child (only it, by PID)
+ * gets SIGTERM, then SIGKILL after 2 s; the result says timedOut.
+ */
+export function runCodex(args: string[], o: RunCodexOptions): Promise<RunResult> {
+  const via = o.via ?? "native";
+  const [cmd, pre] = o.command
+    ? [o.command, [] as string[]]
+    : via === "native"
+      ? [REAL_CODEX_NATIVE, [] as string[]]
+      : [process.execPath, [REAL_CODEX_LAUNCHER]];
+  const child = spawn(cmd, [...pre, ...args], {
+    cwd: o.cwd,
+    env: o.env,
+    stdio: [o.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+  child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+  if (o.stdin !== undefined) child.stdin!.end(o.stdin);
+  let timedOut = false;
+  let killTimer: NodeJS.Timeout | undefined;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill("SIGTERM");
+    killTimer = setTimeout(() => child.kill("SIGKILL"), 2000);
+  }, o.timeoutMs ?? 60_000);
+  return new Promise((resolve, reject) => {
+    child.on("error", (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      if (killTimer) clearTimeout(killTimer);
+      resolve({ code, signal, stdout, stderr, pid: child.pid ?? -1, timedOut });
+    });
+  });
+}
+
+/** `codex exec --skip-git-repo-check <prompt>` in the home's work dir. */
+export function runCodexExec(h: CodexHome, prompt: string, o: Partial<RunCodexOptions> = {}): Promise<RunResult> {
+  return runCodex(["exec", "--skip-git-repo-check", prompt], { env: h.env, cwd: h.workDir, ...o });
+}
