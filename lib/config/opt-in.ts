@@ -1,0 +1,18 @@
+// The opt-in truthiness rule (contracts-extra #5), dependency-free so the shim's hot path can share it
+// with the full config loader without loading zod.
+
+const ON = new Set(["1", "true", "yes", "on"]);
+const OFF = new Set(["0", "false", "no", "off", ""]);
+
+/**
+ * "1"/"true"/"yes"/"on" → true; "0"/"false"/"no"/"off"/"" → false (case-insensitive, surrounding
+ * spaces ignored); anything else → null (the caller reports a usage error naming the variable).
+ */
+export function parseSwitch(value: string): boolean | null {
+  const v = value.trim().toLowerCase();
+  if (ON.has(v)) return true;
+  if (OFF.has(v)) return false;
+  return null;
+}
+
+export const SWITCH_EXPECTED = 'one of 1, true, yes, on (enable) or 0, false, no, off, "" (disable)';
