@@ -1,0 +1,118 @@
+// The shape of `<home>/accounts.json` and of the auth.json blob codex reads, validated with zod.
+// Validation lives here (no I/O) so the store, the CLI and activation share one definition.
+//
+// The auth blob is kept as a *loose* object: codex may add fields in a later version, and whatever it
+// wrote into CODEX_HOME/auth.json must round-trip through our store byte-for-byte in meaning.
+import { z } from "zod";
+
+export const STORE_SCHEMA_VERSION = 1;
+
+/** Account names are used on the command line and in notices: keep them short and shell-friendly. */
+export const ACCOUNT_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$/;
+
+const nonEmpty = z.string().min(1);
+
+export const TokensSchema = z.looseObject({
+  id_token: nonEmpty,
+  access_token: nonEmpty,
+  refresh_token: nonEmpty,
+  account_id: z.string().nullish(),
+});
+
+export const AuthBlobSchema = z
+  .looseObject({
+    auth_mode: z.string().nullish(),
+    OPENAI_API_KEY: z.string().nullish(),
+    tokens: TokensSchema.nullish(),
+    last_refresh: z.string().nullish(),
+  })
+  .refine((a) => (a.tokens != null) || (typeof a.OPENAI_API_KEY === "string" && a.OPENAI_API_KEY.length > 0), {
+    message: "holds neither `tokens` (ChatGPT login) nor a non-empty `OPENAI_API_KEY`",
+  });
+
+export type AuthBlob = z.infer<typeof AuthBlobSchema>;
+
+export const AccountKindSchema = z.enum(["chatgpt", "api-key"]);
+export type AccountKind = z.infer<typeof AccountKindSchema>;
+
+export const IdentitySchema = z.object({
+  email: z.string().optional(),
+  plan: z.string().optional(),
+  accountId: z.string().optional(),
+  userId: z.string().optional(),
+});
+export type Identity = z.infer<typeof IdentitySchema>;
+
+const isoDate = z.iso.datetime({ offset: true });
+const percent = z.number().finite();
+
+/** Last seen usage of the 5 h (primary) and 7 d (secondary) windows; times are ISO strings. */
+export const UsageSchema = z.object({
+  primaryUsedPercent: percent.optional(),
+  primaryWindowMinutes: z.number().finite().optional(),
+  primaryResetsAt: isoDate.optional(),
+  secondaryUsedPercent: percent.optional(),
+  secondaryWindowMinutes: z.number().finite().optional(),
+  secondaryResetsAt: isoDate.optional(),
+  observedAt: isoDate.optional(),
+});
+export type Usage = z.infer<typeof UsageSchema>;
+
+export const AccountSchema = z.object({
+  name: z.string().regex(ACCOUNT_NAME_RE),
+  kind: AccountKindSchema,
+  auth: AuthBlobSchema,
+  identity: IdentitySchema.default({}),
+  usage: UsageSchema.default({}),
+  enabled: z.boolean().default(true),
+  coolingDownUntil: isoDate.optional(),
+  addedAt: isoDate,
+  lastUsedAt: isoDate.optional(),
+});
+export type Account = z.infer<typeof AccountSchema>;
+
+export const AccountsFileSchema = z
+  .object({
+    schemaVersion: z.literal(STORE_SCHEMA_VERSION),
+    active: z.string().nullable().default(null),
+    accounts: z.array(AccountSchema),
+  })
+  .superRefine((f, ctx) => {
+    const seen = new Set<string>();
+    for (const a of f.accounts) {
+      if (seen.has(a.name)) ctx.addIssue({ code: "custom", message: `duplicate account name '${a.name}'`, path: ["accounts"] });
+      seen.add(a.name);
+    }
+    if (f.active !== null && !seen.has(f.active)) {
+      ctx.addIssue({ code: "custom", message: `active account '${f.active}' is not in the list`, path: ["active"] });
+    }
+  });
+export type AccountsFile = z.infer<typeof AccountsFileSchema>;
+
+export function emptyAccountsFile(): AccountsFile {
+  return { schemaVersion: STORE_SCHEMA_VERSION, active: null, accounts: [] };
+}
+
+/** One line per problem, with the JSON path — and never the offending value (it may be a secret). */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((i) => {
+      const where = i.path.length > 0 ? i.path.map(String).join(".") : "(top level)";
+      return `${where}: ${i.message}`;
+    })
+    .join("; ");
+}
+
+/** ChatGPT tokens win over a key when both are present: that is what codex uses (auth_mode "chatgpt"). */
+export function accountKindOf(auth: AuthBlob): AccountKind {
+  if (auth.tokens != null && auth.auth_mode !== "apikey") return "chatgpt";
+  if (typeof auth.OPENAI_API_KEY === "string" && auth.OPENAI_API_KEY.length > 0) return "api-key";
+  return "chatgpt";
+}
+
+/** Validate an auth.json blob; throws an Error whose message names the problem (not the value). */
+export function parseAuthBlob(value: unknown): AuthBlob {
+  const r = AuthBlobSchema.safeParse(value);
+  if (!r.success) throw new Error(describeIssues(r.error));
+  return r.data;
+}
