@@ -1,0 +1,35 @@
+// `codex-supervisor doctor [--json]`: check the installation and the running state, one line per
+// finding with its fix. Exit 0 when nothing is wrong, 1 when something is (warnings do not count),
+// 2 for a usage error.
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { UsageError } from "../../errors.js";
+import { doctorExitStatus, renderFindings } from "../../doctor/finding.js";
+import { runDoctor } from "../../doctor/run-doctor.js";
+
+const HELP = `Usage: codex-supervisor doctor [--json]
+
+Checks PATH order (is \`codex\` the shim?), which real codex is used and how it was found, shim
+recursion, the opt-in, config validity, the storage lock, orphaned processes, and permissions.
+Exit status: 0 all good (warnings allowed), 1 something is wrong, 2 usage error.
+`;
+
+/** shim/codex of this package, relative to dist/cli/commands/doctor.js. */
+export function ourShimFile(): string {
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../shim/codex");
+}
+
+export async function run(args: string[]): Promise<number> {
+  let json = false;
+  for (const a of args) {
+    if (a === "-h" || a === "--help") {
+      process.stdout.write(HELP);
+      return 0;
+    }
+    if (a === "--json") json = true;
+    else throw new UsageError(`doctor: unknown argument '${a}' (see doctor --help)`);
+  }
+  const findings = runDoctor({ env: process.env, shimFile: ourShimFile() });
+  process.stdout.write(json ? JSON.stringify(findings, null, 2) + "\n" : renderFindings(findings));
+  return doctorExitStatus(findings);
+}

@@ -1,0 +1,75 @@
+// Start a background job's supervisor so that it outlives whoever launched it.
+//
+// The supervisor is `node <our bin> __supervise-job <id>`, spawned with `detached: true` (setsid: its
+// own session and process group, no controlling terminal, so a terminal hangup or the launcher's
+// death sends it nothing), stdin from /dev/null, stdout and stderr appended to `<home>/jobs/<id>.out`
+// (the file outlives every process that writes it, so the output stays readable after any restart).
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The job marker every descendant of a job inherits (contracts-extra #4). */
+const JOB_MARKER_ENV = "CODEX_SUPERVISOR_JOB";
+
+/** Our CLI entry (bin/codex-supervisor), found relative to this compiled file (dist/jobs/detach.js). */
+export function ourBinFile(): string {
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../bin/codex-supervisor");
+}
+
+export interface DetachInput {
+  jobId: string;
+  /** Where stdout/stderr of the supervisor (and so of codex) go; opened for append, mode 0600. */
+  outFile: string;
+  cwd: string;
+  /** The launcher's environment; the supervisor needs our CODEX_AUTH_* settings and strips them for codex. */
+  env: NodeJS.ProcessEnv;
+  /** Defaults to ourBinFile(); tests may point at a built copy. */
+  binFile?: string;
+}
+
+/**
+ * The supervisor's environment: the launcher's, minus an inherited job marker. A launcher that itself
+ * runs inside a supervised codex (a tool call) carries that job's marker; passing it on would make the
+ * new, independent job look like part of the old one to `stop`/`reap` marker scans.
+ */
+export function detachedSupervisorEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = { ...env };
+  delete out[JOB_MARKER_ENV];
+  return out;
+}
+
+/**
+ * Spawn the detached supervisor and resolve with its pid once the OS has started it (the 'spawn'
+ * event: a few milliseconds); reject if it could not be started. The caller's event loop does not
+ * wait for it (unref).
+ */
+export function spawnDetachedSupervisor(input: DetachInput): Promise<{ pid: number }> {
+  fs.mkdirSync(path.dirname(input.outFile), { recursive: true, mode: 0o700 });
+  const fd = fs.openSync(input.outFile, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT, 0o600);
+  return new Promise((resolve, reject) => {
+    let child;
+    try {
+      child = spawn(process.execPath, [input.binFile ?? ourBinFile(), "__supervise-job", input.jobId], {
+        cwd: input.cwd,
+        env: detachedSupervisorEnv(input.env),
+        detached: true,
+        stdio: ["ignore", fd, fd],
+      });
+    } catch (err) {
+      fs.closeSync(fd);
+      reject(err);
+      return;
+    }
+    child.once("error", (err) => {
+      fs.closeSync(fd);
+      reject(err);
+    });
+    child.once("spawn", () => {
+      // The child has its own copy of the descriptor; ours is no longer needed.
+      fs.closeSync(fd);
+      child.unref();
+      resolve({ pid: child.pid! });
+    });
+  });
+}

@@ -1,0 +1,116 @@
+// `reap`: find every process carrying one of our job markers (CODEX_SUPERVISOR_JOB) whose job is over
+// or whose supervisor is gone — reparented to init or setsid()'d included, since the scan is over the
+// whole process table, not a tree — and kill it with the verified whole-tree escalation.
+//
+// Safety: a process is only ever signalled through escalateTree, which re-reads the identity
+// (pid + start ticks + boot id) right before every signal; processes of a live job with a live
+// supervisor, this process and its ancestors are never candidates.
+import { readJsonFile } from "../fs/atomic.js";
+import { jobRecordFile, type Env } from "../paths.js";
+import { escalateTree } from "../process/escalate.js";
+import { isAlive, type ProcessIdentity } from "../process/identity.js";
+import { listProcesses, readMarker, type ProcInfo } from "../process/proc-table.js";
+import { isJobId } from "./ids.js";
+import { parseJobRecord } from "./record.js";
+import { decideReap, type MarkedJobFacts, type MarkedProcess, type ReapDecision } from "./reap-plan.js";
+
+export interface ReapWaits {
+  sigintWaitMs: number;
+  sigtermWaitMs: number;
+}
+
+export interface ReapOutcome {
+  pid: number;
+  comm: string;
+  jobId: string;
+  reason: string;
+  /** killed: gone after the escalation; left: still there (named in the error); kept: not a target; would-kill: dry run. */
+  result: "killed" | "left" | "kept" | "would-kill";
+}
+
+export interface ReapReport {
+  outcomes: ReapOutcome[];
+  /** Targets still alive after the escalation. */
+  left: number;
+}
+
+/** Pids of this process and its ancestors: never reaped. */
+function protectedPids(procs: ProcInfo[]): Set<number> {
+  const byPid = new Map(procs.map((p) => [p.pid, p]));
+  const out = new Set<number>();
+  let pid: number | undefined = process.pid;
+  while (pid !== undefined && pid > 0 && !out.has(pid)) {
+    out.add(pid);
+    pid = byPid.get(pid)?.ppid;
+  }
+  return out;
+}
+
+/** What the record says about the job a marker names (the marker is untrusted: validated before it becomes a path). */
+export function jobFacts(home: string, marker: string): MarkedJobFacts {
+  if (!isJobId(marker)) return { kind: "malformed" };
+  const read = readJsonFile(jobRecordFile(home, marker));
+  if (read.kind === "missing") return { kind: "missing" };
+  if (read.kind === "corrupt") return { kind: "unreadable", error: String(read.error) };
+  const parsed = parseJobRecord(read.value);
+  if (!parsed.ok) return { kind: "unreadable", error: parsed.problem };
+  const sup = parsed.record.supervisor;
+  return {
+    kind: "record",
+    status: parsed.record.status,
+    supervisorAlive: isAlive(sup.identity as ProcessIdentity),
+    supervisorPid: sup.pid,
+  };
+}
+
+/** Scan the process table and decide, without signalling anything. */
+export function planReap(home: string): ReapDecision<ProcessIdentity>[] {
+  const procs = listProcesses();
+  const marked: MarkedProcess<ProcessIdentity>[] = [];
+  for (const p of procs) {
+    const marker = readMarker(p.pid);
+    if (marker !== null) marked.push({ pid: p.pid, ppid: p.ppid, comm: p.comm, marker, identity: p.identity });
+  }
+  const facts = new Map<string, MarkedJobFacts>();
+  for (const m of marked) if (!facts.has(m.marker)) facts.set(m.marker, jobFacts(home, m.marker));
+  return decideReap(marked, facts, protectedPids(procs));
+}
+
+/**
+ * Plan, then (unless dryRun) escalate each orphaned job's processes: SIGINT → SIGTERM → SIGKILL with
+ * identity checks, re-scanning for that marker after each wait so a process forked meanwhile is not
+ * missed. The marker re-scan is skipped for a job whose marker we (or an ancestor) carry.
+ */
+export async function reap(opts: { home: string; dryRun: boolean; waits: ReapWaits; env?: Env }): Promise<ReapReport> {
+  const decisions = planReap(opts.home);
+  const outcomes: ReapOutcome[] = [];
+  const byJob = new Map<string, ReapDecision<ProcessIdentity>[]>();
+  for (const d of decisions) {
+    if (d.action === "keep") {
+      outcomes.push({ pid: d.proc.pid, comm: d.proc.comm, jobId: d.jobId, reason: d.reason, result: "kept" });
+    } else if (opts.dryRun) {
+      outcomes.push({ pid: d.proc.pid, comm: d.proc.comm, jobId: d.jobId, reason: d.reason, result: "would-kill" });
+    } else {
+      const list = byJob.get(d.jobId) ?? [];
+      list.push(d);
+      byJob.set(d.jobId, list);
+    }
+  }
+  const keptMarkers = new Set(decisions.filter((d) => d.action === "keep").map((d) => d.jobId));
+  let left = 0;
+  for (const [jobId, list] of byJob) {
+    const result = await escalateTree({
+      identities: list.map((d) => d.proc.identity),
+      // Re-scan by marker only when nothing carrying it is protected or kept.
+      marker: keptMarkers.has(jobId) ? undefined : jobId,
+      waits: opts.waits,
+    });
+    const leftPids = new Set(result.left.map((i) => i.pid));
+    for (const d of list) {
+      const stillThere = leftPids.has(d.proc.pid);
+      if (stillThere) left++;
+      outcomes.push({ pid: d.proc.pid, comm: d.proc.comm, jobId, reason: d.reason, result: stillThere ? "left" : "killed" });
+    }
+  }
+  return { outcomes, left };
+}
