@@ -1,0 +1,432 @@
+// The supervisor loop, shared by interactive sessions (mode "tui", started by the shim through
+// entry.ts) and background jobs (mode "exec", started by the detached `__supervise-job` process).
+//
+// API
+//   superviseCodex(opts: SuperviseOptions): Promise<SuperviseResult>
+//     Runs codex until it ends for good and returns how it ended. It never calls process.exit and never
+//     re-raises a signal: the caller mirrors `result.exit` (see exit-policy.ts shellStatus / entry.ts).
+//   SuperviseOptions
+//     mode          "tui" | "exec" — only changes how an unrequested exit is read (exit-policy.ts) and
+//                   whether SIGINT is ignored (tui: codex owns Ctrl+C in the shared foreground group).
+//     initialArgv   argv of the first child (the caller adds --no-daemon for a TUI, see entry.ts).
+//     resumeArgv    sessionId → argv that resumes the bound session (tui: `... resume <id>`,
+//                   exec: `exec resume <id> <continue prompt>`). Never re-sends the initial prompt.
+//     ports         every side effect (spawn, escalation, terminal, binding, rollout, records, control,
+//                   accounts, crash policy, clock). ports.ts wires the real modules; tests pass fakes.
+//     handleSignals install SIGTERM/SIGHUP (stop the tree, then end) and, in tui mode, ignore SIGINT.
+//                   Never SIGTSTP/SIGCONT: Ctrl+Z must stop us together with codex (same group).
+//     pollMs        how often binding, the rollout and the quota decision are looked at (default 250).
+//   SuperviseResult {status: "exited"|"stopped"|"failed", exit: ChildExit|null, sessionId, restarts, reason}
+//
+// The loop: spawn → (bind the session id → follow its rollout → decide) until one of
+//   - the child exits on its own: user quit → "exited"; SIGHUP → "stopped"; else a crash → resume by id
+//     with backoff until the cap → "failed" with the manual `codex resume <id>` line;
+//   - a request: control `stop` / SIGTERM / SIGHUP → escalate → "stopped"; control `restart` → escalate →
+//     resume; quota says rotate while idle → plan the successor first, escalate, switch, resume.
+// After every child end, before printing or relaunching: restore the terminal and sync the active
+// account's auth.json back into the store. The storage lock is taken only inside the account ports,
+// never while the child just runs.
+//
+// Not yet bound when a restart is needed: no rollout exists, so codex has not recorded (and the model
+// has not seen) any prompt — the correct relaunch is the original argv (the initial prompt, if any, is
+// still owed). A last bind attempt is made after the child is gone, so a rollout created in the last
+// poll interval is not missed.
+import type { ChildExit, SupervisedMode } from "./exit-policy.js";
+import { classifyUnrequestedExit, describeExit } from "./exit-policy.js";
+import { countdownLine, crashCapNotice, exhaustedNotice, restartNotice, stoppedNotice, type RestartWhy } from "./notices.js";
+
+/** A spawned codex (our direct child). */
+export interface RunningChild {
+  pid: number;
+  /** Resolves once, when our direct child has exited (never rejects). */
+  exit: Promise<ChildExit>;
+}
+
+export interface Binding {
+  sessionId: string;
+  rolloutPath: string;
+}
+
+/** What the rollout says should happen with the active account (quota/decide.ts, folded by the port). */
+export interface QuotaVerdict {
+  action: "none" | "preselect" | "rotate" | "rotate-when-idle";
+  reason: string;
+  /** Until when the account left should cool down (epoch ms), for rotations. */
+  coolDownUntil: number | null;
+}
+
+export type RotationPlan =
+  | { kind: "switch"; from: string | null; to: string }
+  /** No account has room. `earliest` = the account whose reset comes first (may be the one left). */
+  | { kind: "none"; earliest: { account: string; resetsAt: number } | null };
+
+export interface AccountPorts {
+  /** The active account's name (null: no accounts configured → rotation disabled). */
+  active(): Promise<string | null>;
+  /** Copy CODEX_HOME/auth.json back into the store for the active account (after every child end). */
+  syncBack(): Promise<void>;
+  /** Read-only: who would we switch to (never the one being left). Called before anything is killed. */
+  plan(leaving: string | null): Promise<RotationPlan>;
+  /** With the child gone: sync back `from`, mark it cooling down, activate `to` (CODEX_HOME/auth.json). */
+  switchTo(to: string, from: string | null, coolDownUntil: number | null): Promise<void>;
+}
+
+export type CrashDecision =
+  | { restart: true; delayMs: number; attempt: number; max: number }
+  | { restart: false; max: number; windowMs: number };
+
+export type ControlRequest = "stop" | "restart";
+
+export interface JobPatch {
+  status?: "starting" | "running" | "restarting" | "exited" | "stopped" | "failed";
+  childPid?: number | null;
+  sessionId?: string | null;
+  rolloutPath?: string | null;
+  account?: string | null;
+  restarts?: number;
+  exitCode?: number | null;
+  signal?: string | null;
+  reason?: string | null;
+}
+
+export interface SupervisorPorts {
+  spawn(argv: string[]): Promise<RunningChild>;
+  /** Whole-tree escalation (marker + identities). Resolves when done; never rejects. */
+  stopTree(child: RunningChild): Promise<{ left: number[] }>;
+  restoreTerminal(): void;
+  /** One cheap binding attempt for the current child (null: no rollout yet). */
+  bind(child: RunningChild): Promise<Binding | null>;
+  /** Start following a rollout; returns a poller that reads only new lines and folds them. */
+  follow(binding: Binding): QuotaPoller;
+  accounts: AccountPorts | null;
+  /** Call `onRequest` for each stop/restart request; returns an unsubscribe. */
+  watchControl(onRequest: (req: ControlRequest) => void): () => void;
+  /** Crash policy: record a crash at `now` and say whether/when to restart. */
+  onCrash(now: number): CrashDecision;
+  record(patch: JobPatch): Promise<void>;
+  event(type: string, data?: Record<string, unknown>): Promise<void>;
+  notice(line: string): void;
+  /** A line rewritten in place (the countdown). `done` ends it with a newline. */
+  status(line: string, done?: boolean): void;
+  now(): number;
+  sleep(ms: number, abort: AbortSignal): Promise<void>;
+}
+
+export interface QuotaPoller {
+  /** Read new rollout lines; record usage of `account`; return the current verdict. */
+  poll(account: string | null, now: number): Promise<QuotaVerdict>;
+  /** Forget turn state, rate limits and a usage-limit error (they described the account just left); keep the offset. */
+  reset(): void;
+}
+
+export interface SuperviseOptions {
+  mode: SupervisedMode;
+  initialArgv: string[];
+  resumeArgv: (sessionId: string) => string[];
+  ports: SupervisorPorts;
+  handleSignals?: boolean;
+  pollMs?: number;
+  /** Every account exhausted: wait for the earliest reset (countdown) or stay on the current one. */
+  whenAllExhausted?: "wait" | "stay";
+}
+
+export interface SuperviseResult {
+  status: "exited" | "stopped" | "failed";
+  /** The last child's exit (null only if no child could be spawned). */
+  exit: ChildExit | null;
+  sessionId: string | null;
+  restarts: number;
+  reason: string;
+}
+
+type Request =
+  | { kind: "stop"; why: string }
+  | { kind: "restart" }
+  | { kind: "rotate"; plan: RotationPlan; verdict: QuotaVerdict; from: string | null };
+
+type Outcome = { kind: "exited"; exit: ChildExit } | { kind: "requested"; req: Request; exit: ChildExit };
+
+const STOP_SIGNALS = ["SIGTERM", "SIGHUP"] as const;
+
+export async function superviseCodex(opts: SuperviseOptions): Promise<SuperviseResult> {
+  const p = opts.ports;
+  const pollMs = opts.pollMs ?? 250;
+  let binding = null as Binding | null;
+  let poller = null as QuotaPoller | null;
+  let restarts = 0;
+  let argv = opts.initialArgv;
+  /** The active account while the current child runs (read at each spawn; rotation changes it). */
+  let account: string | null = null;
+  const whenAllExhausted = opts.whenAllExhausted ?? "wait";
+  /** Set while a child runs: routes requests to its outcome. */
+  let deliver = null as ((req: Request) => void) | null;
+  /** Requests that arrive while no child runs (between children, during a countdown). */
+  let pendingStop = null as Request | null;
+  const idleAbort = new AbortController();
+
+  const request = (req: Request) => {
+    if (deliver) deliver(req);
+    else if (req.kind === "stop") {
+      pendingStop = req;
+      idleAbort.abort();
+    }
+  };
+
+  const handlers: Array<[NodeJS.Signals, () => void]> = [];
+  if (opts.handleSignals !== false) {
+    for (const sig of STOP_SIGNALS) handlers.push([sig, () => request({ kind: "stop", why: `${sig} to the supervisor` })]);
+    // tui: Ctrl+C belongs to codex (same foreground group) — except while no codex runs (countdown, backoff).
+    // exec: nobody types into a job; a SIGINT to its supervisor is a request to stop.
+    handlers.push([
+      "SIGINT",
+      () => (opts.mode === "tui" && deliver ? undefined : request({ kind: "stop", why: "interrupted (SIGINT)" })),
+    ]);
+    for (const [sig, h] of handlers) process.on(sig, h);
+  }
+  const unwatch = p.watchControl((req) => request(req === "stop" ? { kind: "stop", why: "stop requested" } : { kind: "restart" }));
+
+  const finish = async (status: SuperviseResult["status"], exit: ChildExit | null, reason: string): Promise<SuperviseResult> => {
+    await p.record({
+      status,
+      childPid: null,
+      exitCode: exit?.code ?? null,
+      signal: exit?.signal ?? null,
+      reason,
+      restarts,
+    });
+    await p.event("exit", { status, code: exit?.code ?? null, signal: exit?.signal ?? null, reason });
+    return { status, exit, sessionId: binding?.sessionId ?? null, restarts, reason };
+  };
+
+  /** Sleep that a stop request (or Ctrl+C) interrupts; true when interrupted. */
+  const interruptibleSleep = async (ms: number): Promise<boolean> => {
+    if (pendingStop) return true;
+    await p.sleep(ms, idleAbort.signal);
+    return pendingStop !== null;
+  };
+
+  try {
+    let lastExit: ChildExit | null = null;
+    for (;;) {
+      if (pendingStop) return await finish("stopped", lastExit, stopWhy());
+      account = p.accounts ? ((await safe(() => p.accounts!.active())) ?? null) : null;
+      const child = await p.spawn(argv);
+      await p.record({ status: "running", childPid: child.pid, restarts, account });
+      await p.event("spawn", { pid: child.pid, argv, account });
+
+      const outcome = await runChild(child);
+      lastExit = outcome.exit;
+      // Before we print or relaunch: the terminal back to cooked, and codex's refreshed tokens saved.
+      p.restoreTerminal();
+      await safe(() => p.accounts?.syncBack());
+      if (!binding) await tryBind(child);
+      const sessionId = binding?.sessionId ?? null;
+      const resumeOrFirst = () => (binding ? opts.resumeArgv(binding.sessionId) : opts.initialArgv);
+
+      if (outcome.kind === "requested") {
+        const req = outcome.req;
+        await p.event("signal", { request: req.kind, exit: describeExit(outcome.exit) });
+        if (req.kind === "stop") {
+          if (req.why === "stop requested") p.notice(stoppedNotice(sessionId));
+          return await finish("stopped", outcome.exit, req.why);
+        }
+        await p.record({ status: "restarting" });
+        if (req.kind === "restart") {
+          p.notice(restartNotice({ kind: "control" }, sessionId));
+          await p.event("restart", { why: "control", sessionId });
+        } else {
+          const r = await rotate(req, sessionId);
+          if (r === "stopped") return await finish("stopped", outcome.exit, `${stopWhy()} while waiting for a quota reset`);
+        }
+        restarts++;
+        argv = resumeOrFirst();
+        continue;
+      }
+
+      // The child ended on its own. The user quitting ends us; a failure because the account ran out
+      // (an exec turn hitting the usage limit) is a rotation, not a crash.
+      const v = classifyUnrequestedExit(outcome.exit, opts.mode);
+      if (v.kind === "user-quit") return await finish("exited", outcome.exit, "codex exited");
+      if (v.kind === "terminal-gone") return await finish("stopped", outcome.exit, "the terminal closed (SIGHUP)");
+      const verdict = await safeVerdict();
+      if (verdict && verdict.action === "rotate" && p.accounts) {
+        const plan = await p.accounts.plan(account);
+        const r = await rotate({ kind: "rotate", plan, verdict, from: account }, sessionId);
+        if (r === "stopped") return await finish("stopped", outcome.exit, `${stopWhy()} while waiting for a quota reset`);
+        if (r !== "stay") {
+          restarts++;
+          argv = resumeOrFirst();
+          continue;
+        }
+      }
+      const crash = p.onCrash(p.now());
+      await p.event("crash", { exit: v.why, restart: crash.restart });
+      if (!crash.restart) {
+        p.notice(crashCapNotice(v.why, crash.max, crash.windowMs, sessionId));
+        return await finish("failed", outcome.exit, `crash restart cap reached (${crash.max} in ${crash.windowMs} ms): ${v.why}`);
+      }
+      await p.record({ status: "restarting" });
+      p.notice(restartNotice({ kind: "crash", detail: v.why, attempt: crash.attempt, max: crash.max, delayMs: crash.delayMs }, sessionId));
+      if (crash.delayMs > 0 && (await interruptibleSleep(crash.delayMs))) {
+        return await finish("stopped", outcome.exit, "interrupted before the crash restart");
+      }
+      await p.event("restart", { why: "crash", sessionId, attempt: crash.attempt });
+      restarts++;
+      argv = resumeOrFirst();
+    }
+  } finally {
+    unwatch();
+    for (const [sig, h] of handlers) process.removeListener(sig, h);
+  }
+
+  async function tryBind(child: RunningChild): Promise<void> {
+    const b = await safe(() => p.bind(child));
+    if (!b) return;
+    binding = b;
+    poller = p.follow(b);
+    await p.record({ sessionId: b.sessionId, rolloutPath: b.rolloutPath });
+    await p.event("bind", { sessionId: b.sessionId });
+  }
+
+  async function safeVerdict(): Promise<QuotaVerdict | null> {
+    if (!poller) return null;
+    return (await safe(() => poller!.poll(account, p.now()))) ?? null;
+  }
+
+  function stopWhy(): string {
+    return pendingStop && pendingStop.kind === "stop" ? pendingStop.why : "stopped";
+  }
+
+  /**
+   * Runs one child until it exits or a request has been carried out (tree stopped, child reaped).
+   * The tick binds the session, follows the rollout and turns a due rotation into a request.
+   */
+  function runChild(child: RunningChild): Promise<Outcome> {
+    return new Promise<Outcome>((resolve) => {
+      let handling: Request | null = null;
+      let ticking = false;
+      let preselectReason: string | null = null;
+      let exhaustedLogged = false;
+
+      const onRequest = (req: Request) => {
+        if (handling) {
+          // A stop outranks a restart/rotation already under way; the escalation in progress serves both.
+          if (req.kind === "stop" && handling.kind !== "stop") handling = req;
+          return;
+        }
+        handling = req;
+        clearInterval(timer);
+        void (async () => {
+          const { left } = await p.stopTree(child);
+          if (left.length > 0) await p.event("escalation-left", { pids: left });
+          const exit = await child.exit;
+          deliver = null;
+          resolve({ kind: "requested", req: handling!, exit });
+        })();
+      };
+      deliver = onRequest;
+
+      const tick = async () => {
+        if (ticking || handling) return;
+        ticking = true;
+        try {
+          if (!binding) await tryBind(child);
+          if (!poller || !p.accounts || handling) return;
+          const verdict = await poller.poll(account, p.now());
+          if (handling) return;
+          if (verdict.action === "preselect") {
+            // Pick the successor ahead of time (logged once per new reading); the rotation re-plans anyway.
+            if (verdict.reason !== preselectReason) {
+              preselectReason = verdict.reason;
+              const plan = await p.accounts.plan(account);
+              await p.event("quota", { action: "preselect", reason: verdict.reason, successor: plan.kind === "switch" ? plan.to : null });
+            }
+          } else if (verdict.action === "rotate") {
+            const plan = await p.accounts.plan(account);
+            // Nobody has room and nothing to wait for (stay, or no reset time known): keep the session.
+            if (plan.kind === "none" && (whenAllExhausted === "stay" || !plan.earliest)) {
+              if (!exhaustedLogged) {
+                exhaustedLogged = true;
+                await p.event("quota", { action: "stay", reason: verdict.reason });
+              }
+              return;
+            }
+            await p.event("quota", { action: "rotate", reason: verdict.reason, to: plan.kind === "switch" ? plan.to : null });
+            onRequest({ kind: "rotate", plan, verdict, from: account });
+          }
+        } catch (err) {
+          await safe(() => p.event("error", { where: "tick", message: err instanceof Error ? err.message : String(err) }));
+        } finally {
+          ticking = false;
+        }
+      };
+      const timer = setInterval(() => void tick(), pollMs);
+      void tick();
+
+      void child.exit.then((exit) => {
+        if (handling) return; // the request path resolves once the escalation is done
+        clearInterval(timer);
+        deliver = null;
+        resolve({ kind: "exited", exit });
+      });
+    });
+  }
+
+  /**
+   * The child is gone. Switch to the planned successor, or (none has room) wait for the earliest reset
+   * with a countdown. Returns "switched" / "waited" (relaunch), or "stopped" (interrupted while waiting).
+   */
+  async function rotate(
+    req: Extract<Request, { kind: "rotate" }>,
+    sessionId: string | null,
+  ): Promise<"switched" | "waited" | "stay" | "stopped"> {
+    const acc = p.accounts!;
+    let plan = req.plan;
+    // The plan was made before the escalation; re-check it now that the store may have changed.
+    const fresh = await safe(() => acc.plan(req.from));
+    if (fresh) plan = fresh;
+    if (plan.kind === "none" && (whenAllExhausted === "stay" || !plan.earliest)) {
+      p.notice(exhaustedNotice(null, p.now(), whenAllExhausted === "stay"));
+      await p.event("quota", { action: "stay", reason: req.verdict.reason });
+      return "stay";
+    }
+    await p.record({ status: "restarting" });
+    // Whatever the rollout said described the account being left.
+    poller?.reset();
+    if (plan.kind === "switch") {
+      await acc.switchTo(plan.to, req.from, req.verdict.coolDownUntil);
+      await p.record({ account: plan.to });
+      p.notice(restartNotice({ kind: "rotate", detail: req.verdict.reason, from: req.from, to: plan.to }, sessionId));
+      await p.event("rotate", { from: req.from, to: plan.to, reason: req.verdict.reason, sessionId });
+      return "switched";
+    }
+    const earliest = plan.earliest!;
+    p.notice(exhaustedNotice(earliest.resetsAt, p.now(), false));
+    await p.event("quota", { action: "wait", until: new Date(earliest.resetsAt).toISOString() });
+    await p.record({ status: "restarting", reason: "waiting for a quota reset" });
+    while (p.now() < earliest.resetsAt) {
+      p.status(countdownLine(earliest.resetsAt - p.now(), sessionId));
+      if (await interruptibleSleep(Math.min(1000, earliest.resetsAt - p.now()))) {
+        p.status(countdownLine(earliest.resetsAt - p.now(), sessionId), true);
+        p.notice(stoppedNotice(sessionId));
+        return "stopped";
+      }
+    }
+    p.status(countdownLine(0, sessionId), true);
+    await acc.switchTo(earliest.account, req.from, earliest.account === req.from ? null : req.verdict.coolDownUntil);
+    await p.record({ account: earliest.account });
+    p.notice(restartNotice({ kind: "rotate", detail: "usage limit reset", from: req.from, to: earliest.account }, sessionId));
+    await p.event("rotate", { from: req.from, to: earliest.account, reason: "waited for the reset", sessionId });
+    return "waited";
+  }
+}
+
+async function safe<T>(fn: () => Promise<T> | T | undefined): Promise<T | undefined> {
+  try {
+    return await fn();
+  } catch {
+    return undefined;
+  }
+}
+
+export type { RestartWhy };

@@ -1,0 +1,68 @@
+// The lines the supervisor prints on stderr (one per restart, SPEC §3) and the countdown text.
+// Pure, so wording is tested once and never carries a secret (only account names and session ids).
+
+const PREFIX = "codex-supervisor:";
+
+export type RestartWhy =
+  | { kind: "rotate"; detail: string; from: string | null; to: string | null }
+  | { kind: "control" }
+  | { kind: "crash"; detail: string; attempt: number; max: number; delayMs: number };
+
+function sessionPart(sessionId: string | null): string {
+  return sessionId ? `resuming session ${sessionId}` : "no session yet, starting codex again";
+}
+
+/** One line, no trailing newline. */
+export function restartNotice(why: RestartWhy, sessionId: string | null): string {
+  switch (why.kind) {
+    case "rotate":
+      return `${PREFIX} switching account ${why.from ?? "(none)"} → ${why.to ?? "(none)"} (${why.detail}); ${sessionPart(sessionId)}`;
+    case "control":
+      return `${PREFIX} restart requested; ${sessionPart(sessionId)}`;
+    case "crash": {
+      const wait = why.delayMs > 0 ? ` in ${formatSeconds(why.delayMs)}` : "";
+      return `${PREFIX} codex ${why.detail}; ${sessionPart(sessionId)}${wait} (crash restart ${why.attempt} of ${why.max})`;
+    }
+  }
+}
+
+/** Past the crash cap: what happened and the command that resumes by hand. */
+export function crashCapNotice(detail: string, max: number, windowMs: number, sessionId: string | null): string {
+  const head = `${PREFIX} codex ${detail}; giving up after ${max} crash restarts within ${formatDuration(windowMs)}.`;
+  return sessionId
+    ? `${head} Resume it yourself with: codex resume ${sessionId}`
+    : `${head} No session was recorded yet; start codex again when the problem is fixed.`;
+}
+
+/** No account has room left. */
+export function exhaustedNotice(waitUntilMs: number | null, nowMs: number, staying: boolean): string {
+  if (staying) return `${PREFIX} every account is at its usage limit; staying on the current one (whenAllExhausted=stay)`;
+  if (waitUntilMs === null) return `${PREFIX} every account is at its usage limit and no reset time is known`;
+  return `${PREFIX} every account is at its usage limit; waiting for the earliest reset in ${formatDuration(waitUntilMs - nowMs)}`;
+}
+
+/** The countdown line, rewritten in place with `\r` every second. */
+export function countdownLine(remainingMs: number, sessionId: string | null): string {
+  const tail = sessionId ? ` (Ctrl+C to quit; later: codex resume ${sessionId})` : " (Ctrl+C to quit)";
+  return `${PREFIX} resuming in ${formatDuration(remainingMs)}${tail}`;
+}
+
+export function stoppedNotice(sessionId: string | null): string {
+  return sessionId ? `${PREFIX} stopped; resume with: codex resume ${sessionId}` : `${PREFIX} stopped`;
+}
+
+function formatSeconds(ms: number): string {
+  return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
+}
+
+/** 3725000 → "1h 02m 05s"; 65000 → "1m 05s"; 4000 → "4s". */
+export function formatDuration(ms: number): string {
+  const total = Math.max(0, Math.ceil(ms / 1000));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  const pad = (n: number) => String(n).padStart(2, "0");
+  if (h > 0) return `${h}h ${pad(m)}m ${pad(s)}s`;
+  if (m > 0) return `${m}m ${pad(s)}s`;
+  return `${s}s`;
+}

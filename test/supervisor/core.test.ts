@@ -1,0 +1,225 @@
+// The supervisor loop against fake ports: which argv each child gets, what ends the loop, what is
+// recorded and printed. The real processes are covered by test/e2e.
+import { describe, expect, it } from "vitest";
+import type { ChildExit } from "../../lib/supervisor/exit-policy.js";
+import {
+  superviseCodex,
+  type AccountPorts,
+  type Binding,
+  type ControlRequest,
+  type CrashDecision,
+  type JobPatch,
+  type QuotaVerdict,
+  type RunningChild,
+  type SupervisorPorts,
+} from "../../lib/supervisor/core.js";
+
+interface FakeChild extends RunningChild {
+  argv: string[];
+  end(exit: ChildExit): void;
+}
+
+function deferred<T>() {
+  let resolve!: (v: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/** Ports whose children are driven by the test through `children` and `onSpawn`. */
+function fakePorts(opts: {
+  onSpawn: (child: FakeChild, index: number) => void;
+  bindAfterSpawn?: number;
+  verdicts?: () => QuotaVerdict;
+  accounts?: AccountPorts | null;
+  crashMax?: number;
+}) {
+  const children: FakeChild[] = [];
+  const records: JobPatch[] = [];
+  const events: Array<{ type: string; data?: Record<string, unknown> }> = [];
+  const notices: string[] = [];
+  const stopped: number[] = [];
+  let control: ((r: ControlRequest) => void) | null = null;
+  let crashes = 0;
+  let resets = 0;
+  const ports: SupervisorPorts = {
+    async spawn(argv) {
+      const d = deferred<ChildExit>();
+      const child: FakeChild = { pid: 1000 + children.length, exit: d.promise, argv, end: d.resolve };
+      children.push(child);
+      queueMicrotask(() => opts.onSpawn(child, children.length - 1));
+      return child;
+    },
+    async stopTree(child) {
+      stopped.push(child.pid);
+      (child as FakeChild).end({ code: null, signal: "SIGINT" });
+      return { left: [] };
+    },
+    restoreTerminal() {},
+    async bind(): Promise<Binding | null> {
+      return children.length >= (opts.bindAfterSpawn ?? 1) ? { sessionId: "sess-1", rolloutPath: "/r.jsonl" } : null;
+    },
+    follow() {
+      return {
+        poll: async () => opts.verdicts?.() ?? { action: "none", reason: "", coolDownUntil: null },
+        reset: () => void resets++,
+      };
+    },
+    accounts: opts.accounts ?? null,
+    watchControl(cb) {
+      control = cb;
+      return () => (control = null);
+    },
+    onCrash(): CrashDecision {
+      crashes++;
+      const max = opts.crashMax ?? 2;
+      return crashes <= max ? { restart: true, delayMs: 0, attempt: crashes, max } : { restart: false, max, windowMs: 600000 };
+    },
+    async record(patch) {
+      records.push(patch);
+    },
+    async event(type, data) {
+      events.push({ type, data });
+    },
+    notice: (l) => void notices.push(l),
+    status: () => {},
+    now: () => Date.now(),
+    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+  };
+  return { ports, children, records, events, notices, stopped, control: () => control, resets: () => resets };
+}
+
+const resumeArgv = (id: string) => ["--no-daemon", "resume", id];
+const base = { mode: "tui" as const, initialArgv: ["--no-daemon", "hello"], resumeArgv, handleSignals: false, pollMs: 5 };
+
+describe("superviseCodex", () => {
+  it("ends with codex's status when the user quits", async () => {
+    const f = fakePorts({ onSpawn: (c) => setTimeout(() => c.end({ code: 0, signal: null }), 30) });
+    const r = await superviseCodex({ ...base, ports: f.ports });
+    expect(r).toMatchObject({ status: "exited", exit: { code: 0, signal: null }, sessionId: "sess-1", restarts: 0 });
+    expect(f.children.map((c) => c.argv)).toEqual([["--no-daemon", "hello"]]);
+    expect(f.records.at(-1)).toMatchObject({ status: "exited", exitCode: 0 });
+    expect(f.events.map((e) => e.type)).toEqual(["spawn", "bind", "exit"]);
+    expect(f.notices).toEqual([]);
+  });
+
+  it("resumes a crashed child by id, then gives up at the cap with the manual command", async () => {
+    const f = fakePorts({ crashMax: 2, onSpawn: (c) => setTimeout(() => c.end({ code: null, signal: "SIGKILL" }), 20) });
+    const r = await superviseCodex({ ...base, ports: f.ports });
+    expect(r.status).toBe("failed");
+    expect(r.exit).toEqual({ code: null, signal: "SIGKILL" });
+    expect(f.children.map((c) => c.argv)).toEqual([
+      ["--no-daemon", "hello"],
+      ["--no-daemon", "resume", "sess-1"],
+      ["--no-daemon", "resume", "sess-1"],
+    ]);
+    expect(f.notices).toHaveLength(3);
+    expect(f.notices[0]).toMatch(/killed by SIGKILL; resuming session sess-1 .*crash restart 1 of 2/);
+    expect(f.notices[2]).toMatch(/giving up.*codex resume sess-1/);
+    expect(r.restarts).toBe(2);
+  });
+
+  it("relaunches the original argv when codex crashed before any rollout existed", async () => {
+    const f = fakePorts({
+      bindAfterSpawn: 2,
+      onSpawn: (c, i) => setTimeout(() => c.end(i === 0 ? { code: 1, signal: null } : { code: 0, signal: null }), 20),
+    });
+    const r = await superviseCodex({ ...base, ports: f.ports });
+    expect(r.status).toBe("exited");
+    expect(f.children.map((c) => c.argv)).toEqual([["--no-daemon", "hello"], ["--no-daemon", "hello"]]);
+    expect(f.notices[0]).toMatch(/no session yet/);
+  });
+
+  it("restarts on a control request with the whole-tree stop, and stops on a stop request", async () => {
+    const f = fakePorts({
+      onSpawn: (_c, i) =>
+        setTimeout(() => f.control()!(i === 0 ? "restart" : "stop"), 30),
+    });
+    const r = await superviseCodex({ ...base, ports: f.ports });
+    expect(r.status).toBe("stopped");
+    expect(f.stopped).toEqual([1000, 1001]);
+    expect(f.children[1]!.argv).toEqual(["--no-daemon", "resume", "sess-1"]);
+    expect(f.records.find((p) => p.status === "restarting")).toBeTruthy();
+    expect(f.records.at(-1)).toMatchObject({ status: "stopped", signal: "SIGINT" });
+    expect(f.notices[0]).toMatch(/restart requested; resuming session sess-1/);
+  });
+
+  it("rotates while idle: plans first, switches accounts after the child is gone, resumes, resets the quota state", async () => {
+    let active = "A";
+    const calls: string[] = [];
+    const accounts: AccountPorts = {
+      active: async () => active,
+      syncBack: async () => void calls.push(`sync:${active}`),
+      plan: async (leaving) => ({ kind: "switch", from: leaving, to: leaving === "A" ? "B" : "A" }),
+      switchTo: async (to, from, until) => {
+        calls.push(`switch:${from}->${to}:${until}`);
+        active = to;
+      },
+    };
+    let fired = false;
+    const f = fakePorts({
+      accounts,
+      verdicts: () => {
+        if (active === "A" && !fired) {
+          fired = true;
+          return { action: "rotate", reason: "5h window 96% used", coolDownUntil: 123 };
+        }
+        return { action: "none", reason: "", coolDownUntil: null };
+      },
+      onSpawn: (c, i) => {
+        if (i === 1) setTimeout(() => c.end({ code: 0, signal: null }), 30);
+      },
+    });
+    const r = await superviseCodex({ ...base, ports: f.ports });
+    expect(r).toMatchObject({ status: "exited", restarts: 1 });
+    expect(f.stopped).toEqual([1000]);
+    expect(calls).toEqual(["sync:A", "switch:A->B:123", "sync:B"]);
+    expect(f.children[1]!.argv).toEqual(["--no-daemon", "resume", "sess-1"]);
+    expect(f.notices).toEqual([expect.stringMatching(/switching account A → B \(5h window 96% used\); resuming session sess-1/)]);
+    expect(f.resets()).toBe(1);
+    expect(f.events.some((e) => e.type === "rotate" && e.data?.from === "A" && e.data?.to === "B")).toBe(true);
+  });
+
+  it("with nobody left and whenAllExhausted=stay keeps the session running", async () => {
+    const accounts: AccountPorts = {
+      active: async () => "A",
+      syncBack: async () => {},
+      plan: async () => ({ kind: "none", earliest: { account: "A", resetsAt: Date.now() + 60_000 } }),
+      switchTo: async () => {
+        throw new Error("must not switch");
+      },
+    };
+    const f = fakePorts({
+      accounts,
+      verdicts: () => ({ action: "rotate", reason: "limit", coolDownUntil: null }),
+      onSpawn: (c) => setTimeout(() => c.end({ code: 0, signal: null }), 60),
+    });
+    const r = await superviseCodex({ ...base, ports: f.ports, whenAllExhausted: "stay" });
+    expect(r.status).toBe("exited");
+    expect(f.stopped).toEqual([]);
+    expect(f.events.filter((e) => e.type === "quota" && e.data?.action === "stay")).toHaveLength(1);
+  });
+
+  it("waits for the earliest reset with a countdown when nobody has room", async () => {
+    const calls: string[] = [];
+    let active = "A";
+    const accounts: AccountPorts = {
+      active: async () => active,
+      syncBack: async () => {},
+      plan: async () => ({ kind: "none", earliest: { account: "B", resetsAt: Date.now() + 150 } }),
+      switchTo: async (to, from) => {
+        calls.push(`${from}->${to}`);
+        active = to;
+      },
+    };
+    let fired = false;
+    const f = fakePorts({
+      accounts,
+      verdicts: () => (!fired && (fired = true) ? { action: "rotate", reason: "limit", coolDownUntil: null } : { action: "none", reason: "", coolDownUntil: null }),
+      onSpawn: (c, i) => i === 1 && setTimeout(() => c.end({ code: 0, signal: null }), 20),
+    });
+    const r = await superviseCodex({ ...base, ports: f.ports });
+    expect(r.status).toBe("exited");
+    expect(calls).toEqual(["A->B"]);
+    expect(f.notices[0]).toMatch(/every account is at its usage limit; waiting for the earliest reset/);
+  });
+});
