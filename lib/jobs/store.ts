@@ -1,0 +1,312 @@
+// The job store: `<home>/jobs/<id>.json` records (atomic, 0600, in a 0700 directory) and
+// `<home>/jobs/<id>.log` event logs (JSON lines, O_APPEND, one write per line).
+//
+// Who writes a record, and why two writers never clobber each other:
+// - While a job's supervisor lives, it is the only writer of its record (`updateJob`, no lock: a
+//   single writer needs none, and the supervisor must never wait on a lock while codex runs).
+// - Anyone else (a reader reconciling to `lost`, `stop` finishing a job whose supervisor is gone)
+//   writes only after verifying the owning supervisor is gone, and only through `updateJobIf`: a
+//   compare-and-swap on `rev` (a write counter; timestamps can collide within a millisecond and
+//   the wall clock can step back). A dead supervisor cannot write any more, so once its death is
+//   verified, "the record still has the rev I judged" means "my verdict is about the latest state".
+//   Two non-owners racing each other are serialised by the storage lock when a `withLock` is given
+//   (reconcile-io passes the storage lock), so their check-and-rename cannot interleave.
+import fs from "node:fs";
+import { ensureDir, readJsonFile, writeFileAtomic } from "../fs/atomic.js";
+import { CliError, UsageError } from "../errors.js";
+import { jobControlFile, jobLogFile, jobOutFile, jobRecordFile, jobsDir } from "../paths.js";
+import { isJobId } from "./ids.js";
+import { newJobRecord, parseJobRecord, type JobPatch, type JobRecord, type NewJobInit } from "./record.js";
+import { redactSecrets } from "./redact.js";
+
+/** A record file that exists but cannot be used. The file is kept untouched for inspection. */
+export class JobRecordCorruptError extends CliError {
+  constructor(
+    readonly file: string,
+    readonly problem: string,
+  ) {
+    super(`job record ${file} is unreadable (${problem}); the file is kept as is — inspect or remove it`, 1);
+    this.name = "JobRecordCorruptError";
+  }
+}
+
+export type JobFileRead =
+  | { kind: "missing"; file: string }
+  | { kind: "ok"; file: string; record: JobRecord }
+  | { kind: "corrupt"; file: string; problem: string };
+
+function assertId(id: string): void {
+  // Ids become file names: never let anything else near the file system.
+  if (!isJobId(id)) throw new UsageError(`'${id}' is not a job id (expected s-YYYYMMDD-xxxxxxxx or j-YYYYMMDD-xxxxxxxx)`);
+}
+
+/** Create `<home>` and `<home>/jobs` (0700) if needed. */
+export function ensureJobsDir(home: string): string {
+  ensureDir(home);
+  const dir = jobsDir(home);
+  ensureDir(dir);
+  return dir;
+}
+
+export function readJobFile(home: string, id: string): JobFileRead {
+  assertId(id);
+  const file = jobRecordFile(home, id);
+  let r;
+  try {
+    r = readJsonFile(file);
+  } catch (err) {
+    return { kind: "corrupt", file, problem: (err as Error).message };
+  }
+  if (r.kind === "missing") return { kind: "missing", file };
+  if (r.kind === "corrupt") return { kind: "corrupt", file, problem: `not valid JSON: ${r.error}` };
+  const p = parseJobRecord(r.value);
+  if (!p.ok) return { kind: "corrupt", file, problem: p.problem };
+  if (p.record.id !== id) return { kind: "corrupt", file, problem: `field "id" is ${JSON.stringify(p.record.id)}, but the file is named for ${id}` };
+  return { kind: "ok", file, record: p.record };
+}
+
+/** The record, or a clear error: unknown id → UsageError; unreadable → JobRecordCorruptError. */
+export function readJob(home: string, id: string): JobRecord {
+  const r = readJobFile(home, id);
+  if (r.kind === "ok") return r.record;
+  if (r.kind === "missing") throw new UsageError(`no job '${id}' (no file ${r.file})`);
+  throw new JobRecordCorruptError(r.file, r.problem);
+}
+
+function writeRecord(home: string, record: JobRecord): void {
+  writeFileAtomic(jobRecordFile(home, record.id), JSON.stringify(record, null, 2) + "\n", { mode: 0o600 });
+}
+
+/** Write a new record (fails if one with that id exists). */
+export function createJob(home: string, init: NewJobInit, now: Date = new Date()): JobRecord {
+  assertId(init.id);
+  ensureJobsDir(home);
+  const file = jobRecordFile(home, init.id);
+  if (fs.existsSync(file)) throw new CliError(`job record ${file} already exists`);
+  const record = newJobRecord(init, now);
+  writeRecord(home, record);
+  return record;
+}
+
+/** Next updatedAt: now, but never earlier than the previous one (the clock may step back). */
+function nextTimes(prev: JobRecord, now: Date): string {
+  const t = now.toISOString();
+  return t > prev.updatedAt ? t : prev.updatedAt;
+}
+
+function applyPatch(prev: JobRecord, patch: JobPatch, now: Date): JobRecord {
+  return { ...prev, ...patch, id: prev.id, kind: prev.kind, marker: prev.marker, createdAt: prev.createdAt, schemaVersion: prev.schemaVersion, rev: prev.rev + 1, updatedAt: nextTimes(prev, now) };
+}
+
+/**
+ * The owning supervisor's write: read, merge `patch`, bump rev/updatedAt, replace atomically.
+ * `patch` may be a function of the current record.
+ */
+export function updateJob(home: string, id: string, patch: JobPatch | ((current: JobRecord) => JobPatch), now: Date = new Date()): JobRecord {
+  const current = readJob(home, id);
+  const next = applyPatch(current, typeof patch === "function" ? patch(current) : patch, now);
+  writeRecord(home, next);
+  return next;
+}
+
+/**
+ * Runs `fn` while holding a lock that serialises non-owner writers (the storage lock in production).
+ * `fn` calls `assertHeld()` right before its write; it throws if the lock was lost meanwhile.
+ */
+export type WithLock = <T>(fn: (assertHeld: () => void) => Promise<T>) => Promise<T>;
+
+export type ConditionalUpdate = { ok: true; record: JobRecord } | { ok: false; current: JobRecord };
+
+/**
+ * A non-owner's write: apply `patch` only if the record's rev is still `expectRev` (compare-and-swap).
+ * Returns the written record, or the current one when someone wrote in between (then re-judge).
+ */
+export async function updateJobIf(
+  home: string,
+  id: string,
+  expectRev: number,
+  patch: JobPatch | ((current: JobRecord) => JobPatch),
+  opts: { withLock?: WithLock; now?: Date } = {},
+): Promise<ConditionalUpdate> {
+  const attempt = async (assertHeld: () => void): Promise<ConditionalUpdate> => {
+    const current = readJob(home, id);
+    if (current.rev !== expectRev) return { ok: false, current };
+    const next = applyPatch(current, typeof patch === "function" ? patch(current) : patch, opts.now ?? new Date());
+    assertHeld();
+    writeRecord(home, next);
+    return { ok: true, record: next };
+  };
+  return opts.withLock ? opts.withLock(attempt) : attempt(() => {});
+}
+
+const RECORD_NAME = /^([sj]-\d{8}-[0-9a-f]{8})\.json$/;
+
+/** Ids of every record file in the jobs directory (unordered). */
+export function listJobIds(home: string): string[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(jobsDir(home));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw err;
+  }
+  const ids: string[] = [];
+  for (const n of names) {
+    const m = RECORD_NAME.exec(n);
+    if (m) ids.push(m[1]!);
+  }
+  return ids;
+}
+
+export interface JobListing {
+  /** Newest first (by createdAt, then id). */
+  records: JobRecord[];
+  /** Record files that could not be used; listed so `ls` can name them instead of hiding them. */
+  problems: { file: string; problem: string }[];
+}
+
+/** Ended within this long (or still active) = shown by `ls` without --all. */
+export const RECENT_MS = 24 * 60 * 60 * 1000;
+
+/** Pure: is this record shown by default (active, or ended within RECENT_MS)? */
+export function isRecent(r: JobRecord, now: Date = new Date()): boolean {
+  if (r.endedAt === null) return true;
+  return now.getTime() - Date.parse(r.endedAt) <= RECENT_MS;
+}
+
+export function sortNewestFirst(records: JobRecord[]): JobRecord[] {
+  return records.sort((a, b) => (a.createdAt === b.createdAt ? (a.id < b.id ? 1 : -1) : a.createdAt < b.createdAt ? 1 : -1));
+}
+
+/** Every record (`all`) or the recent ones, newest first, plus the unreadable files. No reconciliation. */
+export function listJobs(home: string, opts: { all?: boolean; now?: Date } = {}): JobListing {
+  const now = opts.now ?? new Date();
+  const records: JobRecord[] = [];
+  const problems: { file: string; problem: string }[] = [];
+  for (const id of listJobIds(home)) {
+    const r = readJobFile(home, id);
+    if (r.kind === "ok") {
+      if (opts.all || isRecent(r.record, now)) records.push(r.record);
+    } else if (r.kind === "corrupt") {
+      problems.push({ file: r.file, problem: r.problem });
+    } // missing: removed between readdir and read (prune); nothing to show
+  }
+  return { records: sortNewestFirst(records), problems };
+}
+
+// ---- event log ----
+
+export type JobEventType = "spawn" | "bind" | "quota" | "rotate" | "signal" | "restart" | "exit" | "stop" | "lost" | "control" | "notice" | (string & {});
+
+export interface JobEvent {
+  type: JobEventType;
+  [field: string]: unknown;
+}
+
+export interface LoggedEvent extends JobEvent {
+  /** ISO time the event was written. */
+  ts: string;
+}
+
+/**
+ * Append one event as one JSON line. O_APPEND + a single write per line: concurrent writers (the
+ * supervisor, a `stop` from another terminal) never interleave inside a line. Secrets are redacted.
+ */
+export function appendEvent(home: string, id: string, event: JobEvent, now: Date = new Date()): void {
+  assertId(id);
+  const { type, ...rest } = event;
+  const line = JSON.stringify({ ts: now.toISOString(), type, ...(redactSecrets(rest) as Record<string, unknown>) }) + "\n";
+  const fd = fs.openSync(jobLogFile(home, id), fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT, 0o600);
+  try {
+    fs.writeSync(fd, line);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+export interface EventLog {
+  events: LoggedEvent[];
+  /** 1-based numbers of lines that are not valid events (a crash mid-write, an edit by hand). */
+  badLines: number[];
+  /** True when the last line had no newline yet (being written right now): it is not returned. */
+  partialTail: boolean;
+}
+
+export function parseEventLog(text: string): EventLog {
+  const lines = text.split("\n");
+  const partialTail = lines[lines.length - 1] !== "";
+  lines.pop(); // either "" after the final newline, or an unfinished line that is not an event yet
+  const events: LoggedEvent[] = [];
+  const badLines: number[] = [];
+  lines.forEach((line, i) => {
+    if (line.trim() === "") return;
+    try {
+      const v = JSON.parse(line) as unknown;
+      if (v && typeof v === "object" && !Array.isArray(v) && typeof (v as LoggedEvent).type === "string" && typeof (v as LoggedEvent).ts === "string") {
+        events.push(v as LoggedEvent);
+        return;
+      }
+    } catch {
+      /* counted below */
+    }
+    badLines.push(i + 1);
+  });
+  return { events, badLines, partialTail };
+}
+
+export function readEvents(home: string, id: string): EventLog {
+  assertId(id);
+  let text: string;
+  try {
+    text = fs.readFileSync(jobLogFile(home, id), "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return { events: [], badLines: [], partialTail: false };
+    throw err;
+  }
+  return parseEventLog(text);
+}
+
+// ---- references ----
+
+/**
+ * Resolve what the user typed: an exact id, a unique id prefix, or a job name (`--name`). Unknown or
+ * ambiguous → UsageError listing the candidates. Corrupt records still count as candidates by id.
+ */
+export function resolveJobRef(home: string, ref: string): string {
+  if (ref.length === 0) throw new UsageError("empty job reference");
+  const ids = listJobIds(home);
+  if (ids.includes(ref)) return ref;
+  const byPrefix = ids.filter((id) => id.startsWith(ref));
+  if (byPrefix.length === 1) return byPrefix[0]!;
+  if (byPrefix.length > 1) {
+    throw new UsageError(`'${ref}' matches ${byPrefix.length} jobs: ${byPrefix.sort().slice(0, 10).join(", ")}${byPrefix.length > 10 ? ", ..." : ""}; give more of the id`);
+  }
+  const byName: JobRecord[] = [];
+  for (const id of ids) {
+    const r = readJobFile(home, id);
+    if (r.kind === "ok" && r.record.name === ref) byName.push(r.record);
+  }
+  if (byName.length === 1) return byName[0]!.id;
+  if (byName.length > 1) {
+    sortNewestFirst(byName);
+    throw new UsageError(`name '${ref}' matches ${byName.length} jobs: ${byName.map((r) => `${r.id} (${r.status})`).join(", ")}; use an id`);
+  }
+  throw new UsageError(`no job matches '${ref}' (by id, id prefix or name); see \`codex-supervisor ls --all\``);
+}
+
+// ---- removal (prune) ----
+
+/** Remove a job's files: log, output and control first, the record last (an interrupted prune retries). */
+export function removeJobFiles(home: string, id: string): string[] {
+  assertId(id);
+  const removed: string[] = [];
+  for (const f of [jobLogFile(home, id), jobOutFile(home, id), jobControlFile(home, id), jobRecordFile(home, id)]) {
+    try {
+      fs.unlinkSync(f);
+      removed.push(f);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    }
+  }
+  return removed;
+}
