@@ -38,7 +38,13 @@ export interface RecordedRequest {
   sessionId: string | null;
   /** The parsed `x-codex-turn-metadata` header, when present and JSON. */
   turnMetadata: unknown;
-  /** How many /responses requests this bearer key had made including this one (0 for other paths). */
+  /**
+   * "turn": a model call for a user turn; "title": the TUI's side request that names the thread
+   * (its own throw-away session id, `thread_source: "thread_title"`, a JSON-schema output);
+   * "other": not a POST …/responses.
+   */
+  kind: RequestKind;
+  /** How many "turn" requests this bearer key had made including this one (0 for other paths). */
   countForKey: number;
   receivedAt: number;
 }
@@ -57,6 +63,8 @@ export interface Reply {
   body?: unknown;
 }
 
+export type RequestKind = "turn" | "title" | "other";
+
 export type Responder = (req: RecordedRequest) => Reply | Promise<Reply>;
 
 /** Rate-limit state reported to codex through the `x-codex-*` headers. Omitted fields are not sent. */
@@ -71,7 +79,7 @@ export interface Quota {
   secondaryResetAt?: number;
 }
 
-/** A fixed quota, or one computed from the key's request count (1 for its first /responses request). */
+/** A fixed quota, or one computed from the key's turn count (1 for its first user turn). */
 export type QuotaSource = Quota | ((countForKey: number, req: RecordedRequest) => Quota);
 
 export interface ModelServerOptions {
@@ -175,9 +183,21 @@ function headerValue(headers: Record<string, string | string[] | undefined>, nam
   return Array.isArray(v) ? (v[0] ?? null) : v;
 }
 
-const defaultResponder: Responder = (req) => ({
-  text: `Mock reply ${req.countForKey}: you said "${truncate(req.prompt ?? "", 80)}".`,
-});
+/** What kind of call this is. Pure. */
+export function requestKindOf(method: string, path: string, body: unknown, turnMetadata: unknown): RequestKind {
+  if (method !== "POST" || !/\/responses$/.test(path)) return "other";
+  const source = (turnMetadata as { thread_source?: unknown } | null)?.thread_source;
+  if (source === "thread_title") return "title";
+  const schema = (body as { text?: { format?: { schema?: { properties?: Record<string, unknown> } } } } | null)?.text?.format?.schema;
+  if (schema?.properties && Object.keys(schema.properties).length === 1 && "title" in schema.properties) return "title";
+  return "turn";
+}
+
+const defaultResponder: Responder = (req) =>
+  req.kind === "title"
+    ? // The title request asks for JSON matching {"title": string (1..36)}.
+      { text: JSON.stringify({ title: "Mock session" }) }
+    : { text: `Mock reply ${req.countForKey}: you said "${truncate(req.prompt ?? "", 80)}".` };
 
 function truncate(s: string, n: number): string {
   const one = s.replace(/\s+/g, " ").trim();
@@ -268,13 +288,13 @@ export class ModelServer {
     else this.usageLimits.set(key, resetsAtEpochSeconds);
   }
 
-  /** Only the model calls (POST …/responses). */
-  get responseRequests(): RecordedRequest[] {
-    return this.requests.filter(isResponsesCall);
+  /** Only the model calls for user turns (not the TUI's title request, not other paths). */
+  get turnRequests(): RecordedRequest[] {
+    return this.requests.filter(isTurnRequest);
   }
 
-  /** Resolve once at least `n` requests (matching `filter`, default: model calls) have arrived. */
-  waitForRequests(n: number, timeoutMs: number, filter: ((r: RecordedRequest) => boolean) | undefined = isResponsesCall): Promise<RecordedRequest[]> {
+  /** Resolve once at least `n` requests (matching `filter`, default: user-turn model calls) have arrived. */
+  waitForRequests(n: number, timeoutMs: number, filter: ((r: RecordedRequest) => boolean) | undefined = isTurnRequest): Promise<RecordedRequest[]> {
     const now = this.matching(filter);
     if (now.length >= n) return Promise.resolve(now);
     if (this.closed) return Promise.reject(new Error("model server is closed"));
@@ -329,15 +349,14 @@ export class ModelServer {
     const bearerKey = authorization && /^Bearer\s+/i.test(authorization) ? authorization.replace(/^Bearer\s+/i, "") : null;
     const path = (req.url ?? "/").split("?")[0] ?? "/";
     const method = req.method ?? "GET";
-    const responsesCall = method === "POST" && /\/responses$/.test(path);
-    let countForKey = 0;
-    if (responsesCall) {
-      const k = bearerKey ?? "";
-      countForKey = (this.perKeyCount.get(k) ?? 0) + 1;
-      this.perKeyCount.set(k, countForKey);
-    }
     const userTexts = userTextsOf(body);
     const { sessionId, turnMetadata } = sessionIdOf(req.headers);
+    const kind = requestKindOf(method, path, body, turnMetadata);
+    const responsesCall = kind !== "other";
+    // Quota climbs per user turn; the TUI's title side-request reports the current state.
+    const k = bearerKey ?? "";
+    const countForKey = kind === "other" ? 0 : (this.perKeyCount.get(k) ?? 0) + (kind === "turn" ? 1 : 0);
+    if (kind === "turn") this.perKeyCount.set(k, countForKey);
     const rec: RecordedRequest = {
       seq: ++this.seq,
       method,
@@ -351,6 +370,7 @@ export class ModelServer {
       prompt: promptOf(userTexts),
       sessionId,
       turnMetadata,
+      kind,
       countForKey,
       receivedAt: Date.now(),
     };
@@ -459,8 +479,14 @@ export class ModelServer {
   }
 }
 
+/** A model call (POST …/responses) of any kind. */
 export function isResponsesCall(r: RecordedRequest): boolean {
-  return r.method === "POST" && /\/responses$/.test(r.path);
+  return r.kind !== "other";
+}
+
+/** A model call for a user turn. */
+export function isTurnRequest(r: RecordedRequest): boolean {
+  return r.kind === "turn";
 }
 
 /** Convenience: `await startModelServer({...})`. */

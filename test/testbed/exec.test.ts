@@ -23,7 +23,7 @@ describe("codex exec against the loopback model server", () => {
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toContain("PONG-1 for ping from the test bed");
 
-      const calls = server.responseRequests;
+      const calls = server.turnRequests;
       expect(calls).toHaveLength(1);
       const call = calls[0]!;
       expect(call.authorization).toBe("Bearer sk-testbed-exec-1");
