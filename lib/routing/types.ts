@@ -23,7 +23,10 @@ export interface ParsedArgv {
   kind: ArgvKind;
   /** The original argv, untouched. */
   argv: string[];
-  /** Root options before the subcommand (or before the PROMPT), in order. Excludes images (see `images`) and help/version. */
+  /**
+   * Root-level options in order: those before the subcommand, and for a root interactive invocation also
+   * those after the PROMPT (clap accepts options on both sides). Excludes images (see `images`) and help/version.
+   */
   rootOptions: RootOption[];
   /** Canonical subcommand name ("exec" for "e", "apply" for "a"), or null. */
   subcommand: string | null;
@@ -37,8 +40,26 @@ export interface ParsedArgv {
   images: string[];
   /** True when `--` appeared at the root. */
   sawDoubleDash: boolean;
-  /** True when -h/--help/-V/--version appeared at the root (always passthrough). */
+  /** True when -h/--help/-V/--version appeared at the root or in resume/fork's own args (always passthrough). */
   helpOrVersion: boolean;
   /** Why the argv was classified passthrough, for `doctor`/debugging ("help", "subcommand:login", "unknown-option:--x"...). */
   reason: string;
+  /** For `resume`/`fork` (kind "interactive-subcommand"): their own arguments, parsed. Absent otherwise. */
+  session?: SessionArgs;
+}
+
+/** The parsed arguments of `codex [root options] resume|fork [OPTIONS] [SESSION_ID] [PROMPT]`. */
+export interface SessionArgs {
+  /** Options after the subcommand token, in order (root-style options and --last/--all/...). Excludes images. */
+  options: RootOption[];
+  /** SESSION_ID (a UUID or a session name), or null (picker, or --last). */
+  sessionId: string | null;
+  /** PROMPT given to resume/fork (never re-sent on a later resume), or null. */
+  prompt: string | null;
+  /** Images attached via -i/--image after the subcommand (never re-sent). */
+  images: string[];
+  /** `--last` was given. */
+  last: boolean;
+  /** `--` appeared after the subcommand. */
+  sawDoubleDash: boolean;
 }

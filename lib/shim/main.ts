@@ -1,0 +1,77 @@
+// The `codex` shim: resolve the real codex, classify the argv, and either pass through (default) or,
+// when opted in and the argv opens an interactive session, hand over to the supervisor.
+// Hot path: this module graph is node builtins + small pure modules. zod, proper-lockfile,
+// lib/config/schema, lib/lock and lib/supervisor are loaded only by the dynamic import below
+// (test/shim/hot-path-modules.test.ts fails if that changes).
+import { CliError, UsageError } from "../errors.js";
+import { parseSwitch, SWITCH_EXPECTED } from "../config/opt-in.js";
+import { parseCodexArgv } from "../routing/classify.js";
+import type { ParsedArgv } from "../routing/types.js";
+import { peekConfig, peekRealCodexBin, peekSupervisorOptIn, type ConfigPeek } from "./config-peek.js";
+import { stripOurEnv } from "./env.js";
+import { launchSpec } from "./native-launch.js";
+import { passthrough } from "./passthrough.js";
+import { REAL_CODEX_ENV, resolveRealCodex, type ResolvedCodex } from "./resolve-real-codex.js";
+
+export const OPT_IN_ENV = "CODEX_AUTH_CLI_SESSION_SUPERVISOR";
+
+interface SupervisorEntry {
+  runSupervisedFromShim(input: { argv: string[]; parsed: ParsedArgv; real: ResolvedCodex; shimFile: string }): Promise<number>;
+}
+
+/** Opt-in: the env variable when set (strict truthiness), else config `codexCliSessionSupervisor`. */
+export function supervisorOptedIn(env: NodeJS.ProcessEnv, config: () => ConfigPeek): boolean {
+  const raw = env[OPT_IN_ENV];
+  if (raw !== undefined) {
+    const on = parseSwitch(raw);
+    if (on === null) throw new UsageError(`${OPT_IN_ENV} must be ${SWITCH_EXPECTED}`);
+    return on;
+  }
+  return peekSupervisorOptIn(config());
+}
+
+async function loadSupervisor(): Promise<SupervisorEntry> {
+  // A variable specifier: the shim must not depend on the supervisor at build or load time.
+  const specifier = "../supervisor/entry.js";
+  try {
+    return (await import(specifier)) as SupervisorEntry;
+  } catch (err) {
+    throw new CliError(
+      `${OPT_IN_ENV} is on but the session supervisor could not be loaded (${(err as Error).message}); ` +
+        `reinstall codex-supervisor, or unset ${OPT_IN_ENV} to run codex directly`,
+      1,
+    );
+  }
+}
+
+async function run(shimFile: string, argv: string[]): Promise<number> {
+  const env = process.env;
+  let peeked: ConfigPeek | undefined;
+  const config = () => (peeked ??= peekConfig(env));
+
+  const real = resolveRealCodex({
+    env,
+    shimFile,
+    configRealCodexBin: env[REAL_CODEX_ENV] ? null : peekRealCodexBin(config()),
+  });
+  const parsed = parseCodexArgv(argv);
+  if (parsed.kind !== "passthrough" && supervisorOptedIn(env, config)) {
+    const entry = await loadSupervisor();
+    return entry.runSupervisedFromShim({ argv, parsed, real, shimFile });
+  }
+  return passthrough(launchSpec(real, argv, stripOurEnv(env)));
+}
+
+/** Entry from shim/codex. Never returns: exits like codex (or with our error status). */
+export async function runShim(shimFile: string, argv: string[] = process.argv.slice(2)): Promise<never> {
+  try {
+    process.exit(await run(shimFile, argv));
+  } catch (err) {
+    if (err instanceof CliError) {
+      process.stderr.write(`codex-supervisor: ${err.message}\n`);
+      process.exit(err.exitCode);
+    }
+    process.stderr.write(`codex-supervisor: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  }
+}
