@@ -1,0 +1,51 @@
+// Keeping the last seen quota and cool-down marks per account in the store (what the supervisor calls
+// when a token_count arrives and when it leaves an account). Each call is one short locked update.
+import type { StorageLockOptions } from "../lock/storage-lock.js";
+import { usageFromRateLimits, type RateLimits } from "../quota/rate-limits.js";
+import { findAccount, updateAccounts } from "./store.js";
+
+/**
+ * Store `rateLimits` (seen at `observedAt`, epoch ms) as the account's last known usage. A snapshot
+ * older than the stored one is ignored (two supervisors on one account may report out of order).
+ * Returns false when the account no longer exists (removed meanwhile) or the snapshot was older.
+ */
+export async function recordUsage(
+  home: string,
+  name: string,
+  rateLimits: RateLimits,
+  observedAt: number,
+  lock: StorageLockOptions = {},
+): Promise<boolean> {
+  return updateAccounts(
+    home,
+    (draft) => {
+      const a = findAccount(draft, name);
+      if (!a) return false;
+      const prev = a.usage.observedAt ? Date.parse(a.usage.observedAt) : NaN;
+      if (Number.isFinite(prev) && prev > observedAt) return false;
+      a.usage = usageFromRateLimits(rateLimits, observedAt);
+      return true;
+    },
+    lock,
+  );
+}
+
+/** Mark an account as cooling down until `until` (epoch ms); null clears the mark. False if unknown. */
+export async function markCoolingDown(
+  home: string,
+  name: string,
+  until: number | null,
+  lock: StorageLockOptions = {},
+): Promise<boolean> {
+  return updateAccounts(
+    home,
+    (draft) => {
+      const a = findAccount(draft, name);
+      if (!a) return false;
+      if (until === null) delete a.coolingDownUntil;
+      else a.coolingDownUntil = new Date(until).toISOString();
+      return true;
+    },
+    lock,
+  );
+}
