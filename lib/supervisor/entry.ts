@@ -1,0 +1,104 @@
+// The shim's door into the supervisor (contracts-extra #3): an interactive `codex` run, opted in.
+// Creates the session record, saves the terminal, runs the loop (core.ts) in tui mode, and returns
+// the exit status to mirror — re-raising a death by signal on ourselves first, as the shell expects.
+import { loadConfig } from "../config/load.js";
+import { CliError } from "../errors.js";
+import { codexHome, supervisorHome } from "../paths.js";
+import { readAccounts } from "../accounts/store.js";
+import { newJobId } from "../jobs/ids.js";
+import { appendEvent, createJob } from "../jobs/store.js";
+import { readIdentity } from "../process/identity.js";
+import { buildResumeArgv, withNoDaemon } from "../session/resume-argv.js";
+import type { ParsedArgv } from "../routing/types.js";
+import type { ResolvedCodex } from "../shim/resolve-real-codex.js";
+import { restoreTerminal, saveTerminal } from "../terminal/restore.js";
+import { superviseCodex } from "./core.js";
+import { shellStatus, type ChildExit } from "./exit-policy.js";
+import { realPorts } from "./ports.js";
+
+export interface ShimInput {
+  argv: string[];
+  parsed: ParsedArgv;
+  real: ResolvedCodex;
+  shimFile: string;
+}
+
+export async function runSupervisedFromShim(input: ShimInput): Promise<number> {
+  try {
+    return await runSupervised(input);
+  } catch (err) {
+    if (err instanceof CliError) {
+      process.stderr.write(`codex-supervisor: ${err.message}\n`);
+      return err.exitCode;
+    }
+    throw err;
+  }
+}
+
+async function runSupervised(input: ShimInput): Promise<number> {
+  const env = process.env;
+  const config = loadConfig(env);
+  const home = supervisorHome(env);
+  const cxHome = codexHome(env);
+  const jobId = newJobId("session");
+  const me = readIdentity(process.pid);
+  if (!me) throw new CliError("cannot read our own process identity from /proc");
+  const active = safeActiveAccount(home);
+  createJob(home, {
+    id: jobId,
+    kind: "session",
+    supervisor: { pid: process.pid, identity: me },
+    cwd: process.cwd(),
+    argv: input.argv,
+    account: active,
+  });
+  appendEvent(home, jobId, { type: "start", mode: "tui", real: input.real.path, pid: process.pid });
+
+  // Embedded sessions (codex-facts): the shared daemon would hold the conversation, its login and its
+  // processes outside our tree. `--remote` is the user's explicit choice of a server: leave it.
+  const remote = input.parsed.rootOptions.some((o) => o.name === "remote");
+  const embed = (argv: string[]) => (remote ? argv : withNoDaemon(argv));
+  const saved = saveTerminal();
+  const result = await superviseCodex({
+    mode: "tui",
+    initialArgv: embed(input.argv),
+    resumeArgv: (sessionId) => embed(buildResumeArgv(input.parsed, sessionId)),
+    whenAllExhausted: config.whenAllExhausted,
+    ports: realPorts({
+      jobId,
+      home,
+      codexHome: cxHome,
+      env,
+      config,
+      real: input.real,
+      cwd: process.cwd(),
+      stdio: "inherit",
+      restoreTerminal: () => restoreTerminal(saved),
+      write: (text) => process.stderr.write(text),
+      launchedAt: Date.now(),
+    }),
+  });
+  return mirrorExit(result.exit);
+}
+
+function safeActiveAccount(home: string): string | null {
+  try {
+    return readAccounts(home).active;
+  } catch {
+    return null; // a corrupt store must not stop the session; rotation reports it later
+  }
+}
+
+/** The status to exit with; a death by signal is re-raised on ourselves (default action restored). */
+export function mirrorExit(exit: ChildExit | null): number {
+  if (!exit) return 1;
+  if (exit.signal && exit.signal !== "SIGSTOP" && exit.signal !== "SIGTSTP") {
+    process.removeAllListeners(exit.signal);
+    try {
+      process.kill(process.pid, exit.signal);
+    } catch {
+      /* fall through to the numeric status */
+    }
+  }
+  return shellStatus(exit);
+}

@@ -1,0 +1,243 @@
+// The real side effects behind the supervisor loop (core.ts SupervisorPorts), wired from the project's
+// modules: launchSpec + buildChildEnv for spawning, escalateTree for stopping, the jobs store for
+// records/events/control, the session binder and rollout follower, the accounts store, crash policy.
+// Both the interactive session (entry.ts) and a background job use this with different `io`.
+import { spawn, type StdioOptions } from "node:child_process";
+import type { Config } from "../config/schema.js";
+import { readAccounts } from "../accounts/store.js";
+import { availableAt, chooseSuccessor } from "../accounts/select.js";
+import { recordUsage, markCoolingDown } from "../accounts/usage.js";
+import { activate, describeSync, syncBack } from "../accounts/activate.js";
+import { applyQuotaEvent, decideFromState, initialQuotaState, type QuotaEvent, type QuotaState } from "../quota/decide.js";
+import type { RateLimits } from "../quota/rate-limits.js";
+import { appendEvent, updateJob } from "../jobs/store.js";
+import type { JobPatch as RecordPatch } from "../jobs/record.js";
+import { watchControl } from "../jobs/control.js";
+import { readIdentity, type ProcessIdentity } from "../process/identity.js";
+import { escalateTree } from "../process/escalate.js";
+import { bindSession } from "../session/bind.js";
+import { RolloutFollower } from "../session/rollout-follower.js";
+import type { RolloutEvent } from "../session/rollout-events.js";
+import { launchSpec } from "../shim/native-launch.js";
+import type { ResolvedCodex } from "../shim/resolve-real-codex.js";
+import { buildChildEnv } from "./child-env.js";
+import { CrashTracker } from "./crash-policy.js";
+import type { ChildExit } from "./exit-policy.js";
+import type { AccountPorts, Binding, JobPatch, QuotaPoller, QuotaVerdict, RotationPlan, RunningChild, SupervisorPorts } from "./core.js";
+
+export interface RealPortsInput {
+  jobId: string;
+  /** Our storage home (records, accounts, lock). */
+  home: string;
+  codexHome: string;
+  /** The supervisor's own environment (our CODEX_AUTH_* keys included; buildChildEnv strips them). */
+  env: NodeJS.ProcessEnv;
+  config: Config;
+  real: ResolvedCodex;
+  cwd: string;
+  stdio: StdioOptions;
+  /** Put the terminal back (tui) — a no-op for jobs. */
+  restoreTerminal: () => void;
+  /** Where notice lines and the countdown go (tui: stderr). */
+  write: (text: string) => void;
+  /** Epoch ms of the first spawn: rollouts created before it are not ours. */
+  launchedAt: number;
+}
+
+export function realPorts(input: RealPortsInput): SupervisorPorts {
+  const { home, jobId, config } = input;
+  const childEnv = buildChildEnv(input.env, jobId);
+  const identities = new Map<number, ProcessIdentity | null>();
+  const crash = new CrashTracker(config);
+  const event = async (type: string, data: Record<string, unknown> = {}) => {
+    appendEvent(home, jobId, { type, ...data });
+  };
+
+  const ports: SupervisorPorts = {
+    async spawn(argv) {
+      const spec = launchSpec(input.real, argv, childEnv);
+      const child = spawn(spec.command, spec.args, { env: spec.env, stdio: input.stdio, cwd: input.cwd });
+      const exit = new Promise<ChildExit>((resolve) => {
+        child.once("exit", (code, signal) => resolve({ code, signal }));
+        // Could not start at all (ENOENT/EACCES): the shell's 127/126.
+        child.once("error", (err) => resolve({ code: (err as NodeJS.ErrnoException).code === "EACCES" ? 126 : 127, signal: null }));
+      });
+      const pid = child.pid ?? -1;
+      identities.set(pid, pid > 0 ? readIdentity(pid) : null);
+      return { pid, exit };
+    },
+
+    async stopTree(child) {
+      const identity = identities.get(child.pid) ?? null;
+      const r = await escalateTree({
+        identities: identity ? [identity] : [],
+        marker: jobId,
+        waits: { afterSigintMs: config.sigintWaitMs, afterSigtermMs: config.sigtermWaitMs },
+        onSignal: (id: ProcessIdentity, signal: NodeJS.Signals) => {
+          appendEvent(home, jobId, { type: "signal", pid: id.pid, signal });
+        },
+      });
+      return { left: r.left.map((p: ProcessIdentity) => p.pid) };
+    },
+
+    restoreTerminal: input.restoreTerminal,
+
+    async bind(child: RunningChild): Promise<Binding | null> {
+      const b = await bindSession({ codexHome: input.codexHome, since: input.launchedAt, childPids: [child.pid], cwd: input.cwd });
+      return b ? { sessionId: b.sessionId, rolloutPath: b.rolloutPath } : null;
+    },
+
+    follow(binding) {
+      return followQuota(binding, home, config, event);
+    },
+
+    accounts: accountPorts(input, event),
+
+    watchControl(onRequest) {
+      return watchControl(home, jobId, onRequest);
+    },
+
+    onCrash(now) {
+      return crash.onCrash(now);
+    },
+
+    async record(patch) {
+      updateJob(home, jobId, toRecordPatch(patch, identities));
+    },
+
+    event,
+
+    notice(line) {
+      input.write(`${line}\n`);
+    },
+
+    status(line, done) {
+      // Rewrite the line in place: carriage return + erase line.
+      input.write(`\r\x1b[2K${line}${done ? "\n" : ""}`);
+    },
+
+    now: () => Date.now(),
+
+    sleep(ms, abort) {
+      return new Promise<void>((resolve) => {
+        if (abort.aborted) return resolve();
+        const t = setTimeout(done, ms);
+        function done() {
+          clearTimeout(t);
+          abort.removeEventListener("abort", done);
+          resolve();
+        }
+        abort.addEventListener("abort", done, { once: true });
+      });
+    },
+  };
+  return ports;
+}
+
+const FINAL = new Set(["exited", "stopped", "failed"]);
+
+function toRecordPatch(p: JobPatch, identities: Map<number, ProcessIdentity | null>): RecordPatch {
+  const out: RecordPatch = {};
+  if (p.status !== undefined) out.status = p.status;
+  if (p.childPid !== undefined) {
+    const identity = p.childPid === null ? null : identities.get(p.childPid) ?? null;
+    out.child = p.childPid !== null && identity ? { pid: p.childPid, identity } : null;
+  }
+  if (p.sessionId !== undefined) out.sessionId = p.sessionId;
+  if (p.rolloutPath !== undefined) out.rolloutPath = p.rolloutPath;
+  if (p.account !== undefined) out.account = p.account;
+  if (p.restarts !== undefined) out.restarts = p.restarts;
+  if (p.exitCode !== undefined) out.exitCode = p.exitCode;
+  if (p.signal !== undefined) out.signal = p.signal;
+  if (p.reason !== undefined) out.reason = p.reason;
+  if (p.status !== undefined && FINAL.has(p.status)) out.endedAt = new Date().toISOString();
+  return out;
+}
+
+/** Rollout events → the quota fold (quota/decide.ts), recording each new rate-limit reading. */
+function toQuotaEvent(e: RolloutEvent): QuotaEvent | null {
+  switch (e.kind) {
+    case "task_started":
+      return { kind: "task_started" };
+    case "task_complete":
+      return { kind: "task_complete", error: e.error ?? null };
+    case "turn_aborted":
+      return { kind: "turn_aborted" };
+    case "token_count":
+      return e.rateLimits ? { kind: "token_count", rateLimits: e.rateLimits } : null;
+    case "error":
+      return e.usageLimit ? { kind: "usage_limit", resetsAt: e.resetsAt ?? null } : null;
+    default:
+      return null;
+  }
+}
+
+function followQuota(
+  binding: Binding,
+  home: string,
+  config: Config,
+  event: (type: string, data?: Record<string, unknown>) => Promise<void>,
+): QuotaPoller {
+  const follower = new RolloutFollower(binding.rolloutPath);
+  let state: QuotaState = initialQuotaState();
+  const thresholds = { rotateAtRemainingPercent: config.rotateAtRemainingPercent, preselectAtRemainingPercent: config.preselectAtRemainingPercent };
+  return {
+    async poll(account, now): Promise<QuotaVerdict> {
+      let newLimits: RateLimits | null = null;
+      for (const e of follower.poll()) {
+        const q = toQuotaEvent(e);
+        if (!q) continue;
+        state = applyQuotaEvent(state, q);
+        if (q.kind === "token_count" && state.rateLimits) newLimits = state.rateLimits;
+      }
+      if (newLimits && account) {
+        await recordUsage(home, account, newLimits, now, lockOpts(config));
+        await event("quota", { account, primary: newLimits.primary, secondary: newLimits.secondary });
+      }
+      const d = decideFromState(state, now, thresholds);
+      return { action: d.action, reason: d.reason, coolDownUntil: d.coolDownUntil };
+    },
+    reset() {
+      state = initialQuotaState();
+    },
+  };
+}
+
+function lockOpts(config: Config) {
+  return { staleMs: config.lockStaleMs, updateMs: config.lockUpdateMs };
+}
+
+/** Accounts, read fresh from the store each time (another terminal may have changed them). */
+function accountPorts(input: RealPortsInput, event: (type: string, data?: Record<string, unknown>) => Promise<void>): AccountPorts {
+  const { home, codexHome, config } = input;
+  const rotateAt = config.rotateAtRemainingPercent;
+  return {
+    async active() {
+      return readAccounts(home).active;
+    },
+    async syncBack() {
+      const r = await syncBack({ home, codexHome, lock: lockOpts(config) });
+      if (r.status !== "unchanged" && r.status !== "missing") await event("sync", { result: describeSync(r) });
+    },
+    async plan(leaving): Promise<RotationPlan> {
+      const store = readAccounts(home);
+      const now = Date.now();
+      const choice = chooseSuccessor(store.accounts, { leaving, now, rotateAtRemainingPercent: rotateAt });
+      if (!choice.none) return { kind: "switch", from: leaving, to: choice.account.name };
+      // Nobody has room: the enabled account that frees up first (the one left included).
+      let earliest: { account: string; resetsAt: number } | null = null;
+      for (const a of store.accounts) {
+        if (!a.enabled) continue;
+        const at = availableAt(a, now, rotateAt);
+        if (at !== null && (earliest === null || at < earliest.resetsAt)) earliest = { account: a.name, resetsAt: at };
+      }
+      return { kind: "none", earliest };
+    },
+    async switchTo(to, from, coolDownUntil) {
+      if (from && coolDownUntil !== null) await markCoolingDown(home, from, coolDownUntil, lockOpts(config));
+      // activate() syncs codex's refreshed tokens back into `from` before it replaces auth.json.
+      const r = await activate({ home, codexHome, name: to, lock: lockOpts(config) });
+      await event("sync", { result: describeSync(r.sync) });
+    },
+  };
+}
