@@ -81,8 +81,8 @@ describe("activate", () => {
     rewriteInPlace(authFile(), "");
     expect((await syncBack({ home: h.home, codexHome: h.codexHome, retry: fast })).status).toBe("unreadable");
     // Switching away still works; the partial file is not stored anywhere.
-    const r = await activate({ home: h.home, codexHome: h.codexHome, name: "B", retry: fast });
-    expect(r.sync.status).toBe("unreadable");
+    const switched = await activate({ home: h.home, codexHome: h.codexHome, name: "B", retry: fast });
+    expect(switched.sync.status).toBe("unreadable");
     expect(readAccounts(h.home).accounts[0]!.auth).toEqual(chatgptAuth("amy", 1));
     expect(readAuthJson()).toEqual(chatgptAuth("bob", 1));
   });
