@@ -7,11 +7,17 @@
 //    re-stat the lock and remove it only if it is the same directory (dev+ino+birth) and still stale.
 //  * realpath on a missing file — realpath: false (the lock target `<home>/storage` never exists).
 //  * default onCompromised throws from a timer and crashes the process — ours marks the guard lost.
+//  * a fresh lock's mtime is set up to ~1 s into the future (its mtime-precision probe), so a holder that
+//    dies before its first heartbeat would be evicted up to 1 s late. We run that probe once per home
+//    on a scratch directory and hand the cached result to every acquisition (see precisionBase).
 //  * unlock/exit handler rmdir by name — our fs wrapper refuses to remove a lock directory that is not
 //    the one we created (someone reclaimed it from us), so we never delete another holder's lock.
 // A holder calls guard.assertHeld() right before each write: it fails when the lock was compromised,
 // replaced, or our heartbeat is too old for others to still respect it.
+import { randomBytes } from "node:crypto";
 import fs from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
 import lockfile from "proper-lockfile";
 import { storageLockTarget } from "../paths.js";
 import { ensureDir } from "../fs/atomic.js";
@@ -107,18 +113,53 @@ function dirIdentity(st: fs.BigIntStats): string {
 
 const ageMs = (st: fs.BigIntStats): number => Date.now() - Number(st.mtimeMs);
 
+interface MtimePrecisionModule {
+  probe(file: string, fsLike: object, cb: (err: Error | null) => void): void;
+}
+function loadMtimePrecision(): MtimePrecisionModule | null {
+  try {
+    return createRequire(import.meta.url)("proper-lockfile/lib/mtime-precision.js") as MtimePrecisionModule;
+  } catch {
+    return null; // layout changed: fall back to proper-lockfile probing on each acquisition
+  }
+}
+const precisionBases = new Map<string, object>();
+
+/**
+ * An object carrying proper-lockfile's cached mtime precision for `home` (it caches the result on the fs
+ * object under a private symbol, read through the prototype chain). Each acquisition's fs inherits from
+ * it, so the library skips the probe that would stamp the fresh lock with a future mtime.
+ */
+async function precisionBase(home: string): Promise<object> {
+  const known = precisionBases.get(home);
+  if (known) return known;
+  const base = { stat: fs.stat, utimes: fs.utimes };
+  const mod = loadMtimePrecision();
+  if (mod) {
+    const scratch = path.join(home, `.mtime-probe-${process.pid}-${randomBytes(4).toString("hex")}`);
+    fs.mkdirSync(scratch);
+    try {
+      await new Promise<void>((resolve, reject) => mod.probe(scratch, base, (err) => (err ? reject(err) : resolve())));
+    } finally {
+      fs.rmdirSync(scratch);
+    }
+  }
+  precisionBases.set(home, base);
+  return base;
+}
+
 /**
  * The fs that proper-lockfile uses for one acquisition: records which directory we created, and will
  * only remove that same directory (release and the exit handler go through rmdir/rmdirSync).
  */
-function ownedFs(lockDir: string) {
+function ownedFs(lockDir: string, base: object) {
   const owned: { id: string | null } = { id: null };
   const isOurs = (p: string): boolean => {
     if (p !== lockDir) return true;
     const st = statOrNull(p);
     return st !== null && owned.id !== null && dirIdentity(st) === owned.id;
   };
-  const api = {
+  const api = Object.assign(Object.create(base) as object, {
     mkdir(p: string, cb: (err: NodeJS.ErrnoException | null) => void) {
       fs.mkdir(p, (err) => {
         if (!err && p === lockDir) {
@@ -141,7 +182,7 @@ function ownedFs(lockDir: string) {
     rmdirSync(p: string) {
       if (isOurs(p)) fs.rmdirSync(p);
     },
-  };
+  });
   return { api, owned };
 }
 
@@ -211,8 +252,10 @@ export async function acquireStorageLock(home: string, opts: StorageLockOptions 
   const started = Date.now();
   let backoff = 5;
 
+  const base = await precisionBase(home);
+
   for (;;) {
-    const { api, owned } = ownedFs(lockDir);
+    const { api, owned } = ownedFs(lockDir, base);
     const state: { lost: boolean; reason: string | null; released: boolean } = {
       lost: false,
       reason: null,

@@ -75,6 +75,17 @@ describe("withStorageLock basics", () => {
     await expect(withStorageLock(home, () => "ok", FAST)).resolves.toBe("ok");
   });
 
+  it("weak spot: a fresh lock is not stamped with a future mtime (a holder dying at once is evicted on time)", async () => {
+    for (let i = 0; i < 3; i++) {
+      const before = Date.now();
+      const held = await acquireStorageLock(home, FAST);
+      expect(fs.statSync(lockDir).mtimeMs).toBeLessThanOrEqual(Date.now() + 5);
+      expect(fs.statSync(lockDir).mtimeMs).toBeGreaterThanOrEqual(before - 1000);
+      await held.release();
+    }
+    expect(fs.readdirSync(home)).toEqual([]); // the precision probe's scratch dir is gone
+  });
+
   it("excludes a second holder in the same process until the first releases", async () => {
     const order: string[] = [];
     const gate = deferred();
