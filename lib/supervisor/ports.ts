@@ -17,7 +17,7 @@ import { readIdentity, type ProcessIdentity } from "../process/identity.js";
 import { escalateTree } from "../process/escalate.js";
 import { bindSession } from "../session/bind.js";
 import { RolloutFollower } from "../session/rollout-follower.js";
-import type { RolloutEvent } from "../session/rollout-events.js";
+import type { RateLimitWindow as RolloutRateWindow, RolloutEvent } from "../session/rollout-events.js";
 import { launchSpec } from "../shim/native-launch.js";
 import type { ResolvedCodex } from "../shim/resolve-real-codex.js";
 import { buildChildEnv } from "./child-env.js";
@@ -154,22 +154,29 @@ function toRecordPatch(p: JobPatch, identities: Map<number, ProcessIdentity | nu
   return out;
 }
 
-/** Rollout events → the quota fold (quota/decide.ts), recording each new rate-limit reading. */
+/** Rollout events → the quota fold (quota/decide.ts). */
 function toQuotaEvent(e: RolloutEvent): QuotaEvent | null {
-  switch (e.kind) {
+  switch (e.type) {
     case "task_started":
       return { kind: "task_started" };
     case "task_complete":
-      return { kind: "task_complete", error: e.error ?? null };
+      return { kind: "task_complete", error: e.error?.usageLimit ? "usage_limit_exceeded" : (e.error?.codexErrorInfo ?? null) };
     case "turn_aborted":
       return { kind: "turn_aborted" };
     case "token_count":
-      return e.rateLimits ? { kind: "token_count", rateLimits: e.rateLimits } : null;
+      // Only the account's main limit ("codex"); per-model limits do not say when to rotate.
+      if (!e.rateLimits || (e.rateLimits.limitId !== null && e.rateLimits.limitId !== "codex")) return null;
+      return { kind: "token_count", rateLimits: { primary: snake(e.rateLimits.primary), secondary: snake(e.rateLimits.secondary) } };
     case "error":
-      return e.usageLimit ? { kind: "usage_limit", resetsAt: e.resetsAt ?? null } : null;
+      return e.usageLimit ? { kind: "usage_limit", resetsAt: null } : null;
     default:
       return null;
   }
+}
+
+/** rollout-events keeps codex's epoch seconds under camelCase names; quota/rate-limits reads codex's own shape. */
+function snake(w: RolloutRateWindow | null) {
+  return w ? { used_percent: w.usedPercent, window_minutes: w.windowMinutes, resets_at: w.resetsAt } : null;
 }
 
 function followQuota(
@@ -184,7 +191,7 @@ function followQuota(
   return {
     async poll(account, now): Promise<QuotaVerdict> {
       let newLimits: RateLimits | null = null;
-      for (const e of follower.poll()) {
+      for (const e of await follower.poll()) {
         const q = toQuotaEvent(e);
         if (!q) continue;
         state = applyQuotaEvent(state, q);

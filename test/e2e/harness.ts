@@ -1,0 +1,146 @@
+// A supervised codex in a tmux shell: the real pinned codex behind our shim (on PATH, opted in), a
+// throw-away CODEX_HOME wired to the loopback model server, a private tmux server running bash.
+// Everything a test starts is cleaned in `close()`, which also asserts no process kept the job marker.
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { startModelServer, type ModelServer } from "../../lib/demo/model-server.js";
+import { jobsDir } from "../../lib/paths.js";
+import { readJob } from "../../lib/jobs/store.js";
+import type { JobRecord } from "../../lib/jobs/record.js";
+import { makeCodexHome, pollUntil, REAL_CODEX_LAUNCHER, REPO_ROOT, type CodexHome } from "../helpers/codex-home.js";
+import { startShell, type TmuxSession } from "../helpers/tmux.js";
+import { expectNoLeftovers, findMarkedProcesses, readEnviron } from "../helpers/processes.js";
+
+export const SHIM_DIR = path.join(REPO_ROOT, "shim");
+export const CLI_BIN = path.join(REPO_ROOT, "bin", "codex-supervisor");
+export const PROMPT = "READY$ ";
+const PASTE_BURST_WINDOW_MS = 400;
+
+export interface Bed {
+  server: ModelServer;
+  h: CodexHome;
+  /** Our storage home (CODEX_HOME/supervisor). */
+  home: string;
+  env: NodeJS.ProcessEnv;
+  shell: TmuxSession;
+  close(): Promise<void>;
+}
+
+export interface BedOptions {
+  apiKey?: string;
+  /** Extra environment for the shell (and so the shim/supervisor). */
+  env?: NodeJS.ProcessEnv;
+}
+
+export async function startBed(o: BedOptions = {}): Promise<Bed> {
+  const server = await startModelServer();
+  const h = makeCodexHome({ baseUrl: server.baseUrl, apiKey: o.apiKey ?? "sk-test-A" });
+  const home = path.join(h.home, "supervisor");
+  const env: NodeJS.ProcessEnv = {
+    ...h.env,
+    PATH: `${SHIM_DIR}:${h.env.PATH ?? "/usr/bin:/bin"}`,
+    CODEX_AUTH_CLI_SESSION_SUPERVISOR: "1",
+    CODEX_AUTH_REAL_CODEX_BIN: REAL_CODEX_LAUNCHER,
+    // Keep restarts quick: codex's TUI dies at the first SIGINT anyway.
+    CODEX_AUTH_SIGINT_WAIT_MS: "1500",
+    CODEX_AUTH_SIGTERM_WAIT_MS: "1500",
+    // Must never reach codex (checked in /proc/PID/environ).
+    CODEX_AUTH_X: "secret-value-x",
+    ...(o.env ?? {}),
+  };
+  const shell = startShell({ env, cwd: h.workDir, prompt: PROMPT, cols: 120, rows: 40 });
+  await shell.waitFor((s) => s.includes(PROMPT), 10_000);
+  const markersSeen = new Set<string>();
+  return {
+    server,
+    h,
+    home,
+    env,
+    shell,
+    async close() {
+      for (const id of jobIds(home)) markersSeen.add(id);
+      shell.kill();
+      try {
+        for (const m of markersSeen) await expectNoLeftovers({ marker: m }, 5000);
+      } finally {
+        await server.close();
+        h.cleanup();
+      }
+    },
+  };
+}
+
+export function jobIds(home: string): string[] {
+  try {
+    return fs
+      .readdirSync(jobsDir(home))
+      .filter((f) => /^[sj]-\d{8}-[0-9a-f]{8}\.json$/.test(f))
+      .map((f) => f.slice(0, -5));
+  } catch {
+    return [];
+  }
+}
+
+/** The only session record in the home, once it exists. */
+export async function waitForJob(home: string, timeoutMs = 15_000): Promise<string> {
+  return pollUntil(() => {
+    const ids = jobIds(home);
+    return ids.length === 1 ? ids[0] : undefined;
+  }, timeoutMs, "the supervisor's job record");
+}
+
+export function record(home: string, id: string): JobRecord {
+  return readJob(home, id);
+}
+
+export async function waitForRecord(home: string, id: string, pred: (r: JobRecord) => boolean, what: string, timeoutMs = 20_000): Promise<JobRecord> {
+  return pollUntil(() => {
+    const r = readJob(home, id);
+    return pred(r) ? r : undefined;
+  }, timeoutMs, what);
+}
+
+/** Run our CLI (compiled dist/) with the bed's environment. */
+export function cli(bed: Bed, args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI_BIN, ...args], { env: bed.env, cwd: bed.h.workDir, encoding: "utf8", timeout: 30_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+export function cliCommandBuilt(name: string): boolean {
+  return fs.existsSync(path.join(REPO_ROOT, "dist", "cli", "commands", `${name}.js`));
+}
+
+export function cmdline(pid: number): string[] {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter((s) => s.length > 0);
+  } catch {
+    return [];
+  }
+}
+
+/** Every CODEX_AUTH_* key found in the environment of any process carrying the marker. */
+export function ourKeysInMarkedProcesses(marker: string): Array<{ pid: number; key: string }> {
+  const out: Array<{ pid: number; key: string }> = [];
+  for (const p of findMarkedProcesses(marker)) {
+    for (const key of readEnviron(p.pid)?.keys() ?? []) {
+      const k = key.toUpperCase();
+      if (k.startsWith("CODEX_AUTH_") || k.startsWith("CODEX_MULTI_AUTH_")) out.push({ pid: p.pid, key });
+    }
+  }
+  return out;
+}
+
+/** Type a prompt into the TUI and submit it. */
+export async function submitPrompt(shell: TmuxSession, text: string): Promise<void> {
+  shell.sendText(text);
+  await shell.waitFor((s) => s.includes(text), 10_000);
+  // Codex's composer treats an Enter that follows fast typing as part of a paste (a newline); its
+  // paste-burst window is time-based, so there is no screen event to wait for here.
+  await new Promise((r) => setTimeout(r, PASTE_BURST_WINDOW_MS));
+  shell.sendKeys("Enter");
+}
+
+export function countOccurrences(list: string[], text: string): number {
+  return list.filter((t) => t.includes(text)).length;
+}
