@@ -65,8 +65,12 @@ export interface AccountPorts {
   active(): Promise<string | null>;
   /** Copy CODEX_HOME/auth.json back into the store for the active account (after every child end). */
   syncBack(): Promise<void>;
-  /** Read-only: who would we switch to (never the one being left). Called before anything is killed. */
-  plan(leaving: string | null): Promise<RotationPlan>;
+  /**
+   * Read-only: who would we switch to (never the one being left). Called before anything is killed.
+   * `leavingBusyUntil`: the account left is unusable until then (the verdict's cool-down) even if the
+   * store does not show it exhausted yet (a usage-limit error carries no rate limits).
+   */
+  plan(leaving: string | null, leavingBusyUntil?: number | null): Promise<RotationPlan>;
   /** With the child gone: sync back `from`, mark it cooling down, activate `to` (CODEX_HOME/auth.json). */
   switchTo(to: string, from: string | null, coolDownUntil: number | null): Promise<void>;
 }
@@ -250,7 +254,7 @@ export async function superviseCodex(opts: SuperviseOptions): Promise<SuperviseR
       if (v.kind === "terminal-gone") return await finish("stopped", outcome.exit, "the terminal closed (SIGHUP)");
       const verdict = await safeVerdict();
       if (verdict && verdict.action === "rotate" && p.accounts) {
-        const plan = await p.accounts.plan(account);
+        const plan = await p.accounts.plan(account, verdict.coolDownUntil);
         const r = await rotate({ kind: "rotate", plan, verdict, from: account }, sessionId);
         if (r === "stopped") return await finish("stopped", outcome.exit, `${stopWhy()} while waiting for a quota reset`);
         if (r !== "stay") {
@@ -342,7 +346,7 @@ export async function superviseCodex(opts: SuperviseOptions): Promise<SuperviseR
               await p.event("quota", { action: "preselect", reason: verdict.reason, successor: plan.kind === "switch" ? plan.to : null });
             }
           } else if (verdict.action === "rotate") {
-            const plan = await p.accounts.plan(account);
+            const plan = await p.accounts.plan(account, verdict.coolDownUntil);
             // Nobody has room and nothing to wait for (stay, or no reset time known): keep the session.
             if (plan.kind === "none" && (whenAllExhausted === "stay" || !plan.earliest)) {
               if (!exhaustedLogged) {
@@ -383,7 +387,7 @@ export async function superviseCodex(opts: SuperviseOptions): Promise<SuperviseR
     const acc = p.accounts!;
     let plan = req.plan;
     // The plan was made before the escalation; re-check it now that the store may have changed.
-    const fresh = await safe(() => acc.plan(req.from));
+    const fresh = await safe(() => acc.plan(req.from, req.verdict.coolDownUntil));
     if (fresh) plan = fresh;
     if (plan.kind === "none" && (whenAllExhausted === "stay" || !plan.earliest)) {
       p.notice(exhaustedNotice(null, p.now(), whenAllExhausted === "stay"));

@@ -47,7 +47,7 @@ async function runSupervised(input: ShimInput): Promise<number> {
   createJob(home, {
     id: jobId,
     kind: "session",
-    supervisor: { pid: process.pid, identity: me },
+    supervisor: { pid: process.pid, identity: { ...me } },
     cwd: process.cwd(),
     argv: input.argv,
     account: active,

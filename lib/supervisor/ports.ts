@@ -4,10 +4,8 @@
 // Both the interactive session (entry.ts) and a background job use this with different `io`.
 import { spawn, type StdioOptions } from "node:child_process";
 import type { Config } from "../config/schema.js";
-import { readAccounts } from "../accounts/store.js";
-import { availableAt, chooseSuccessor } from "../accounts/select.js";
-import { recordUsage, markCoolingDown } from "../accounts/usage.js";
-import { activate, describeSync, syncBack } from "../accounts/activate.js";
+import { recordUsage } from "../accounts/usage.js";
+import { lockOpts, realAccountPorts } from "./account-ports.js";
 import { applyQuotaEvent, decideFromState, initialQuotaState, type QuotaEvent, type QuotaState } from "../quota/decide.js";
 import type { RateLimits } from "../quota/rate-limits.js";
 import { appendEvent, updateJob } from "../jobs/store.js";
@@ -23,7 +21,7 @@ import type { ResolvedCodex } from "../shim/resolve-real-codex.js";
 import { buildChildEnv } from "./child-env.js";
 import { CrashTracker } from "./crash-policy.js";
 import type { ChildExit } from "./exit-policy.js";
-import type { AccountPorts, Binding, JobPatch, QuotaPoller, QuotaVerdict, RotationPlan, RunningChild, SupervisorPorts } from "./core.js";
+import type { Binding, JobPatch, QuotaPoller, QuotaVerdict, RunningChild, SupervisorPorts } from "./core.js";
 
 export interface RealPortsInput {
   jobId: string;
@@ -91,7 +89,7 @@ export function realPorts(input: RealPortsInput): SupervisorPorts {
       return followQuota(binding, home, config, event);
     },
 
-    accounts: accountPorts(input, event),
+    accounts: realAccountPorts(input, event),
 
     watchControl(onRequest) {
       return watchControl(home, jobId, onRequest);
@@ -210,41 +208,4 @@ function followQuota(
   };
 }
 
-function lockOpts(config: Config) {
-  return { staleMs: config.lockStaleMs, updateMs: config.lockUpdateMs };
-}
 
-/** Accounts, read fresh from the store each time (another terminal may have changed them). */
-function accountPorts(input: RealPortsInput, event: (type: string, data?: Record<string, unknown>) => Promise<void>): AccountPorts {
-  const { home, codexHome, config } = input;
-  const rotateAt = config.rotateAtRemainingPercent;
-  return {
-    async active() {
-      return readAccounts(home).active;
-    },
-    async syncBack() {
-      const r = await syncBack({ home, codexHome, lock: lockOpts(config) });
-      if (r.status !== "unchanged" && r.status !== "missing") await event("sync", { result: describeSync(r) });
-    },
-    async plan(leaving): Promise<RotationPlan> {
-      const store = readAccounts(home);
-      const now = Date.now();
-      const choice = chooseSuccessor(store.accounts, { leaving, now, rotateAtRemainingPercent: rotateAt });
-      if (!choice.none) return { kind: "switch", from: leaving, to: choice.account.name };
-      // Nobody has room: the enabled account that frees up first (the one left included).
-      let earliest: { account: string; resetsAt: number } | null = null;
-      for (const a of store.accounts) {
-        if (!a.enabled) continue;
-        const at = availableAt(a, now, rotateAt);
-        if (at !== null && (earliest === null || at < earliest.resetsAt)) earliest = { account: a.name, resetsAt: at };
-      }
-      return { kind: "none", earliest };
-    },
-    async switchTo(to, from, coolDownUntil) {
-      if (from && coolDownUntil !== null) await markCoolingDown(home, from, coolDownUntil, lockOpts(config));
-      // activate() syncs codex's refreshed tokens back into `from` before it replaces auth.json.
-      const r = await activate({ home, codexHome, name: to, lock: lockOpts(config) });
-      await event("sync", { result: describeSync(r.sync) });
-    },
-  };
-}

@@ -1,0 +1,53 @@
+// The accounts side of the supervisor loop (core.ts AccountPorts): who is active, who would be next,
+// and the switch itself — sync back what codex refreshed, cool the account left down, activate the
+// successor into CODEX_HOME/auth.json. Every write is one short hold of the storage lock (inside the
+// accounts modules); nothing here holds it while codex runs.
+import type { Config } from "../config/schema.js";
+import { activate, describeSync, syncBack } from "../accounts/activate.js";
+import { availableAt, chooseSuccessor } from "../accounts/select.js";
+import { readAccounts } from "../accounts/store.js";
+import { markCoolingDown } from "../accounts/usage.js";
+import type { AccountPorts, RotationPlan } from "./core.js";
+
+export function lockOpts(config: Config) {
+  return { staleMs: config.lockStaleMs, updateMs: config.lockUpdateMs };
+}
+
+/** Accounts, read fresh from the store each time (another terminal may have changed them). */
+export function realAccountPorts(
+  input: { home: string; codexHome: string; config: Config },
+  event: (type: string, data?: Record<string, unknown>) => Promise<void>,
+): AccountPorts {
+  const { home, codexHome, config } = input;
+  const rotateAt = config.rotateAtRemainingPercent;
+  return {
+    async active() {
+      return readAccounts(home).active;
+    },
+    async syncBack() {
+      const r = await syncBack({ home, codexHome, lock: lockOpts(config) });
+      if (r.status !== "unchanged" && r.status !== "missing") await event("sync", { result: describeSync(r) });
+    },
+    async plan(leaving, leavingBusyUntil = null): Promise<RotationPlan> {
+      const store = readAccounts(home);
+      const now = Date.now();
+      const choice = chooseSuccessor(store.accounts, { leaving, now, rotateAtRemainingPercent: rotateAt });
+      if (!choice.none) return { kind: "switch", from: leaving, to: choice.account.name };
+      // Nobody has room: the enabled account that frees up first (the one left included).
+      let earliest: { account: string; resetsAt: number } | null = null;
+      for (const a of store.accounts) {
+        if (!a.enabled) continue;
+        let at = availableAt(a, now, rotateAt);
+        if (a.name === leaving && at !== null && leavingBusyUntil != null) at = Math.max(at, leavingBusyUntil);
+        if (at !== null && (earliest === null || at < earliest.resetsAt)) earliest = { account: a.name, resetsAt: at };
+      }
+      return { kind: "none", earliest };
+    },
+    async switchTo(to, from, coolDownUntil) {
+      if (from && coolDownUntil !== null) await markCoolingDown(home, from, coolDownUntil, lockOpts(config));
+      // activate() syncs codex's refreshed tokens back into `from` before it replaces auth.json.
+      const r = await activate({ home, codexHome, name: to, lock: lockOpts(config) });
+      await event("sync", { result: describeSync(r.sync) });
+    },
+  };
+}
