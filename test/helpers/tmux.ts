@@ -114,6 +114,11 @@ export class TmuxSession {
     return Number(this.fmt("#{pane_pid}"));
   }
 
+  /** PID of this session's tmux server (it carries the environment the session was started with). */
+  serverPid(): number {
+    return Number(this.fmt("#{pid}"));
+  }
+
   paneState(): PaneState {
     const f = this.fmt("#{pane_dead}|#{pane_dead_status}|#{pane_dead_signal}|#{alternate_on}|#{cursor_flag}|#{keypad_cursor_flag}|#{mouse_any_flag}").split("|");
     const num = (s: string | undefined) => (s === undefined || s === "" ? null : Number(s));
@@ -167,4 +172,39 @@ export class TmuxSession {
 export function startShell(o: Omit<TmuxStartOptions, "command"> & { prompt?: string }): TmuxSession {
   const env = { ...o.env, PS1: o.prompt ?? "READY$ ", HISTFILE: "/dev/null" };
   return TmuxSession.start({ ...o, env, command: ["bash", "--norc", "--noprofile", "-i"] });
+}
+
+// ---- driving the codex TUI ----
+
+/** The empty composer's placeholder: the TUI is ready for a prompt. */
+export const CODEX_COMPOSER_READY = /Ask Codex to do anything|›\s*$/m;
+
+/**
+ * Type a prompt into the codex TUI and submit it. The TUI treats keys that arrive in a fast burst as
+ * a paste, and an Enter inside that burst becomes a newline; so wait until the text is on screen and
+ * the burst window (a time-based heuristic of codex's, tens of ms) has passed before pressing Enter.
+ */
+export async function submitCodexPrompt(t: TmuxSession, text: string, timeoutMs = 10_000): Promise<void> {
+  t.sendText(text);
+  await t.waitFor((s) => s.includes(text), timeoutMs);
+  await new Promise((r) => setTimeout(r, 250));
+  t.sendKeys("Enter");
+}
+
+/**
+ * Quit the codex TUI the way a user does: Ctrl+C on an empty composer. Codex quits at once after a
+ * turn, or first shows a "press Ctrl+C again" hint; so press again only if the hint shows.
+ * `exited(screen)` tells when codex is gone (e.g. the shell prompt is back, or the pane is dead).
+ */
+export async function quitCodexTui(t: TmuxSession, exited: (screen: string) => boolean, timeoutMs = 10_000): Promise<string> {
+  t.sendKeys("C-c");
+  let pressedAgain = false;
+  return t.waitFor((screen) => {
+    if (exited(screen)) return true;
+    if (!pressedAgain && /ctrl \+ c again|again to (quit|exit)/i.test(screen)) {
+      pressedAgain = true;
+      t.sendKeys("C-c");
+    }
+    return false;
+  }, timeoutMs);
 }
