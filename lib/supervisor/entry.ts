@@ -8,6 +8,7 @@ import { readAccounts } from "../accounts/store.js";
 import { newJobId } from "../jobs/ids.js";
 import { appendEvent, createJob } from "../jobs/store.js";
 import { readIdentity } from "../process/identity.js";
+import { sessionCwd } from "../session/bind.js";
 import { buildResumeArgv, withNoDaemon } from "../session/resume-argv.js";
 import type { ParsedArgv } from "../routing/types.js";
 import type { ResolvedCodex } from "../shim/resolve-real-codex.js";
@@ -72,6 +73,7 @@ async function runSupervised(input: ShimInput): Promise<number> {
       config,
       real: input.real,
       cwd: process.cwd(),
+      sessionCwd: sessionCwd(input.parsed.rootOptions, process.cwd()),
       stdio: "inherit",
       restoreTerminal: () => restoreTerminal(saved),
       write: (text) => process.stderr.write(text),

@@ -10,7 +10,7 @@ import { applyQuotaEvent, decideFromState, initialQuotaState, type QuotaEvent, t
 import type { RateLimits } from "../quota/rate-limits.js";
 import { appendEvent, updateJob } from "../jobs/store.js";
 import type { JobPatch as RecordPatch } from "../jobs/record.js";
-import { watchControl } from "../jobs/control.js";
+import { watchControl as watchControlFile } from "../jobs/control.js";
 import { readIdentity, type ProcessIdentity } from "../process/identity.js";
 import { escalateTree } from "../process/escalate.js";
 import { bindSession } from "../session/bind.js";
@@ -33,6 +33,8 @@ export interface RealPortsInput {
   config: Config;
   real: ResolvedCodex;
   cwd: string;
+  /** The directory codex works in (its -C/--cd, else cwd): what the rollout's session_meta.cwd says. */
+  sessionCwd: string;
   stdio: StdioOptions;
   /** Put the terminal back (tui) — a no-op for jobs. */
   restoreTerminal: () => void;
@@ -46,6 +48,7 @@ export function realPorts(input: RealPortsInput): SupervisorPorts {
   const { home, jobId, config } = input;
   const childEnv = buildChildEnv(input.env, jobId);
   const identities = new Map<number, ProcessIdentity | null>();
+  const exited = new Set<number>();
   const crash = new CrashTracker(config);
   const event = async (type: string, data: Record<string, unknown> = {}) => {
     appendEvent(home, jobId, { type, ...data });
@@ -56,7 +59,10 @@ export function realPorts(input: RealPortsInput): SupervisorPorts {
       const spec = launchSpec(input.real, argv, childEnv);
       const child = spawn(spec.command, spec.args, { env: spec.env, stdio: input.stdio, cwd: input.cwd });
       const exit = new Promise<ChildExit>((resolve) => {
-        child.once("exit", (code, signal) => resolve({ code, signal }));
+        child.once("exit", (code, signal) => {
+          exited.add(pid);
+          resolve({ code, signal });
+        });
         // Could not start at all (ENOENT/EACCES): the shell's 127/126.
         child.once("error", (err) => resolve({ code: (err as NodeJS.ErrnoException).code === "EACCES" ? 126 : 127, signal: null }));
       });
@@ -70,7 +76,9 @@ export function realPorts(input: RealPortsInput): SupervisorPorts {
       const r = await escalateTree({
         identities: identity ? [identity] : [],
         marker: jobId,
-        waits: { afterSigintMs: config.sigintWaitMs, afterSigtermMs: config.sigtermWaitMs },
+        waits: { sigintWaitMs: config.sigintWaitMs, sigtermWaitMs: config.sigtermWaitMs },
+        // Our direct child is reaped by Node the moment it exits: its handle knows first.
+        isExited: (id: ProcessIdentity) => (id.pid === child.pid && exited.has(child.pid) ? true : undefined),
         onSignal: (id: ProcessIdentity, signal: NodeJS.Signals) => {
           appendEvent(home, jobId, { type: "signal", pid: id.pid, signal });
         },
@@ -81,7 +89,7 @@ export function realPorts(input: RealPortsInput): SupervisorPorts {
     restoreTerminal: input.restoreTerminal,
 
     async bind(child: RunningChild): Promise<Binding | null> {
-      const b = await bindSession({ codexHome: input.codexHome, since: input.launchedAt, childPids: [child.pid], cwd: input.cwd });
+      const b = await bindSession({ codexHome: input.codexHome, sinceMs: input.launchedAt, childPids: [child.pid], cwd: input.sessionCwd });
       return b ? { sessionId: b.sessionId, rolloutPath: b.rolloutPath } : null;
     },
 
@@ -92,7 +100,10 @@ export function realPorts(input: RealPortsInput): SupervisorPorts {
     accounts: realAccountPorts(input, event),
 
     watchControl(onRequest) {
-      return watchControl(home, jobId, onRequest);
+      const w = watchControlFile(home, jobId, (req) => onRequest(req.action), {
+        onInvalid: () => appendEvent(home, jobId, { type: "control", invalid: true }),
+      });
+      return () => w.close();
     },
 
     onCrash(now) {
