@@ -8,9 +8,7 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-
-/** The job marker every descendant of a job inherits (contracts-extra #4). */
-const JOB_MARKER_ENV = "CODEX_SUPERVISOR_JOB";
+import { JOB_MARKER_ENV } from "../process/proc-table.js";
 
 /** Our CLI entry (bin/codex-supervisor), found relative to this compiled file (dist/jobs/detach.js). */
 export function ourBinFile(): string {

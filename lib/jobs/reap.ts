@@ -7,17 +7,14 @@
 // supervisor, this process and its ancestors are never candidates.
 import { readJsonFile } from "../fs/atomic.js";
 import { jobRecordFile, type Env } from "../paths.js";
-import { escalateTree } from "../process/escalate.js";
-import { isAlive, type ProcessIdentity } from "../process/identity.js";
+import { escalateTree, type EscalationWaits } from "../process/escalate.js";
+import { isAlive, isExitedState, type ProcessIdentity } from "../process/identity.js";
 import { listProcesses, readMarker, type ProcInfo } from "../process/proc-table.js";
 import { isJobId } from "./ids.js";
 import { parseJobRecord } from "./record.js";
 import { decideReap, type MarkedJobFacts, type MarkedProcess, type ReapDecision } from "./reap-plan.js";
 
-export interface ReapWaits {
-  sigintWaitMs: number;
-  sigtermWaitMs: number;
-}
+export type ReapWaits = Partial<EscalationWaits>;
 
 export interface ReapOutcome {
   pid: number;
@@ -68,6 +65,7 @@ export function planReap(home: string): ReapDecision<ProcessIdentity>[] {
   const procs = listProcesses();
   const marked: MarkedProcess<ProcessIdentity>[] = [];
   for (const p of procs) {
+    if (isExitedState(p.state)) continue; // a zombie has exited already; nothing to signal
     const marker = readMarker(p.pid);
     if (marker !== null) marked.push({ pid: p.pid, ppid: p.ppid, comm: p.comm, marker, identity: p.identity });
   }
@@ -99,17 +97,26 @@ export async function reap(opts: { home: string; dryRun: boolean; waits: ReapWai
   const keptMarkers = new Set(decisions.filter((d) => d.action === "keep").map((d) => d.jobId));
   let left = 0;
   for (const [jobId, list] of byJob) {
-    const result = await escalateTree({
+    const report = await escalateTree({
       identities: list.map((d) => d.proc.identity),
       // Re-scan by marker only when nothing carrying it is protected or kept.
-      marker: keptMarkers.has(jobId) ? undefined : jobId,
+      marker: keptMarkers.has(jobId) ? null : jobId,
       waits: opts.waits,
     });
-    const leftPids = new Set(result.left.map((i) => i.pid));
+    const leftPids = new Set(report.left.map((i) => i.pid));
+    const planned = new Set(list.map((d) => d.proc.pid));
     for (const d of list) {
       const stillThere = leftPids.has(d.proc.pid);
       if (stillThere) left++;
       outcomes.push({ pid: d.proc.pid, comm: d.proc.comm, jobId, reason: d.reason, result: stillThere ? "left" : "killed" });
+    }
+    // Carriers of the marker that appeared during the escalation (forked meanwhile) were killed too.
+    const extra = new Map<number, string>();
+    for (const s of report.signalled) if (!planned.has(s.pid)) extra.set(s.pid, s.comm);
+    for (const [pid, comm] of extra) {
+      const stillThere = leftPids.has(pid);
+      if (stillThere) left++;
+      outcomes.push({ pid, comm, jobId, reason: `carries the marker of job ${jobId} (found during the escalation)`, result: stillThere ? "left" : "killed" });
     }
   }
   return { outcomes, left };

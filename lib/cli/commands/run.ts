@@ -1,0 +1,132 @@
+// `codex-supervisor run [--detach] [--name N] [--] <codex args>`: run `codex exec ...` as a supervised
+// job (crash resume and account rotation through `codex exec resume <session id>`).
+//
+// --detach: create the record (status starting, the id valid at once), spawn the job's supervisor in
+// its own session (lib/jobs/detach.ts), hand the record over to it, print the id alone on the first
+// line of stdout and return. Without --detach the same supervisor runs in this process, in the
+// foreground, with codex's output on our terminal; the exit status is codex's.
+import { loadConfig } from "../../config/load.js";
+import { CliError, UsageError } from "../../errors.js";
+import { jobOutFile, supervisorHome } from "../../paths.js";
+import { spawnDetachedSupervisor } from "../../jobs/detach.js";
+import { newJobId } from "../../jobs/ids.js";
+import { isActiveStatus, type JobRecord } from "../../jobs/record.js";
+import { appendEvent, createJob, ensureJobsDir, listJobs, updateJob } from "../../jobs/store.js";
+import { withStorageLock } from "../../lock/storage-lock.js";
+import { isAlive, readIdentity, type ProcessIdentity } from "../../process/identity.js";
+import { parseCodexArgv } from "../../routing/classify.js";
+import { superviseJob } from "./supervise-job.js";
+
+const HELP = `Usage: codex-supervisor run [--detach] [--name N] [--] exec [exec options] <prompt>
+
+Runs \`codex exec ...\` under the supervisor: a crash or an account rotation resumes the same session
+(\`codex exec resume <id>\` with a short continue prompt). Records: \`ls\`, \`status\`, \`logs\`, \`result\`.
+
+  --detach    run in the background: prints the job id alone on the first line and returns at once;
+              the job outlives this shell; its output goes to <home>/jobs/<id>.out (\`logs --output\`)
+  --name N    a name for the job (unique among live jobs), usable wherever an id is
+Exit status: with --detach 0 once the job started; without, codex's status. 2 for a usage error.
+`;
+
+export interface RunArgs {
+  detach: boolean;
+  name: string | null;
+  codexArgs: string[];
+  help: boolean;
+}
+
+/** Our options come first; `--` or the first non-option starts codex's argv. Pure. */
+export function parseRunArgs(args: string[]): RunArgs {
+  let detach = false;
+  let name: string | null = null;
+  let i = 0;
+  for (; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === "--") {
+      i++;
+      break;
+    }
+    if (a === "-h" || a === "--help") return { detach, name, codexArgs: [], help: true };
+    if (a === "--detach" || a === "-d") detach = true;
+    else if (a === "--name" || a.startsWith("--name=")) {
+      const v = a === "--name" ? args[++i] : a.slice("--name=".length);
+      if (v === undefined || v.trim() === "") throw new UsageError("run: --name needs a non-empty value");
+      if (v.startsWith("-")) throw new UsageError(`run: --name value '${v}' looks like an option`);
+      name = v;
+    } else if (a.startsWith("-")) throw new UsageError(`run: unknown option '${a}' (codex's own options go after \`--\`; see run --help)`);
+    else break;
+  }
+  const codexArgs = args.slice(i);
+  if (codexArgs.length === 0) throw new UsageError("run: no codex command given (e.g. `run --detach -- exec \"fix the tests\"`)");
+  const parsed = parseCodexArgv(codexArgs);
+  if (parsed.subcommand !== "exec") {
+    throw new UsageError(
+      `run: a job runs \`codex exec\` (got \`codex ${codexArgs.slice(0, 3).join(" ")}\`); for an interactive session run \`codex\` with CODEX_AUTH_CLI_SESSION_SUPERVISOR=1`,
+    );
+  }
+  return { detach, name, codexArgs, help: false };
+}
+
+/** A live job already using `name`: active record with its supervisor (or its orphaned child) alive. */
+function liveJobNamed(home: string, name: string): JobRecord | null {
+  for (const r of listJobs(home, { all: false }).records) {
+    if (r.name !== name || !isActiveStatus(r.status)) continue;
+    const alive = isAlive(r.supervisor.identity as ProcessIdentity) || (r.child !== null && isAlive(r.child.identity as ProcessIdentity));
+    if (alive) return r;
+  }
+  return null;
+}
+
+export async function run(args: string[]): Promise<number> {
+  const opts = parseRunArgs(args);
+  if (opts.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const env = process.env;
+  const config = loadConfig(env); // a broken config is reported before any record exists
+  const home = supervisorHome(env);
+  ensureJobsDir(home);
+  const me = readIdentity(process.pid);
+  if (!me) throw new CliError("cannot read our own process identity from /proc");
+  const id = newJobId("job");
+  // Under the storage lock, so two `run --name N` at once cannot both pass the uniqueness check.
+  const record = await withStorageLock(
+    home,
+    async (guard) => {
+      if (opts.name !== null) {
+        const clash = liveJobNamed(home, opts.name);
+        if (clash) throw new UsageError(`run: the name '${opts.name}' is used by live job ${clash.id} (${clash.status})`);
+      }
+      guard.assertHeld();
+      return createJob(home, { id, kind: "job", name: opts.name, supervisor: { pid: me.pid, identity: { ...me } }, cwd: process.cwd(), argv: opts.codexArgs });
+    },
+    { staleMs: config.lockStaleMs, updateMs: config.lockUpdateMs },
+  );
+  appendEvent(home, id, { type: "created", detached: opts.detach, name: opts.name, by: process.pid });
+
+  if (!opts.detach) {
+    process.stderr.write(`codex-supervisor: job ${id}\n`);
+    return superviseJob(home, record, { detached: false });
+  }
+
+  let pid: number;
+  try {
+    ({ pid } = await spawnDetachedSupervisor({ jobId: id, outFile: jobOutFile(home, id), cwd: process.cwd(), env }));
+  } catch (err) {
+    const reason = `could not start the job's supervisor: ${(err as Error).message}`;
+    updateJob(home, id, { status: "failed", reason, endedAt: new Date().toISOString() });
+    appendEvent(home, id, { type: "exit", status: "failed", reason });
+    throw new CliError(reason);
+  }
+  // Hand the record over: from here on the detached supervisor is its only writer.
+  const identity = readIdentity(pid);
+  if (!identity) {
+    const reason = `the job's supervisor (pid ${pid}) exited at once; see ${jobOutFile(home, id)}`;
+    updateJob(home, id, { status: "failed", reason, endedAt: new Date().toISOString() });
+    throw new CliError(reason);
+  }
+  updateJob(home, id, { supervisor: { pid, identity } });
+  process.stdout.write(`${id}\n`);
+  return 0;
+}

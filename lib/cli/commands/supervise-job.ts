@@ -1,0 +1,120 @@
+// `codex-supervisor __supervise-job <id>` (internal): the supervisor of a background job, started
+// detached by `run --detach`. It takes over the record from its launcher, then runs the supervisor
+// loop (core.ts) in exec mode: crash resume and account rotation relaunch
+// `codex [root options] exec [exec options] resume <session id> <continue prompt>`.
+//
+// `superviseJob` is also what a foreground `run` executes in-process, so both write the same records.
+import { loadConfig } from "../../config/load.js";
+import { CliError, UsageError } from "../../errors.js";
+import { codexHome, supervisorHome } from "../../paths.js";
+import { isJobId } from "../../jobs/ids.js";
+import { isActiveStatus, type JobRecord } from "../../jobs/record.js";
+import { appendEvent, readJob, updateJob, updateJobIf } from "../../jobs/store.js";
+import { isAlive, readIdentity, type ProcessIdentity } from "../../process/identity.js";
+import { parseCodexArgv } from "../../routing/classify.js";
+import { sessionCwd } from "../../session/bind.js";
+import { buildExecResumeArgv } from "../../session/resume-argv.js";
+import type { ParsedArgv } from "../../routing/types.js";
+import { resolveRealCodex } from "../../shim/resolve-real-codex.js";
+import { superviseCodex } from "../../supervisor/core.js";
+import { shellStatus } from "../../supervisor/exit-policy.js";
+import { realPorts } from "../../supervisor/ports.js";
+import { ourShimFile } from "./doctor.js";
+
+/** What a resumed job is told: short, and it never repeats the original task (the rollout has it). */
+export const CONTINUE_PROMPT = "Continue the task from where you left off.";
+
+/** How long a freshly spawned supervisor waits for its launcher to hand the record over. */
+const HANDOFF_WAIT_MS = 10_000;
+
+/**
+ * Become the record's owner. The launcher created the record naming itself as supervisor (so the id
+ * was valid, and the job alive, from the first instant) and rewrites it with our pid right after the
+ * spawn. We wait for that; if the launcher died first, we take over with a compare-and-swap.
+ */
+export async function claimSupervision(home: string, id: string, me: ProcessIdentity): Promise<JobRecord> {
+  const deadline = Date.now() + HANDOFF_WAIT_MS;
+  for (;;) {
+    const rec = readJob(home, id);
+    if (rec.supervisor.pid === me.pid && rec.supervisor.identity.startTicks === me.startTicks) return rec;
+    if (!isActiveStatus(rec.status)) throw new CliError(`job ${id} is already ${rec.status}; not starting it`);
+    if (!isAlive(rec.supervisor.identity as ProcessIdentity) || Date.now() > deadline) {
+      const r = await updateJobIf(home, id, rec.rev, { supervisor: { pid: me.pid, identity: me } });
+      if (r.ok) return r.record;
+      continue; // someone wrote in between: look again
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/**
+ * The working-directory options of a job: the root `-C/--cd` and `exec`'s own `-C/--cd` (which
+ * comes later on the command line and so wins), in sessionCwd's shape.
+ */
+export function execCdOptions(parsed: ParsedArgv): { name: string; values: string[] }[] {
+  const out: { name: string; values: string[] }[] = parsed.rootOptions.filter((o) => o.name === "cd");
+  const a = parsed.subcommandArgs;
+  for (let i = 0; i < a.length; i++) {
+    const t = a[i]!;
+    if (t === "--") break;
+    if ((t === "-C" || t === "--cd") && a[i + 1] !== undefined) out.push({ name: "cd", values: [a[++i]!] });
+    else if (t.startsWith("--cd=")) out.push({ name: "cd", values: [t.slice(5)] });
+    else if (t.startsWith("-C") && t.length > 2) out.push({ name: "cd", values: [t.slice(2)] });
+  }
+  return out;
+}
+
+export interface SuperviseJobOptions {
+  /** Detached: codex's stdin is /dev/null and its output goes where ours goes (the .out file). */
+  detached: boolean;
+}
+
+/** Run the job whose record we own until it ends for good; the exit status to use. */
+export async function superviseJob(home: string, record: JobRecord, opts: SuperviseJobOptions): Promise<number> {
+  const env = process.env;
+  const id = record.id;
+  try {
+    const config = loadConfig(env);
+    const real = resolveRealCodex({ env, shimFile: ourShimFile(), configRealCodexBin: config.realCodexBin });
+    const parsed = parseCodexArgv(record.argv);
+    if (parsed.subcommand !== "exec") throw new UsageError(`job ${id}: argv is not a \`codex exec\` command`);
+    appendEvent(home, id, { type: "start", mode: "exec", detached: opts.detached, real: real.path, pid: process.pid });
+    const result = await superviseCodex({
+      mode: "exec",
+      initialArgv: record.argv,
+      resumeArgv: (sessionId) => buildExecResumeArgv(parsed, sessionId, CONTINUE_PROMPT),
+      whenAllExhausted: config.whenAllExhausted,
+      ports: realPorts({
+        jobId: id,
+        home,
+        codexHome: codexHome(env),
+        env,
+        config,
+        real,
+        cwd: record.cwd,
+        sessionCwd: sessionCwd(execCdOptions(parsed), record.cwd),
+        stdio: opts.detached ? ["ignore", "inherit", "inherit"] : "inherit",
+        restoreTerminal: () => {},
+        write: (text) => process.stderr.write(text),
+        launchedAt: Date.now(),
+      }),
+    });
+    return shellStatus(result.exit ?? { code: 1, signal: null });
+  } catch (err) {
+    // The job cannot run at all (bad config, no real codex): say so in the record, not only on stderr.
+    const message = err instanceof Error ? err.message : String(err);
+    updateJob(home, id, { status: "failed", reason: message, endedAt: new Date().toISOString(), child: null });
+    appendEvent(home, id, { type: "exit", status: "failed", reason: message });
+    throw err;
+  }
+}
+
+export async function run(args: string[]): Promise<number> {
+  const [id, ...rest] = args;
+  if (id === undefined || rest.length > 0 || !isJobId(id)) throw new UsageError("__supervise-job: expected exactly one job id (internal command)");
+  const home = supervisorHome(process.env);
+  const me = readIdentity(process.pid);
+  if (!me) throw new CliError("cannot read our own process identity from /proc");
+  const record = await claimSupervision(home, id, me);
+  return superviseJob(home, record, { detached: true });
+}
