@@ -89,7 +89,10 @@ export function realPorts(input: RealPortsInput): SupervisorPorts {
     restoreTerminal: input.restoreTerminal,
 
     async bind(child: RunningChild): Promise<Binding | null> {
-      const b = await bindSession({ codexHome: input.codexHome, sinceMs: input.launchedAt, childPids: [child.pid], cwd: input.sessionCwd });
+      // While the child runs, the rollout its tree holds open names the session exactly; once it is
+      // gone (the last attempt after an exit) only the scan of files created since launch can tell.
+      const method = exited.has(child.pid) ? "scan" : "auto";
+      const b = await bindSession({ codexHome: input.codexHome, sinceMs: input.launchedAt, childPids: [child.pid], cwd: input.sessionCwd, method });
       return b ? { sessionId: b.sessionId, rolloutPath: b.rolloutPath } : null;
     },
 
