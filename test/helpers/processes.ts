@@ -200,3 +200,23 @@ export async function expectNoLeftovers(q: LeftoverQuery, graceMs = 3000): Promi
   killTracked(left);
   throw new Error(`leftover processes (now killed):\n  ${text}`);
 }
+
+/** What a process's open file descriptors point at (/proc/PID/fd links); [] when unreadable or gone. */
+export function openFilesOf(pid: number): string[] {
+  const dir = `/proc/${pid}/fd`;
+  let fds: string[];
+  try {
+    fds = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const out: string[] = [];
+  for (const fd of fds) {
+    try {
+      out.push(fs.readlinkSync(`${dir}/${fd}`));
+    } catch {
+      // closed in between
+    }
+  }
+  return out;
+}

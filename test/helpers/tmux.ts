@@ -208,3 +208,24 @@ export async function quitCodexTui(t: TmuxSession, exited: (screen: string) => b
     return false;
   }, timeoutMs);
 }
+
+// ---- a shell in the pane ----
+
+/** Type a command line into the pane's shell and return the screen once `done` matches. */
+export async function shellRun(t: TmuxSession, line: string, done: RegExp, timeoutMs = 10_000): Promise<string> {
+  t.sendText(line);
+  t.sendKeys("Enter");
+  return t.waitFor(done, timeoutMs);
+}
+
+/**
+ * The tty modes of the pane as the shell sees them (`stty -a`), as a set of words such as "icanon",
+ * "-echo", "isig". Clears the screen first so earlier output cannot be mistaken for the answer.
+ */
+export async function sttyModes(t: TmuxSession, promptRe = /READY\$/): Promise<Set<string>> {
+  t.sendKeys("C-l");
+  // The marker is computed by the shell, so the echoed command line does not contain it.
+  const screen = await shellRun(t, "stty -a; echo STTY-$((6*7))-END", new RegExp(`STTY-42-END\\s*\\n[\\s\\S]*${promptRe.source}`));
+  const body = screen.slice(screen.indexOf("STTY-$((6*7))-END") + "STTY-$((6*7))-END".length, screen.indexOf("STTY-42-END"));
+  return new Set(body.split(/[\s;]+/).filter((w) => /^-?[a-z0-9]+$/.test(w)));
+}

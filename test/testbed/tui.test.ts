@@ -7,8 +7,8 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startModelServer, type ModelServer } from "../../lib/demo/model-server.js";
 import { listRollouts, makeCodexHome, pollUntil, readRollout, REAL_CODEX_NATIVE, rolloutEvents, rolloutSessionId, type CodexHome } from "../helpers/codex-home.js";
-import { commOf, descendantsOf, expectNoLeftovers, findProcessesByEnv, killTracked, track, type TrackedProcess } from "../helpers/processes.js";
-import { CODEX_COMPOSER_READY, quitCodexTui, startShell, submitCodexPrompt, type TmuxSession } from "../helpers/tmux.js";
+import { commOf, descendantsOf, expectNoLeftovers, findProcessesByEnv, killTracked, openFilesOf, track, type TrackedProcess } from "../helpers/processes.js";
+import { CODEX_COMPOSER_READY, quitCodexTui, startShell, sttyModes, submitCodexPrompt, type TmuxSession } from "../helpers/tmux.js";
 
 function describeProc(pid: number): { pid: number; ppid: number | null; cmd: string } | null {
   try {
@@ -25,37 +25,10 @@ const PROMPT_LINE = /READY\$ $/m;
 /** The shell prompt is the last non-empty line again: codex has exited. */
 const shellIsBack = (screen: string) => /READY\$ $/.test(screen.trimEnd() + " ") && /To continue|To reconnect|Token usage/.test(screen);
 
-/** Open file paths of a process (what /proc/PID/fd points at). */
-function openFiles(pid: number): string[] {
-  const dir = `/proc/${pid}/fd`;
-  const out: string[] = [];
-  for (const fd of fs.readdirSync(dir)) {
-    try {
-      out.push(fs.readlinkSync(path.join(dir, fd)));
-    } catch {
-      // closed in between
-    }
-  }
-  return out;
-}
-
-/** Run a command line in the pane's shell and return the screen once `done` shows. */
-async function shellRun(t: TmuxSession, line: string, done: RegExp, timeoutMs = 10_000): Promise<string> {
-  t.sendText(line);
-  t.sendKeys("Enter");
-  return t.waitFor(done, timeoutMs);
-}
-
 /** Check that the terminal is back in cooked mode with echo and a visible cursor. */
 async function expectTerminalUsable(t: TmuxSession): Promise<void> {
-  t.sendKeys("C-l");
-  // The marker is computed by the shell, so the echoed command line does not contain it.
-  const screen = await shellRun(t, "stty -a; echo STTY-$((6*7))-END", /STTY-42-END\s*\n[\s\S]*READY\$/);
-  const stty = screen.slice(screen.indexOf("STTY-$((6*7))-END"), screen.indexOf("STTY-42-END"));
-  expect(stty).toMatch(/(^|\s)icanon(\s|$)/m);
-  expect(stty).toMatch(/(^|\s)echo(\s|$)/m);
-  expect(stty).toMatch(/(^|\s)isig(\s|$)/m);
-  expect(stty).not.toMatch(/-icanon|(^|\s)-echo(\s|$)|-isig/m);
+  const modes = await sttyModes(t);
+  for (const m of ["icanon", "echo", "isig", "icrnl", "opost"]) expect(modes, `stty ${m}`).toContain(m);
   const st = t.paneState();
   expect(st.alternateScreen).toBe(false);
   expect(st.cursorVisible).toBe(true);
@@ -115,7 +88,7 @@ describe("codex TUI in tmux", () => {
     expect(turn!.sessionId).toBe(sid);
     expect(readRollout(file)[0]!.payload.originator).toBe("codex-tui");
     // The embedded (--no-daemon) TUI process itself holds the rollout open, and has no children.
-    expect(openFiles(pid)).toContain(file);
+    expect(openFilesOf(pid)).toContain(file);
     // Its children, if any, are short-lived helpers (codex snapshots the user's shell with bash);
     // whatever they are, they must be gone after exit.
     const tree = descendantsOf(pid);
@@ -138,7 +111,7 @@ describe("codex TUI in tmux", () => {
     await t.waitFor(/TUI-REPLY-2/, 20_000);
     await pollUntil(() => (rolloutEvents(readRollout(file), "task_complete").length === 2 ? true : undefined), 10_000, "the second turn's task_complete");
     expect(listRollouts(h.home)).toEqual([file]);
-    expect(openFiles(pid2)).toContain(file);
+    expect(openFilesOf(pid2)).toContain(file);
     tree2.push(...descendantsOf(pid2));
     started.push(...tree2);
     const calls = server.turnRequests;
@@ -169,14 +142,8 @@ describe("codex TUI in tmux", () => {
     started.push(...tree);
     const byEnv = findProcessesByEnv("CODEX_HOME", h.home).filter((p) => p.pid !== shellPid && p.pid !== t!.serverPid());
     started.push(...byEnv);
-    const tuiHoldsRollout = openFiles(pid).includes(file);
-    const holders = byEnv.filter((p) => {
-      try {
-        return openFiles(p.pid).includes(file);
-      } catch {
-        return false;
-      }
-    });
+    const tuiHoldsRollout = openFilesOf(pid).includes(file);
+    const holders = byEnv.filter((p) => openFilesOf(p.pid).includes(file));
     const daemonPidFile = path.join(h.home, "app-server-daemon", "daemon.pid");
 
     await quitCodexTui(t, shellIsBack, 15_000);
