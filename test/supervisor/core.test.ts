@@ -222,4 +222,22 @@ describe("superviseCodex", () => {
     expect(calls).toEqual(["A->B"]);
     expect(f.notices[0]).toMatch(/every account is at its usage limit; waiting for the earliest reset/);
   });
+
+  it("tui: SIGINT to the supervisor is left to codex; SIGTERM stops the tree and ends 'stopped'", async () => {
+    const f = fakePorts({
+      onSpawn: () =>
+        setTimeout(() => {
+          process.emit("SIGINT");
+          setTimeout(() => process.emit("SIGTERM"), 20);
+        }, 20),
+    });
+    const before = process.listenerCount("SIGTERM");
+    const r = await superviseCodex({ ...base, handleSignals: true, ports: f.ports });
+    expect(r).toMatchObject({ status: "stopped", reason: "SIGTERM to the supervisor" });
+    expect(f.stopped).toEqual([1000]);
+    expect(f.children).toHaveLength(1);
+    // Handlers are removed again (the caller re-raises a signal death with default dispositions).
+    expect(process.listenerCount("SIGTERM")).toBe(before);
+    expect(process.listenerCount("SIGTSTP")).toBe(0);
+  });
 });
