@@ -1,0 +1,183 @@
+// Stop a whole process tree: SIGINT → wait → SIGTERM → wait → SIGKILL → confirm.
+//
+// The tree is snapshotted before the first signal and re-snapshotted after every wait, so processes
+// forked meanwhile, reparented to init, or setsid()'d (found by the job marker) are included. Every
+// signal goes through signalVerified (identity re-read right before kill). A stage is skipped as soon
+// as everything has exited. Never signals this process or its ancestors.
+import { isAlive, readIdentity, sameIdentity, type ProcessIdentity } from "./identity.js";
+import { listProcesses, type ProcInfo } from "./proc-table.js";
+import { signalVerified } from "./signal.js";
+import { snapshotTree, type TreeMember } from "./tree.js";
+
+export interface EscalationWaits {
+  /** How long to wait for exit after SIGINT (config sigintWaitMs, default 2000). */
+  sigintWaitMs: number;
+  /** How long to wait for exit after SIGTERM (config sigtermWaitMs, default 2000). */
+  sigtermWaitMs: number;
+  /** How long to wait for the kernel to finish SIGKILLed processes (default 2000). */
+  sigkillWaitMs: number;
+}
+
+export const DEFAULT_ESCALATION_WAITS: EscalationWaits = { sigintWaitMs: 2000, sigtermWaitMs: 2000, sigkillWaitMs: 2000 };
+
+export type EscalationStage = "SIGINT" | "SIGTERM" | "SIGKILL";
+
+export type EscalationEvent =
+  | { type: "snapshot"; after: "start" | EscalationStage; pids: number[]; added: { pid: number; comm: string; via: TreeMember["via"] }[] }
+  | { type: "signal"; pid: number; comm: string; signal: NodeJS.Signals }
+  | { type: "skip"; pid: number; signal: NodeJS.Signals; reason: string }
+  | { type: "waited"; signal: EscalationStage; ms: number; remaining: number[] }
+  | { type: "done"; left: number[] };
+
+export interface EscalateInput {
+  /** Roots by identity (preferred: they were read when the process was started). */
+  identities?: readonly ProcessIdentity[];
+  /** Roots by pid: their identity is read now. */
+  rootPids?: readonly number[];
+  /** Job marker (CODEX_SUPERVISOR_JOB value): carriers anywhere in the process table are included. */
+  marker?: string | null;
+  waits?: Partial<EscalationWaits>;
+  /** Poll period while waiting for exits (default 50 ms). */
+  pollMs?: number;
+  /**
+   * Override the "has exited" check for some processes, e.g. the caller's own child whose exit the
+   * ChildProcess handle reports (Node reaps it). Return undefined to use the default (/proc: gone,
+   * reused pid, or zombie).
+   */
+  isExited?: (identity: ProcessIdentity) => boolean | undefined;
+  /** Called for every signal actually sent (for the job log). */
+  onSignal?: (identity: ProcessIdentity, signal: NodeJS.Signals) => void;
+  /** Every step: snapshots, signals, skips, waits, the end. */
+  onEvent?: (event: EscalationEvent) => void;
+  /** Pids never to signal, in addition to this process and its ancestors. */
+  exclude?: readonly number[];
+}
+
+export interface EscalationReport {
+  signalled: { pid: number; comm: string; signal: NodeJS.Signals }[];
+  skipped: { pid: number; signal: NodeJS.Signals; reason: string }[];
+  /** Processes still running at the end (empty on success). */
+  left: ProcessIdentity[];
+  /** Same, with names for an error message. */
+  leftDetails: { pid: number; comm: string; state: string }[];
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+function ancestorsOfSelf(table: readonly ProcInfo[]): Set<number> {
+  const byPid = new Map(table.map((p) => [p.pid, p]));
+  const out = new Set<number>();
+  let pid: number | undefined = process.pid;
+  while (pid !== undefined && pid > 0 && !out.has(pid)) {
+    out.add(pid);
+    pid = byPid.get(pid)?.ppid;
+  }
+  return out;
+}
+
+interface Target {
+  identity: ProcessIdentity;
+  comm: string;
+  state: string;
+}
+
+export async function escalateTree(input: EscalateInput): Promise<EscalationReport> {
+  const waits = { ...DEFAULT_ESCALATION_WAITS, ...stripUndefined(input.waits ?? {}) };
+  const pollMs = input.pollMs ?? 50;
+  const emit = (e: EscalationEvent) => input.onEvent?.(e);
+  const report: EscalationReport = { signalled: [], skipped: [], left: [], leftDetails: [] };
+
+  const targets = new Map<number, Target>();
+  const roots: ProcessIdentity[] = [...(input.identities ?? [])];
+  for (const pid of input.rootPids ?? []) {
+    const id = readIdentity(pid);
+    if (id) roots.push(id);
+  }
+  for (const id of roots) targets.set(id.pid, { identity: id, comm: "?", state: "?" });
+
+  const exited = (id: ProcessIdentity): boolean => {
+    const override = input.isExited?.(id);
+    return override !== undefined ? override : !isAlive(id);
+  };
+  const aliveTargets = () => [...targets.values()].filter((t) => !exited(t.identity));
+
+  let never: Set<number> | null = null;
+  /** Re-read the table: refresh known members, add new descendants of still-valid members + marker carriers. */
+  const resnapshot = (after: "start" | EscalationStage) => {
+    const table = listProcesses();
+    never ??= new Set([...ancestorsOfSelf(table), ...(input.exclude ?? [])]);
+    const byPid = new Map(table.map((p) => [p.pid, p]));
+    // Only a member that is still the same process may lend its descendants (a reused pid's are not ours).
+    for (const pid of never) targets.delete(pid); // and never walk from them into their other children
+    const validRoots = [...targets.values()]
+      .filter((t) => {
+        const now = byPid.get(t.identity.pid);
+        if (!now || !sameIdentity(now.identity, t.identity)) return false;
+        t.comm = now.comm;
+        t.state = now.state;
+        return true;
+      })
+      .map((t) => t.identity.pid);
+    const added: { pid: number; comm: string; via: TreeMember["via"] }[] = [];
+    for (const m of snapshotTree(validRoots, { table, marker: input.marker ?? null })) {
+      if (never.has(m.pid) || targets.has(m.pid)) continue;
+      targets.set(m.pid, { identity: m.identity, comm: m.comm, state: m.state });
+      added.push({ pid: m.pid, comm: m.comm, via: m.via });
+    }
+    emit({ type: "snapshot", after, pids: [...targets.keys()], added });
+  };
+
+  const signalAll = (signal: EscalationStage) => {
+    for (const t of aliveTargets()) {
+      const r = signalVerified(t.identity, signal);
+      if (r.sent) {
+        report.signalled.push({ pid: t.identity.pid, comm: t.comm, signal });
+        input.onSignal?.(t.identity, signal);
+        emit({ type: "signal", pid: t.identity.pid, comm: t.comm, signal });
+        // A stopped process (Ctrl+Z) only acts on SIGINT/SIGTERM once continued.
+        if (signal !== "SIGKILL" && r.state === "T") signalVerified(t.identity, "SIGCONT");
+      } else {
+        const reason = r.reason + (r.detail ? `: ${r.detail}` : "");
+        report.skipped.push({ pid: t.identity.pid, signal, reason });
+        emit({ type: "skip", pid: t.identity.pid, signal, reason });
+      }
+    }
+  };
+
+  const waitForExit = async (signal: EscalationStage, ms: number) => {
+    const start = Date.now();
+    while (aliveTargets().length > 0 && Date.now() - start < ms) await sleep(Math.min(pollMs, Math.max(1, ms - (Date.now() - start))));
+    emit({ type: "waited", signal, ms: Date.now() - start, remaining: aliveTargets().map((t) => t.identity.pid) });
+  };
+
+  resnapshot("start");
+  const stages: [EscalationStage, number][] = [
+    ["SIGINT", waits.sigintWaitMs],
+    ["SIGTERM", waits.sigtermWaitMs],
+    ["SIGKILL", waits.sigkillWaitMs],
+  ];
+  for (const [signal, ms] of stages) {
+    if (aliveTargets().length === 0) break;
+    signalAll(signal);
+    await waitForExit(signal, ms);
+    resnapshot(signal);
+  }
+  // Anything that appeared during the last wait (forked before dying, or a marker carrier found late)
+  // gets SIGKILL too; bounded, in case something keeps forking.
+  for (let round = 0; round < 3 && aliveTargets().length > 0; round++) {
+    signalAll("SIGKILL");
+    await waitForExit("SIGKILL", waits.sigkillWaitMs);
+    resnapshot("SIGKILL");
+  }
+
+  for (const t of aliveTargets()) {
+    report.left.push(t.identity);
+    report.leftDetails.push({ pid: t.identity.pid, comm: t.comm, state: t.state });
+  }
+  emit({ type: "done", left: report.left.map((i) => i.pid) });
+  return report;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,77 @@
+// A snapshot of a job's processes: every descendant of the roots, plus every process carrying the job's
+// marker — those escape the tree when reparented to init (their parent died) or after setsid().
+import { listProcesses, readMarker, type ProcInfo } from "./proc-table.js";
+
+export interface TreeMember extends ProcInfo {
+  /** Why it belongs: a root, below a root in the parent chain, or found by its marker only. */
+  via: "root" | "descendant" | "marker";
+}
+
+/** Roots (when present, never pid 0/1) and all their descendants in `table` (pure; breadth-first). */
+export function descendantsOf(table: readonly ProcInfo[], rootPids: Iterable<number>): TreeMember[] {
+  const children = new Map<number, ProcInfo[]>();
+  const byPid = new Map<number, ProcInfo>();
+  for (const p of table) {
+    byPid.set(p.pid, p);
+    const list = children.get(p.ppid);
+    if (list) list.push(p);
+    else children.set(p.ppid, [p]);
+  }
+  const out: TreeMember[] = [];
+  const seen = new Set<number>();
+  const queue: { p: ProcInfo; via: TreeMember["via"] }[] = [];
+  for (const pid of rootPids) {
+    const p = byPid.get(pid);
+    // Never root a walk at the kernel (0) or init (1): their descendants are the whole system.
+    if (p && pid > 1 && !seen.has(pid)) {
+      seen.add(pid);
+      queue.push({ p, via: "root" });
+    }
+  }
+  while (queue.length > 0) {
+    const { p, via } = queue.shift()!;
+    out.push({ ...p, via });
+    for (const c of children.get(p.pid) ?? []) {
+      if (c.pid <= 1 || seen.has(c.pid)) continue;
+      seen.add(c.pid);
+      queue.push({ p: c, via: "descendant" });
+    }
+  }
+  return out;
+}
+
+export interface SnapshotOptions {
+  /** Also include every process whose CODEX_SUPERVISOR_JOB equals this. */
+  marker?: string | null;
+  /** Use this table instead of reading the live one (tests, or one scan shared by several snapshots). */
+  table?: readonly ProcInfo[];
+  /** Reads a process's marker (default: /proc/PID/environ). */
+  markerOf?: (pid: number) => string | null;
+}
+
+/**
+ * Descendants of `rootPids` (a root that no longer exists contributes nothing), plus marker carriers.
+ * Identities come from the same scan, so a member's identity is what the pid was at snapshot time.
+ */
+export function snapshotTree(rootPids: number | readonly number[], opts: SnapshotOptions = {}): TreeMember[] {
+  const table = opts.table ?? listProcesses();
+  const roots = typeof rootPids === "number" ? [rootPids] : rootPids;
+  const members = descendantsOf(table, roots);
+  if (opts.marker) {
+    const markerOf = opts.markerOf ?? readMarker;
+    const have = new Set(members.map((m) => m.pid));
+    const extraRoots: number[] = [];
+    for (const p of table) {
+      if (have.has(p.pid) || p.pid <= 1) continue;
+      if (markerOf(p.pid) === opts.marker) extraRoots.push(p.pid);
+    }
+    // A marker carrier's own children belong too (they carry the marker as well unless they reset
+    // their environment, which is exactly the case this catches).
+    for (const m of descendantsOf(table, extraRoots)) {
+      if (have.has(m.pid)) continue;
+      have.add(m.pid);
+      members.push({ ...m, via: m.via === "root" ? "marker" : "descendant" });
+    }
+  }
+  return members;
+}

@@ -1,0 +1,279 @@
+// Whole-tree escalation on a synthetic tree of real processes (test/fixtures/tree/node.mjs):
+// wrapper → child → setsid'd grandchild, each configurable to ignore SIGINT and/or SIGTERM.
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { escalateTree, type EscalationEvent } from "../../lib/process/escalate.js";
+import { isAlive, readIdentity, type ProcessIdentity } from "../../lib/process/identity.js";
+import { listProcesses, readMarker } from "../../lib/process/proc-table.js";
+import { signalVerified } from "../../lib/process/signal.js";
+
+const NODE_FIXTURE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../fixtures/tree/node.mjs");
+const WAITS = { sigintWaitMs: 700, sigtermWaitMs: 700, sigkillWaitMs: 1000 };
+
+interface Spec {
+  name: string;
+  ignore?: ("SIGINT" | "SIGTERM")[];
+  detached?: boolean;
+  exitAfterSpawn?: boolean;
+  child?: Spec;
+}
+
+let dir: string;
+let log: string;
+let marker: string;
+const started: ChildProcess[] = [];
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "escalate-test-"));
+  log = path.join(dir, "events.log");
+  fs.writeFileSync(log, "");
+  marker = `j-test-${randomBytes(4).toString("hex")}`;
+});
+
+afterEach(async () => {
+  // Safety net: kill whatever still carries this test's marker (identity-verified), then assert none left.
+  for (const p of listProcesses()) if (readMarker(p.pid) === marker) signalVerified(p.identity, "SIGKILL");
+  for (const c of started.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+  await pollUntil(() => markedPids(marker).length === 0, 3000, "marked processes to be gone");
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function markedPids(m: string): number[] {
+  return listProcesses()
+    .filter((p) => p.state !== "Z" && readMarker(p.pid) === m)
+    .map((p) => p.pid);
+}
+
+async function pollUntil(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const start = Date.now();
+  while (!cond()) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function logLines(): string[] {
+  return fs.readFileSync(log, "utf8").split("\n").filter(Boolean);
+}
+
+/** name → pid from the "ready" lines. */
+function readyPids(): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const l of logLines()) {
+    const m = /^(\S+) (\d+) ready/.exec(l);
+    if (m) out.set(m[1]!, Number(m[2]));
+  }
+  return out;
+}
+
+/** Start the wrapper with the marker in its env and wait until every node announced readiness. */
+async function startTree(spec: Spec, names: string[]): Promise<{ wrapper: ChildProcess; pids: Map<string, number> }> {
+  const wrapper = spawn(process.execPath, [NODE_FIXTURE, JSON.stringify({ ...spec, log })], {
+    stdio: "ignore",
+    env: { ...process.env, CODEX_SUPERVISOR_JOB: marker },
+  });
+  started.push(wrapper);
+  await pollUntil(() => names.every((n) => readyPids().has(n)), 15_000, `${names.join(", ")} ready`);
+  return { wrapper, pids: readyPids() };
+}
+
+function signalsTo(report: { signalled: { pid: number; signal: string }[] }, pid: number): string[] {
+  return report.signalled.filter((s) => s.pid === pid).map((s) => s.signal);
+}
+
+const stubbornSpec: Spec = {
+  name: "wrapper",
+  ignore: ["SIGINT"],
+  child: {
+    name: "child",
+    ignore: ["SIGINT", "SIGTERM"],
+    child: { name: "grandchild", detached: true, ignore: ["SIGINT", "SIGTERM"] },
+  },
+};
+
+describe("escalateTree on a synthetic tree", () => {
+  it("cooperative tree: SIGINT only, every process gone, no later stage waited for", async () => {
+    const spec: Spec = { name: "wrapper", child: { name: "child", child: { name: "grandchild", detached: true } } };
+    const { pids } = await startTree(spec, ["wrapper", "child", "grandchild"]);
+    const t0 = Date.now();
+    const report = await escalateTree({ rootPids: [pids.get("wrapper")!], marker, waits: WAITS });
+    const took = Date.now() - t0;
+    for (const name of ["wrapper", "child", "grandchild"]) {
+      expect(signalsTo(report, pids.get(name)!), name).toEqual(["SIGINT"]);
+      expect(logLines()).toContain(`${name} ${pids.get(name)} got SIGINT exiting`);
+    }
+    expect(report.left).toEqual([]);
+    expect(markedPids(marker)).toEqual([]);
+    expect(took).toBeLessThan(WAITS.sigintWaitMs + WAITS.sigtermWaitMs); // early exit after SIGINT
+  });
+
+  it("stubborn tree: SIGTERM only where SIGINT was ignored, SIGKILL only for the ones ignoring both", async () => {
+    const { pids } = await startTree(stubbornSpec, ["wrapper", "child", "grandchild"]);
+    const wrapperPid = pids.get("wrapper")!;
+    const childPid = pids.get("child")!;
+    const grandPid = pids.get("grandchild")!;
+    // The grandchild really is in its own session (setsid), i.e. outside the wrapper's process group.
+    expect(logLines().find((l) => l.startsWith(`grandchild ${grandPid} ready`))).toContain(`sid=${grandPid}`);
+
+    const events: EscalationEvent[] = [];
+    const signalled: [number, string][] = [];
+    const t0 = Date.now();
+    const report = await escalateTree({
+      rootPids: [wrapperPid],
+      marker,
+      waits: WAITS,
+      onEvent: (e) => events.push(e),
+      onSignal: (id, sig) => signalled.push([id.pid, sig]),
+    });
+    const took = Date.now() - t0;
+
+    expect(signalsTo(report, wrapperPid)).toEqual(["SIGINT", "SIGTERM"]);
+    expect(signalsTo(report, childPid)).toEqual(["SIGINT", "SIGTERM", "SIGKILL"]);
+    expect(signalsTo(report, grandPid)).toEqual(["SIGINT", "SIGTERM", "SIGKILL"]);
+    expect(signalled).toEqual(report.signalled.map((s) => [s.pid, s.signal]));
+    // What the processes saw, in order.
+    const lines = logLines();
+    expect(lines.filter((l) => l.startsWith(`wrapper ${wrapperPid} got`))).toEqual([
+      `wrapper ${wrapperPid} got SIGINT ignored`,
+      `wrapper ${wrapperPid} got SIGTERM exiting`,
+    ]);
+    for (const [name, pid] of [["child", childPid], ["grandchild", grandPid]] as const) {
+      expect(lines.filter((l) => l.startsWith(`${name} ${pid} got`))).toEqual([
+        `${name} ${pid} got SIGINT ignored`,
+        `${name} ${pid} got SIGTERM ignored`,
+      ]);
+    }
+    // Stages in order: snapshot, INT, wait, snapshot, TERM, wait, snapshot, KILL, wait, snapshot, done.
+    const kinds = events.map((e) => (e.type === "signal" ? `signal:${e.signal}` : e.type === "snapshot" ? `snapshot:${e.after}` : e.type));
+    const firstOf = (k: string) => kinds.indexOf(k);
+    expect(firstOf("snapshot:start")).toBe(0);
+    expect(firstOf("signal:SIGINT")).toBeLessThan(firstOf("snapshot:SIGINT"));
+    expect(firstOf("snapshot:SIGINT")).toBeLessThan(firstOf("signal:SIGTERM"));
+    expect(firstOf("snapshot:SIGTERM")).toBeLessThan(firstOf("signal:SIGKILL"));
+    expect(kinds.at(-1)).toBe("done");
+    expect(report.left).toEqual([]);
+    expect(markedPids(marker)).toEqual([]);
+    // Bounded by the configured waits: both waits were used in full, the kill wait only until gone.
+    expect(took).toBeGreaterThanOrEqual(WAITS.sigintWaitMs + WAITS.sigtermWaitMs - 50);
+    expect(took).toBeLessThan(WAITS.sigintWaitMs + WAITS.sigtermWaitMs + WAITS.sigkillWaitMs + 2000);
+  });
+
+  it("finds the setsid'd grandchild by its marker after its parent exited (reparented), and kills it", async () => {
+    const spec: Spec = {
+      name: "wrapper",
+      child: {
+        name: "child",
+        exitAfterSpawn: true,
+        child: { name: "grandchild", detached: true, ignore: ["SIGINT"] },
+      },
+    };
+    const { pids } = await startTree(spec, ["wrapper", "child", "grandchild"]);
+    const grandPid = pids.get("grandchild")!;
+    await pollUntil(() => readIdentity(pids.get("child")!) === null, 5000, "child to exit by itself");
+    // Orphaned: no longer below the wrapper.
+    const grand = listProcesses().find((p) => p.pid === grandPid)!;
+    expect(grand.ppid).not.toBe(pids.get("child"));
+
+    const events: EscalationEvent[] = [];
+    const report = await escalateTree({ rootPids: [pids.get("wrapper")!], marker, waits: WAITS, onEvent: (e) => events.push(e) });
+    const start = events.find((e) => e.type === "snapshot" && e.after === "start");
+    expect(start && start.type === "snapshot" && start.added).toContainEqual(expect.objectContaining({ pid: grandPid, via: "marker" }));
+    expect(signalsTo(report, grandPid)).toEqual(["SIGINT", "SIGTERM"]);
+    expect(report.left).toEqual([]);
+    expect(markedPids(marker)).toEqual([]);
+  });
+
+  it("without the marker the orphan is not found (the marker is what catches it)", async () => {
+    const spec: Spec = {
+      name: "wrapper",
+      child: { name: "child", exitAfterSpawn: true, child: { name: "grandchild", detached: true } },
+    };
+    const { pids } = await startTree(spec, ["wrapper", "child", "grandchild"]);
+    await pollUntil(() => readIdentity(pids.get("child")!) === null, 5000, "child to exit by itself");
+    const grandId = readIdentity(pids.get("grandchild")!)!;
+    const report = await escalateTree({ rootPids: [pids.get("wrapper")!], waits: WAITS });
+    expect(signalsTo(report, grandId.pid)).toEqual([]);
+    expect(isAlive(grandId)).toBe(true); // cleaned up by afterEach
+  });
+
+  it("an escalation that starts after the tree already exited signals nothing", async () => {
+    const { wrapper, pids } = await startTree({ name: "wrapper" }, ["wrapper"]);
+    const id = readIdentity(pids.get("wrapper")!)!;
+    wrapper.kill("SIGKILL");
+    await pollUntil(() => !isAlive(id), 5000, "wrapper gone");
+    const report = await escalateTree({ identities: [id], marker, waits: WAITS });
+    expect(report.signalled).toEqual([]);
+    expect(report.left).toEqual([]);
+  });
+
+  it("the root is our own child: isExited override from the ChildProcess handle; Node reaps it", async () => {
+    const { wrapper, pids } = await startTree({ name: "wrapper" }, ["wrapper"]);
+    const id = readIdentity(pids.get("wrapper")!)!;
+    const exited = new Promise<void>((r) => wrapper.once("exit", () => r()));
+    const seen: number[] = [];
+    const report = await escalateTree({
+      identities: [id],
+      waits: WAITS,
+      isExited: (i) => {
+        if (i.pid !== wrapper.pid) return undefined;
+        seen.push(i.pid);
+        return wrapper.exitCode !== null || wrapper.signalCode !== null;
+      },
+    });
+    await exited;
+    expect(seen.length).toBeGreaterThan(0);
+    expect(signalsTo(report, id.pid)).toEqual(["SIGINT"]);
+    expect(wrapper.exitCode).toBe(130);
+    expect(report.left).toEqual([]);
+  });
+});
+
+describe("zombies and identity", () => {
+  it("a zombie in the tree counts as exited: never signalled, not reported as left", async () => {
+    // sh forks a short sleep, then execs a long sleep that never wait()s: the short one becomes a zombie.
+    const sh = spawn("sh", ["-c", "sleep 0.1 & exec sleep 30"], { stdio: "ignore", env: { ...process.env, CODEX_SUPERVISOR_JOB: marker } });
+    started.push(sh);
+    let zombie: number | undefined;
+    await pollUntil(() => {
+      zombie = listProcesses().find((p) => p.ppid === sh.pid && p.state === "Z")?.pid;
+      return zombie !== undefined;
+    }, 5000, "a zombie child");
+    const report = await escalateTree({ rootPids: [sh.pid!], marker, waits: WAITS });
+    expect(report.signalled.map((s) => s.pid)).toEqual([sh.pid]);
+    expect(report.signalled.map((s) => s.pid)).not.toContain(zombie);
+    expect(report.left).toEqual([]);
+  });
+
+  it("a stale identity (same pid, different start ticks) is never signalled; the process stays alive", async () => {
+    const sleeper = spawn("sleep", ["30"], { stdio: "ignore", env: { ...process.env, CODEX_SUPERVISOR_JOB: marker } });
+    started.push(sleeper);
+    await pollUntil(() => readIdentity(sleeper.pid!)?.startTicks !== undefined, 2000, "sleep to start");
+    const real = readIdentity(sleeper.pid!)!;
+    const stale: ProcessIdentity = { ...real, startTicks: real.startTicks + 1 };
+    const otherBoot: ProcessIdentity = { ...real, bootId: "00000000-0000-0000-0000-000000000000" };
+
+    expect(signalVerified(stale, "SIGKILL")).toMatchObject({ sent: false, reason: "reused" });
+    expect(signalVerified(otherBoot, "SIGKILL")).toMatchObject({ sent: false, reason: "reused" });
+    const report = await escalateTree({ identities: [stale], waits: WAITS });
+    expect(report.signalled).toEqual([]);
+    expect(report.left).toEqual([]); // the stale identity's process is gone; the sleeper is not it
+    expect(isAlive(real)).toBe(true);
+    expect(sleeper.exitCode).toBeNull();
+    expect(sleeper.signalCode).toBeNull();
+
+    expect(signalVerified(real, "SIGTERM")).toMatchObject({ sent: true });
+    await pollUntil(() => sleeper.signalCode === "SIGTERM", 3000, "sleep to die");
+    expect(signalVerified(real, "SIGTERM")).toMatchObject({ sent: false, reason: "gone" });
+  });
+
+  it("never signals this process or its ancestors, even when they are passed as roots", async () => {
+    const me = readIdentity(process.pid)!;
+    const report = await escalateTree({ identities: [me], waits: { sigintWaitMs: 50, sigtermWaitMs: 50, sigkillWaitMs: 50 } });
+    expect(report.signalled).toEqual([]);
+  });
+});
