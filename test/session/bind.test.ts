@@ -1,0 +1,224 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { startModelServer, type ModelServer } from "../../lib/demo/model-server.js";
+import {
+  bindSession,
+  candidateDateDirs,
+  rolloutFileSessionId,
+  rolloutFileTimeMs,
+  sessionCwd,
+  tryBindSession,
+  waitForBinding,
+  withDescendants,
+} from "../../lib/session/bind.js";
+import { makeCodexHome, REAL_CODEX_LAUNCHER, type CodexHome } from "../helpers/codex-home.js";
+import { descendantsOf, expectNoLeftovers, killTracked, track } from "../helpers/processes.js";
+
+// ---- a fake CODEX_HOME with rollouts ----
+
+const pad = (n: number, w = 2) => String(n).padStart(w, "0");
+/** A UUIDv7 whose time is `ms` (the rest from `seq`), as codex 0.169.0 makes them. */
+function uuidv7(ms: number, seq: number): string {
+  const h = ms.toString(16).padStart(12, "0") + "7" + seq.toString(16).padStart(19, "0").slice(-19);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+function rolloutPath(home: string, ms: number, id: string): string {
+  const d = new Date(ms);
+  const dir = path.join(home, "sessions", String(d.getFullYear()), pad(d.getMonth() + 1), pad(d.getDate()));
+  const name = `rollout-${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}-${pad(d.getMinutes())}-${pad(d.getSeconds())}-${id}.jsonl`;
+  return path.join(dir, name);
+}
+function writeRollout(home: string, ms: number, seq: number, cwd: string, extra: object = {}): { id: string; file: string } {
+  const id = uuidv7(ms, seq);
+  const file = rolloutPath(home, ms, id);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const meta = { timestamp: new Date(ms).toISOString(), ordinal: 0, type: "session_meta", payload: { id, session_id: id, cwd, originator: "codex-tui", source: "cli", cli_version: "0.169.0", base_instructions: { text: "x".repeat(70_000) }, ...extra } };
+  fs.writeFileSync(file, JSON.stringify(meta) + "\n");
+  return { id, file };
+}
+
+let tmp: string;
+let children: ChildProcess[];
+beforeEach(() => {
+  tmp = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "bind-")));
+  children = [];
+});
+afterEach(async () => {
+  // Whole trees (wrapped holders have grandchildren), each pinned to its start time before the kill.
+  const tree = children.flatMap((c) => (c.pid === undefined ? [] : descendantsOf(c.pid).concat(track(c.pid) ?? [])));
+  killTracked(tree);
+  await expectNoLeftovers(tree);
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+/** Start a process (optionally behind `depth` wrapper processes) that holds `file` open; resolves once it does. */
+async function holder(file: string, depth = 0): Promise<ChildProcess> {
+  const leaf = `const fs=require("fs");fs.openSync(${JSON.stringify(file)},"a");process.stdout.write("ready\\n");setInterval(()=>{},1e6);`;
+  let code = leaf;
+  for (let i = 0; i < depth; i++) {
+    code = `const c=require("child_process").spawn(process.execPath,["-e",${JSON.stringify(code)}],{stdio:["ignore","inherit","inherit"]});process.on("SIGTERM",()=>{c.kill("SIGKILL");process.exit(0)});setInterval(()=>{},1e6);`;
+  }
+  const c = spawn(process.execPath, ["-e", code], { stdio: ["ignore", "pipe", "inherit"] });
+  children.push(c);
+  await new Promise<void>((resolve, reject) => {
+    c.stdout!.on("data", (d: Buffer) => d.toString().includes("ready") && resolve());
+    c.on("exit", () => reject(new Error("holder exited early")));
+  });
+  return c;
+}
+
+describe("pure helpers", () => {
+  it("rolloutFileTimeMs: UUIDv7 time, else the local timestamp of the name", () => {
+    // A real name written by codex 0.169.0 at 22:07:17.451 UTC.
+    expect(rolloutFileTimeMs("rollout-2026-11-20T22-07-17-01a1faff-e7cb-7fa2-be4d-388bf2dd4db5.jsonl")).toBe(Date.parse("2026-11-20T22:07:17.451Z"));
+    expect(rolloutFileTimeMs("rollout-2025-01-02T03-04-05-5973b6c0-94b8-487b-a530-2aeb6098ae0e.jsonl")).toBe(new Date(2025, 0, 2, 3, 4, 5).getTime());
+    expect(rolloutFileTimeMs("rollout-2025-01-02T03-04-05-x.jsonl")).toBeNull();
+    expect(rolloutFileTimeMs("notes.txt")).toBeNull();
+    expect(rolloutFileSessionId("rollout-2026-11-20T22-07-17-01A1FAFF-e7cb-7fa2-be4d-388bf2dd4db5.jsonl")).toBe("01a1faff-e7cb-7fa2-be4d-388bf2dd4db5");
+  });
+  it("candidateDateDirs: the local and UTC dates between the ends, nothing else", () => {
+    const t = new Date(2026, 10, 20, 12, 0, 0).getTime();
+    const one = candidateDateDirs(t, t + 60_000);
+    expect(one).toContain("2026/11/20");
+    expect(one.length).toBeLessThanOrEqual(2);
+    const span = candidateDateDirs(t - 36 * 3600e3, t);
+    for (const d of ["2026/11/19", "2026/11/20"]) expect(span).toContain(d);
+    expect(span.length).toBeLessThanOrEqual(4);
+  });
+  it("sessionCwd: the last -C wins, relative to the launch dir", () => {
+    expect(sessionCwd([], "/w")).toBe("/w");
+    expect(sessionCwd([{ name: "cd", values: ["a"] }, { name: "model", values: ["m"] }, { name: "cd", values: ["/x/b"] }], "/w")).toBe("/x/b");
+    expect(sessionCwd([{ name: "cd", values: ["sub"] }], "/w")).toBe("/w/sub");
+  });
+});
+
+describe("bind by the rollout the child's tree holds open (/proc)", () => {
+  it("three sessions started at the same instant in the same directory are each bound exactly", async () => {
+    const now = Date.now();
+    const sessions = [0, 1, 2].map((i) => writeRollout(tmp, now, i, "/same/dir"));
+    // Behind 0, 1 and 2 wrapper processes (like node launcher → native codex).
+    const holders = await Promise.all(sessions.map((s, i) => holder(s.file, i)));
+    for (let i = 0; i < 3; i++) {
+      const b = await bindSession({ codexHome: tmp, sinceMs: now, childPids: [holders[i]!.pid!], cwd: "/same/dir" });
+      expect(b).toMatchObject({ sessionId: sessions[i]!.id, rolloutPath: sessions[i]!.file, method: "fd" });
+    }
+    // Without walking descendants the wrapped ones are not found: the tree matters.
+    expect(await bindSession({ codexHome: tmp, sinceMs: now, childPids: [holders[2]!.pid!], includeDescendants: false })).toBeNull();
+    expect(withDescendants([holders[2]!.pid!]).length).toBe(3);
+  });
+
+  it("an old session resumed (file created long before launch) is bound too; exclude and subagents are honoured", async () => {
+    const old = writeRollout(tmp, Date.now() - 40 * 24 * 3600e3, 1, "/w");
+    const sub = writeRollout(tmp, Date.now(), 2, "/w", { source: { subagent: { thread_spawn: {} } } });
+    const h = await holder(old.file);
+    // The subagent thread held by the same process is ignored.
+    const h2 = spawn(process.execPath, ["-e", `require("fs").openSync(${JSON.stringify(sub.file)},"a");process.stdout.write("ready\\n");setInterval(()=>{},1e6)`], { stdio: ["ignore", "pipe", "inherit"] });
+    children.push(h2);
+    await new Promise((r) => h2.stdout!.once("data", r));
+    const b = await bindSession({ codexHome: tmp, sinceMs: Date.now(), childPids: [h.pid!, h2.pid!] });
+    expect(b?.sessionId).toBe(old.id);
+    const ex = await tryBindSession({ codexHome: tmp, sinceMs: Date.now(), childPids: [h.pid!], exclude: [old.id] });
+    expect(ex).toMatchObject({ binding: null, outcome: "no-rollout-yet" });
+  });
+
+  it("no held rollout → null (never a guess from the directory), and a held file without its meta line yet → meta-unreadable", async () => {
+    const now = Date.now();
+    writeRollout(tmp, now, 1, "/w"); // someone else's new session in the same dir
+    const self = spawn(process.execPath, ["-e", `process.stdout.write("ready\\n");setInterval(()=>{},1e6)`], { stdio: ["ignore", "pipe", "inherit"] });
+    children.push(self);
+    await new Promise((r) => self.stdout!.once("data", r));
+    expect(await tryBindSession({ codexHome: tmp, sinceMs: now - 5000, childPids: [self.pid!], cwd: "/w" })).toMatchObject({ binding: null, outcome: "no-rollout-yet" });
+
+    const id = uuidv7(now, 9);
+    const file = rolloutPath(tmp, now, id);
+    fs.writeFileSync(file, '{"timestamp":"t","ordinal":0,"type":"session_meta","payload":{"id":"' + id); // mid-write
+    const h = await holder(file);
+    expect(await tryBindSession({ codexHome: tmp, sinceMs: now, childPids: [h.pid!] })).toMatchObject({ binding: null, outcome: "meta-unreadable" });
+    fs.appendFileSync(file, '","cwd":"/w","source":"cli"}}\n');
+    expect((await bindSession({ codexHome: tmp, sinceMs: now, childPids: [h.pid!] }))?.sessionId).toBe(id);
+  });
+
+  it("waitForBinding polls a changing tree until the rollout appears, and gives up at the deadline or on abort", async () => {
+    const now = Date.now();
+    const s = writeRollout(tmp, now, 3, "/w");
+    let pids: number[] = [];
+    setTimeout(() => void holder(s.file).then((c) => (pids = [c.pid!])), 300);
+    const t0 = Date.now();
+    const b = await waitForBinding({ codexHome: tmp, sinceMs: now, childPids: () => pids }, { timeoutMs: 10_000, intervalMs: 50 });
+    expect(b?.sessionId).toBe(s.id);
+    expect(Date.now() - t0).toBeLessThan(5000);
+
+    const t1 = Date.now();
+    expect(await waitForBinding({ codexHome: tmp, sinceMs: now, childPids: [] }, { timeoutMs: 300, intervalMs: 50 })).toBeNull();
+    expect(Date.now() - t1).toBeGreaterThanOrEqual(250);
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 100);
+    const t2 = Date.now();
+    expect(await waitForBinding({ codexHome: tmp, sinceMs: now, childPids: [] }, { timeoutMs: 10_000, signal: ac.signal })).toBeNull();
+    expect(Date.now() - t2).toBeLessThan(2000);
+  });
+});
+
+describe("bind by scan (no /proc, e.g. macOS)", () => {
+  const scan = { method: "scan" as const };
+  it("only files created since launch in the cwd count; old ones and other dirs are ignored", async () => {
+    const launch = Date.now();
+    writeRollout(tmp, launch - 3600e3, 1, "/w"); // earlier today, same dir
+    writeRollout(tmp, launch - 3 * 24 * 3600e3, 2, "/w"); // days ago
+    writeRollout(tmp, launch + 1000, 3, "/other");
+    const mine = writeRollout(tmp, launch + 1500, 4, "/w");
+    writeRollout(tmp, launch + 1600, 5, "/w", { source: { subagent: "review" } });
+    const b = await bindSession({ codexHome: tmp, sinceMs: launch, childPids: [], cwd: "/w", ...scan });
+    expect(b).toMatchObject({ sessionId: mine.id, method: "scan" });
+  });
+  it("two new sessions in the same cwd: ambiguous (no guess) until the other is excluded", async () => {
+    const launch = Date.now();
+    const a = writeRollout(tmp, launch + 100, 1, "/w");
+    const b = writeRollout(tmp, launch + 200, 2, "/w");
+    const r = await tryBindSession({ codexHome: tmp, sinceMs: launch, childPids: [], cwd: "/w", ...scan });
+    expect(r).toMatchObject({ binding: null, outcome: "ambiguous" });
+    expect(r.candidates.sort()).toEqual([a.file, b.file].sort());
+    expect((await bindSession({ codexHome: tmp, sinceMs: launch, childPids: [], cwd: "/w", exclude: [a.id], ...scan }))?.sessionId).toBe(b.id);
+  });
+  it("without a cwd the scan refuses; a missing sessions dir is just 'no rollout yet'", async () => {
+    expect(await tryBindSession({ codexHome: tmp, sinceMs: Date.now(), childPids: [], ...scan })).toMatchObject({ outcome: "no-cwd" });
+    expect(await tryBindSession({ codexHome: path.join(tmp, "nope"), sinceMs: Date.now(), childPids: [], cwd: "/w", ...scan })).toMatchObject({ outcome: "no-rollout-yet" });
+  });
+});
+
+describe("the real codex (launcher → native), two `exec` runs started at once in the same directory", () => {
+  let server: ModelServer;
+  let h: CodexHome;
+  beforeEach(async () => {
+    server = await startModelServer({ delayMs: 2500 });
+    h = makeCodexHome({ baseUrl: server.baseUrl, apiKey: "sk-bind-test" });
+  });
+  afterEach(async () => {
+    await server.close();
+    h.cleanup();
+  });
+
+  it("each child is bound to its own session (the one whose request carried its prompt)", async () => {
+    const since = Date.now();
+    const prompts = ["bind me: alpha", "bind me: beta"];
+    const runs = prompts.map((p) => {
+      const c = spawn(process.execPath, [REAL_CODEX_LAUNCHER, "exec", "--skip-git-repo-check", p], { cwd: h.workDir, env: h.env, stdio: "ignore" });
+      children.push(c);
+      return { c, exited: new Promise<number | null>((r) => c.on("exit", (code) => r(code))) };
+    });
+    const bindings = await Promise.all(
+      runs.map((r) => waitForBinding({ codexHome: h.home, sinceMs: since, childPids: [r.c.pid!], cwd: h.workDir }, { timeoutMs: 30_000, intervalMs: 50 })),
+    );
+    expect(bindings.every((b) => b?.method === "fd")).toBe(true);
+    expect(bindings[0]!.sessionId).not.toBe(bindings[1]!.sessionId);
+    for (const code of await Promise.all(runs.map((r) => r.exited))) expect(code).toBe(0);
+    for (let i = 0; i < 2; i++) {
+      const req = server.requests.find((q) => q.prompt === prompts[i]);
+      expect(req?.sessionId).toBe(bindings[i]!.sessionId);
+      expect(bindings[i]!.meta.cwd).toBe(h.workDir);
+    }
+  }, 60_000);
+});
