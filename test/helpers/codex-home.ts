@@ -1,12 +1,12 @@
 // A throw-away CODEX_HOME wired to the loopback model server, and helpers to run the real pinned codex
-// against it and read the rollouts it writes. Nothing here reaches the network: the config turns off
-// update checks, analytics, feedback, plugin sync and OTEL (measured with strace: with these off,
-// codex 0.169.0 makes no DNS query at all during `codex exec`).
+// against it and read the rollouts it writes. Nothing here reaches the network (see
+// lib/demo/codex-config.ts for the switches and how that was measured).
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { mockProviderConfigToml, type MockConfigOptions } from "../../lib/demo/codex-config.js";
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 /** The official npm launcher of the pinned codex (a Node script). */
@@ -23,60 +23,8 @@ export const REAL_CODEX_NATIVE = path.join(
   "codex",
 );
 
-export interface MockConfigOptions {
-  /** The model server's base URL (`ModelServer.baseUrl`, ends in /v1). */
-  baseUrl: string;
-  /** Directories codex must treat as trusted (no "Trust this folder?" prompt). */
-  trustedDirs?: string[];
-  model?: string;
-  /** Extra TOML placed with the top-level keys (before any table). */
-  extraTopLevel?: string;
-  /** Extra TOML tables appended at the end. */
-  extraTables?: string;
-}
-
-/** A TOML basic string literal. */
-export function tomlString(s: string): string {
-  return JSON.stringify(s); // JSON string escapes are valid TOML basic-string escapes for our inputs
-}
-
-/** The config.toml text for the mock provider. Pure. */
-export function mockProviderConfigToml(o: MockConfigOptions): string {
-  const lines = [
-    `model = ${tomlString(o.model ?? "mock-model")}`,
-    `model_provider = "mock"`,
-    // No network besides the mock: these are the switches codex 0.169.0 knows (checked with --strict-config).
-    `check_for_update_on_startup = false`,
-    ...(o.extraTopLevel ? [o.extraTopLevel.trimEnd()] : []),
-    ``,
-    `[model_providers.mock]`,
-    `name = "mock"`,
-    `base_url = ${tomlString(o.baseUrl)}`,
-    `wire_api = "responses"`,
-    // Take the bearer from CODEX_HOME/auth.json (OPENAI_API_KEY), so the mock sees which account asked.
-    `requires_openai_auth = true`,
-    ``,
-    `[analytics]`,
-    `enabled = false`,
-    ``,
-    `[feedback]`,
-    `enabled = false`,
-    ``,
-    `[features]`,
-    // Plugin sync contacts api.github.com and chatgpt.com at start.
-    `plugins = false`,
-    ``,
-    `[otel]`,
-    `exporter = "none"`,
-    `metrics_exporter = "none"`,
-    `trace_exporter = "none"`,
-  ];
-  for (const dir of o.trustedDirs ?? []) {
-    lines.push(``, `[projects.${tomlString(dir)}]`, `trust_level = "trusted"`);
-  }
-  if (o.extraTables) lines.push(``, o.extraTables.trimEnd());
-  return lines.join("\n") + "\n";
-}
+// The config text itself is production code (the `demo` command uses it too).
+export { mockProviderConfigToml, tomlString, type MockConfigOptions } from "../../lib/demo/codex-config.js";
 
 /** Write CODEX_HOME/auth.json for an API-key account (mode 0600, atomic rename). */
 export function writeApiKeyAuth(home: string, apiKey: string): void {

@@ -187,7 +187,7 @@ export const CODEX_COMPOSER_READY = /Ask Codex to do anything|›\s*$/m;
 export async function submitCodexPrompt(t: TmuxSession, text: string, timeoutMs = 10_000): Promise<void> {
   t.sendText(text);
   await t.waitFor((s) => s.includes(text), timeoutMs);
-  await new Promise((r) => setTimeout(r, 250));
+  await new Promise((r) => setTimeout(r, 400));
   t.sendKeys("Enter");
 }
 
