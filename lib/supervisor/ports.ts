@@ -19,6 +19,7 @@ import type { RateLimitWindow as RolloutRateWindow, RolloutEvent } from "../sess
 import { launchSpec } from "../shim/native-launch.js";
 import type { ResolvedCodex } from "../shim/resolve-real-codex.js";
 import { buildChildEnv } from "./child-env.js";
+import { JOB_HOME_ENV } from "../jobs/marker.js";
 import { CrashTracker } from "./crash-policy.js";
 import type { ChildExit } from "./exit-policy.js";
 import type { Binding, JobPatch, QuotaPoller, QuotaVerdict, RunningChild, SupervisorPorts } from "./core.js";
@@ -46,7 +47,8 @@ export interface RealPortsInput {
 
 export function realPorts(input: RealPortsInput): SupervisorPorts {
   const { home, jobId, config } = input;
-  const childEnv = buildChildEnv(input.env, jobId);
+  // The home tag lets `reap` tell our orphans from another supervisor home's processes (jobs/marker.ts).
+  const childEnv = { ...buildChildEnv(input.env, jobId), [JOB_HOME_ENV]: home };
   const identities = new Map<number, ProcessIdentity | null>();
   const exited = new Set<number>();
   const crash = new CrashTracker(config);
