@@ -21,6 +21,8 @@ try {
 // dist/ is not wiped first: several developers build into it at once; tsc overwrites what it emits.
 const r = spawnSync(process.execPath, [tsc, "-p", path.join(root, "tsconfig.json")], { stdio: "inherit" });
 if (r.status !== 0) process.exit(r.status ?? 1);
+// The shim's hot path as one module (start-up time): see scripts/bundle-shim.mjs.
+(await import("./bundle-shim.mjs")).bundleShim();
 for (const f of ["bin/codex-supervisor", "shim/codex"]) {
   if (existsSync(path.join(root, f))) chmodSync(path.join(root, f), 0o755);
 }

@@ -1,7 +1,7 @@
 // The two config fields the shim needs, read with a plain JSON.parse: the hot path must not load zod
 // (lib/config/schema.ts) just to learn that there is no config file. Full validation happens when the
 // supervisor or the CLI loads the config. Errors are raised only for a field that is actually consulted.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { UsageError } from "../errors.js";
 import { configFile, supervisorHome } from "../paths.js";
 
@@ -13,6 +13,8 @@ export interface ConfigPeek {
 
 export function peekConfig(env: NodeJS.ProcessEnv): ConfigPeek {
   const file = configFile(supervisorHome(env));
+  // existsSync first: the usual case is no config file, and a thrown ENOENT costs more than a stat.
+  if (!existsSync(file)) return { file, state: { kind: "missing" } };
   let text: string;
   try {
     text = readFileSync(file, "utf8");

@@ -1,11 +1,10 @@
-// The `codex` shim: resolve the real codex, classify the argv, and either pass through (default) or,
-// when opted in and the argv opens an interactive session, hand over to the supervisor.
+// The `codex` shim: resolve the real codex, decide opt-in, and either pass through (default) or, when
+// opted in and the argv opens an interactive session (lib/routing/classify.ts), hand over to the supervisor.
 // Hot path: this module graph is node builtins + small pure modules. zod, proper-lockfile,
 // lib/config/schema, lib/lock and lib/supervisor are loaded only by the dynamic import below
 // (test/shim/hot-path-modules.test.ts fails if that changes).
 import { CliError, UsageError } from "../errors.js";
 import { parseSwitch, SWITCH_EXPECTED } from "../config/opt-in.js";
-import { parseCodexArgv } from "../routing/classify.js";
 import type { ParsedArgv } from "../routing/types.js";
 import { peekConfig, peekRealCodexBin, peekSupervisorOptIn, type ConfigPeek } from "./config-peek.js";
 import { stripOurEnv } from "./env.js";
@@ -54,10 +53,14 @@ async function run(shimFile: string, argv: string[]): Promise<number> {
     shimFile,
     configRealCodexBin: env[REAL_CODEX_ENV] ? null : peekRealCodexBin(config()),
   });
-  const parsed = parseCodexArgv(argv);
-  if (parsed.kind !== "passthrough" && supervisorOptedIn(env, config)) {
-    const entry = await loadSupervisor();
-    return entry.runSupervisedFromShim({ argv, parsed, real, shimFile });
+  if (supervisorOptedIn(env, config)) {
+    // Only an opted-in user pays for parsing the argv (a separate module, kept out of the bundle).
+    const { parseCodexArgv } = (await import("../routing/classify.js")) as typeof import("../routing/classify.js");
+    const parsed = parseCodexArgv(argv);
+    if (parsed.kind !== "passthrough") {
+      const entry = await loadSupervisor();
+      return entry.runSupervisedFromShim({ argv, parsed, real, shimFile });
+    }
   }
   return passthrough(launchSpec(real, argv, stripOurEnv(env)));
 }
