@@ -11,6 +11,7 @@ import { escalateTree, type EscalationWaits } from "../process/escalate.js";
 import { isAlive, isExitedState, type ProcessIdentity } from "../process/identity.js";
 import { listProcesses, readMarker, type ProcInfo } from "../process/proc-table.js";
 import { isJobId } from "./ids.js";
+import { JOB_HOME_ENV } from "./marker.js";
 import { parseJobRecord } from "./record.js";
 import { decideReap, type MarkedJobFacts, type MarkedProcess, type ReapDecision } from "./reap-plan.js";
 
@@ -67,11 +68,11 @@ export function planReap(home: string): ReapDecision<ProcessIdentity>[] {
   for (const p of procs) {
     if (isExitedState(p.state)) continue; // a zombie has exited already; nothing to signal
     const marker = readMarker(p.pid);
-    if (marker !== null) marked.push({ pid: p.pid, ppid: p.ppid, comm: p.comm, marker, identity: p.identity });
+    if (marker !== null) marked.push({ pid: p.pid, ppid: p.ppid, comm: p.comm, marker, home: readMarker(p.pid, JOB_HOME_ENV), identity: p.identity });
   }
   const facts = new Map<string, MarkedJobFacts>();
   for (const m of marked) if (!facts.has(m.marker)) facts.set(m.marker, jobFacts(home, m.marker));
-  return decideReap(marked, facts, protectedPids(procs));
+  return decideReap(marked, facts, protectedPids(procs), home);
 }
 
 /**

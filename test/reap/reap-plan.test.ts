@@ -1,14 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { decideReap, type MarkedJobFacts, type MarkedProcess } from "../../lib/jobs/reap-plan.js";
 
-const proc = (pid: number, marker: string): MarkedProcess<string> => ({ pid, ppid: 1, comm: "codex", marker, identity: `id-${pid}` });
+const HOME = "/home/u/.codex/supervisor";
+const proc = (pid: number, marker: string, home: string | null = HOME): MarkedProcess<string> => ({ pid, ppid: 1, comm: "codex", marker, home, identity: `id-${pid}` });
 const JOB = "j-20261120-0000000a";
 
-function decide(facts: MarkedJobFacts | undefined, opts: { protectedPid?: number; pid?: number } = {}) {
+function decide(facts: MarkedJobFacts | undefined, opts: { protectedPid?: number; pid?: number; home?: string | null } = {}) {
   const map = new Map<string, MarkedJobFacts>();
   if (facts) map.set(JOB, facts);
   const pid = opts.pid ?? 100;
-  return decideReap([proc(pid, JOB)], map, new Set(opts.protectedPid ? [opts.protectedPid] : []))[0]!;
+  return decideReap([proc(pid, JOB, opts.home === undefined ? HOME : opts.home)], map, new Set(opts.protectedPid ? [opts.protectedPid] : []), HOME)[0]!;
 }
 
 describe("decideReap", () => {
@@ -32,14 +33,28 @@ describe("decideReap", () => {
       expect(d).toMatchObject({ action: "kill", reason: `job ${JOB} is ${status}` });
     }
   });
-  it("treats a marker without a record as an orphan and says so", () => {
+  it("treats a marker without a record as an orphan when the process is tagged with our home", () => {
     expect(decide({ kind: "missing" })).toMatchObject({ action: "kill", reason: `no record for job ${JOB} (orphan)` });
     expect(decide(undefined)).toMatchObject({ action: "kill", reason: `no record for job ${JOB} (orphan)` });
+    expect(decide({ kind: "missing" }, { home: HOME + "/" })).toMatchObject({ action: "kill" }); // same dir
   });
-  it("treats a malformed marker as an orphan without using it as a path", () => {
-    const d = decideReap([proc(7, "../../etc/passwd")], new Map([["../../etc/passwd", { kind: "malformed" } as const]]), new Set())[0]!;
+  it("leaves an untagged process without a record alone (it may be another home's) and says why", () => {
+    const d = decide({ kind: "missing" }, { home: null });
+    expect(d.action).toBe("keep");
+    expect(d.reason).toContain("no home tag");
+  });
+  it("never judges a process tagged with another home, whatever our records say", () => {
+    for (const f of [{ kind: "missing" } as const, { kind: "record", status: "exited", supervisorAlive: false, supervisorPid: 1 } as const]) {
+      expect(decide(f, { home: "/other/home" })).toMatchObject({ action: "keep", reason: "belongs to supervisor home /other/home" });
+    }
+  });
+  it("applies the record rules to untagged processes whose record is ours", () => {
+    expect(decide({ kind: "record", status: "stopped", supervisorAlive: false, supervisorPid: 1 }, { home: null }).action).toBe("kill");
+  });
+  it("treats a malformed marker as an orphan (tagged) without using it as a path", () => {
+    const d = decideReap([proc(7, "../../etc/passwd")], new Map([["../../etc/passwd", { kind: "malformed" } as const]]), new Set(), HOME)[0]!;
     expect(d.action).toBe("kill");
-    expect(d.reason).toContain("not a job id of ours");
+    expect(d.reason).toContain("is not a job id (orphan)");
   });
   it("keeps processes whose record is unreadable (no guessing)", () => {
     const d = decide({ kind: "unreadable", error: "bad json" });
