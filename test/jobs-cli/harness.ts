@@ -1,0 +1,144 @@
+// A throw-away world for the jobs CLI tests: a loopback model, a CODEX_HOME wired to it, a private
+// supervisor home, and a runner for our compiled CLI (dist/, build first). Every process a test
+// starts carries the job marker or is tracked here, so cleanup can kill exactly those.
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { startModelServer, type ModelServer } from "../../lib/demo/model-server.js";
+import { makeCodexHome, REAL_CODEX_LAUNCHER, REPO_ROOT, type CodexHome } from "../helpers/codex-home.js";
+import { findMarkedProcesses, killTracked, type TrackedProcess } from "../helpers/processes.js";
+
+export const BIN = path.join(REPO_ROOT, "bin", "codex-supervisor");
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** Wall time from spawn to exit. */
+  ms: number;
+}
+
+export interface World {
+  server: ModelServer;
+  codex: CodexHome;
+  /** CODEX_AUTH_SUPERVISOR_HOME */
+  home: string;
+  /** The API key codex sends (must never appear in our logs/records/output). */
+  apiKey: string;
+  env: NodeJS.ProcessEnv;
+  /** Run our CLI to completion. */
+  cli(args: string[], opts?: { timeoutMs?: number; env?: NodeJS.ProcessEnv }): Promise<CliResult>;
+  /** Job ids created in this world (their markers are swept at cleanup). */
+  jobs: Set<string>;
+  cleanup(): Promise<void>;
+}
+
+export async function makeWorld(opts: { delayMs?: number; reply?: string } = {}): Promise<World> {
+  if (!fs.existsSync(path.join(REPO_ROOT, "dist", "cli", "commands", "run.js"))) throw new Error("build first: npx tsc -p .");
+  const server = await startModelServer({ delayMs: opts.delayMs ?? 0 });
+  if (opts.reply) server.setResponder(() => ({ text: opts.reply! }));
+  const apiKey = `sk-jobs-cli-${Math.random().toString(36).slice(2)}-SECRETSECRET`;
+  const codex = makeCodexHome({ baseUrl: server.baseUrl, apiKey });
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), "cxs-sup-"));
+  const env: NodeJS.ProcessEnv = {
+    ...codex.env,
+    CODEX_AUTH_SUPERVISOR_HOME: home,
+    CODEX_AUTH_REAL_CODEX_BIN: REAL_CODEX_LAUNCHER,
+    CODEX_AUTH_SIGINT_WAIT_MS: "1000",
+    CODEX_AUTH_SIGTERM_WAIT_MS: "1000",
+    CODEX_AUTH_CRASH_BACKOFF_MS: "100",
+  };
+  const jobs = new Set<string>();
+  const cli = (args: string[], o: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}) =>
+    new Promise<CliResult>((resolve, reject) => {
+      const t0 = Date.now();
+      const child = spawn(process.execPath, [BIN, ...args], { env: o.env ?? env, cwd: codex.workDir, stdio: ["ignore", "pipe", "pipe"] });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d) => (stdout += d));
+      child.stderr.on("data", (d) => (stderr += d));
+      const timer = setTimeout(() => {
+        killTracked([child.pid!]);
+        reject(new Error(`codex-supervisor ${args.join(" ")} timed out; stderr: ${stderr}`));
+      }, o.timeoutMs ?? 60_000);
+      child.on("error", reject);
+      child.on("exit", (code, signal) => {
+        clearTimeout(timer);
+        // Let the pipes drain.
+        setImmediate(() => resolve({ code, signal, stdout, stderr, ms: Date.now() - t0 }));
+      });
+    });
+  return {
+    server,
+    codex,
+    home,
+    apiKey,
+    env,
+    cli,
+    jobs,
+    async cleanup() {
+      // Everything carrying one of this world's markers, then the supervisors recorded for them.
+      for (const id of jobs) {
+        killTracked(findMarkedProcesses(id));
+        const rec = readRecordRaw(home, id);
+        if (rec?.supervisor) killTracked([{ pid: rec.supervisor.pid, startTicks: rec.supervisor.identity.startTicks }]);
+      }
+      await server.close();
+      codex.cleanup();
+      fs.rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface RawRecord {
+  id: string;
+  status: string;
+  rev: number;
+  supervisor: { pid: number; identity: { pid: number; startTicks: number; bootId: string } };
+  child: { pid: number; identity: { pid: number; startTicks: number; bootId: string } } | null;
+  sessionId: string | null;
+  rolloutPath: string | null;
+  restarts: number;
+  reason: string | null;
+  exitCode: number | null;
+  endedAt: string | null;
+  [k: string]: unknown;
+}
+
+export function readRecordRaw(home: string, id: string): RawRecord | null {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(home, "jobs", `${id}.json`), "utf8")) as RawRecord;
+  } catch {
+    return null;
+  }
+}
+
+/** Poll the record until `pred` holds (deadline), returning it. */
+export async function waitForRecord(home: string, id: string, pred: (r: RawRecord) => boolean, timeoutMs: number, what: string): Promise<RawRecord> {
+  const deadline = Date.now() + timeoutMs;
+  let last: RawRecord | null = null;
+  for (;;) {
+    last = readRecordRaw(home, id);
+    if (last && pred(last)) return last;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; record: ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export const trackedOf = (ref: { pid: number; identity: { startTicks: number } }): TrackedProcess => ({ pid: ref.pid, startTicks: ref.identity.startTicks });
+
+/** Every file of our home (records, logs, outputs) concatenated: for the "no secret" check. */
+export function allHomeText(home: string): string {
+  let out = "";
+  const walk = (dir: string) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile()) out += fs.readFileSync(p, "latin1");
+    }
+  };
+  walk(home);
+  return out;
+}
