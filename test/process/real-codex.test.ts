@@ -1,0 +1,109 @@
+// The shape of reference 001 with the real pinned codex: Node launcher → native binary → (daemon mode)
+// setsid'd app-server daemon + updater. The TUI runs in a private tmux pane with a throw-away
+// CODEX_HOME (bogus loopback provider: no prompt is sent) and the job marker in its environment.
+import { randomBytes } from "node:crypto";
+import { afterEach, describe, expect, it } from "vitest";
+import { escalateTree, type EscalationEvent } from "../../lib/process/escalate.js";
+import { isAlive, readIdentity, type ProcessIdentity } from "../../lib/process/identity.js";
+import { listProcesses, readMarker, type ProcInfo } from "../../lib/process/proc-table.js";
+import { signalVerified } from "../../lib/process/signal.js";
+import { makeCodexHome, REAL_CODEX_LAUNCHER, type CodexHome } from "../helpers/codex-home.js";
+import { CODEX_COMPOSER_READY, TmuxSession } from "../helpers/tmux.js";
+
+let session: TmuxSession | null = null;
+let home: CodexHome | null = null;
+let marker = "";
+
+afterEach(async () => {
+  session?.kill();
+  session = null;
+  // Safety net: anything still carrying this test's marker is killed (identity-verified) and reported.
+  const leftovers = carriers(marker);
+  for (const p of leftovers) signalVerified(p.identity, "SIGKILL");
+  home?.cleanup();
+  home = null;
+  expect(leftovers.map((p) => `${p.pid} ${p.comm}`)).toEqual([]);
+});
+
+function carriers(m: string): ProcInfo[] {
+  return listProcesses().filter((p) => p.state !== "Z" && readMarker(p.pid) === m);
+}
+
+async function pollUntil<T>(get: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = get();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Start the TUI and wait until launcher, native TUI and at least one daemon process carry the marker. */
+async function startCodexTree(): Promise<{ launcher: ProcessIdentity; native: ProcInfo; daemons: ProcInfo[] }> {
+  marker = `s-test-${randomBytes(4).toString("hex")}`;
+  home = makeCodexHome({ baseUrl: "http://127.0.0.1:9/v1" });
+  // `env` puts the marker on the launcher only (it execs node): the tmux server must not carry it.
+  session = TmuxSession.start({
+    command: ["env", `CODEX_SUPERVISOR_JOB=${marker}`, process.execPath, REAL_CODEX_LAUNCHER],
+    env: home.env,
+    cwd: home.workDir,
+  });
+  await session.waitFor(CODEX_COMPOSER_READY, 30_000);
+  const launcherPid = session.panePid();
+  const launcher = readIdentity(launcherPid)!;
+  return pollUntil(
+    () => {
+      const marked = carriers(marker);
+      const native = marked.find((p) => p.ppid === launcherPid && p.comm === "codex");
+      const daemons = native ? marked.filter((p) => p.ppid === native.pid && p.comm === "codex") : [];
+      return native && daemons.length > 0 ? { launcher, native, daemons } : undefined;
+    },
+    30_000,
+    "the native codex and its daemon to start",
+  );
+}
+
+describe("escalateTree against the real codex", () => {
+  it("from the launcher pid: launcher, native TUI and daemon processes all gone, none left with the marker", async () => {
+    const { launcher, native, daemons } = await startCodexTree();
+    const all = [launcher, native.identity, ...daemons.map((d) => d.identity)];
+    const events: EscalationEvent[] = [];
+    const report = await escalateTree({ rootPids: [launcher.pid], marker, onEvent: (e) => events.push(e) });
+
+    expect(report.left).toEqual([]);
+    for (const id of all) expect(isAlive(id), `pid ${id.pid}`).toBe(false);
+    expect(carriers(marker)).toEqual([]);
+    // The launcher is signalled first; it forwards SIGINT to the native binary, which may then be gone
+    // before its own turn comes (skipped as gone/exited). Either way it must not survive.
+    expect(report.signalled.map((s) => [s.pid, s.signal])).toContainEqual([launcher.pid, "SIGINT"]);
+    console.log(
+      `[real codex] signals: ${report.signalled.map((s) => `${s.pid}(${s.comm}):${s.signal}`).join(" ")}; ` +
+        `skipped: ${report.skipped.map((s) => `${s.pid}:${s.signal}:${s.reason}`).join(" ") || "none"}`,
+    );
+  });
+
+  // Measured with 0.169.0 on Linux: the native TUI does not outlive its SIGKILLed launcher, but the
+  // setsid'd daemon does (reparented to init) — the orphan reference 001 is about.
+  it("reference 001: the launcher already died — the orphaned codex processes are found by the marker and stopped", async () => {
+    const { launcher, native, daemons } = await startCodexTree();
+    expect(signalVerified(launcher, "SIGKILL")).toMatchObject({ sent: true });
+    await pollUntil(() => (isAlive(launcher) ? undefined : true), 5000, "launcher to die");
+    // Orphaned: whatever of the tree survives is no longer below the launcher (reparented).
+    const orphans = await pollUntil(() => {
+      const marked = carriers(marker);
+      return marked.length > 0 && marked.every((p) => p.ppid !== launcher.pid) ? marked : undefined;
+    }, 5000, "the orphaned codex processes");
+    console.log(`[real codex] after the launcher's SIGKILL: ${orphans.map((p) => `${p.pid}(${p.comm})<${p.ppid}`).join(" ")}; native ${native.pid} ${isAlive(native.identity) ? "alive" : "gone"}`);
+
+    const events: EscalationEvent[] = [];
+    const report = await escalateTree({ identities: [launcher], marker, onEvent: (e) => events.push(e) });
+    const start = events.find((e) => e.type === "snapshot" && e.after === "start");
+    const found = start && start.type === "snapshot" ? start.added.map((a) => a.pid) : [];
+    for (const o of orphans) expect(found, `orphan ${o.pid} ${o.comm}`).toContain(o.pid);
+    expect(start && start.type === "snapshot" && start.added.some((a) => a.via === "marker")).toBe(true);
+    expect(report.left).toEqual([]);
+    for (const id of [native.identity, ...daemons.map((d) => d.identity)]) expect(isAlive(id), `pid ${id.pid}`).toBe(false);
+    expect(carriers(marker)).toEqual([]);
+  });
+});
