@@ -202,8 +202,11 @@ async function cmdAdd(ctx: Ctx, p: Parsed): Promise<number> {
   const { lock, realCodexBin } = lockOptions(ctx.env);
 
   let auth: AuthBlob;
+  let source = "accounts add: this login";
   if (typeof fromFile === "string") {
-    auth = readAuthFile(path.resolve(fromFile));
+    const file = path.resolve(fromFile);
+    auth = readAuthFile(file);
+    source = `accounts add: the login in --from-file ${file}`;
   } else {
     auth = await captureCodexLogin({
       home: ctx.home,
@@ -227,7 +230,7 @@ async function cmdAdd(ctx: Ctx, p: Parsed): Promise<number> {
     (draft) => {
       if (findAccount(draft, name)) throw new UsageError(`accounts add: an account named '${name}' already exists`);
       const same = draft.accounts.find((a) => ownershipOf(auth, a.auth) === "same");
-      if (same) throw new UsageError(`accounts add: this login is already stored as account '${same.name}'`);
+      if (same) throw new UsageError(`${source} is already stored as account '${same.name}'`);
       draft.accounts.push(account);
       return draft.active !== null;
     },
