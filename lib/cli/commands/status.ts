@@ -1,0 +1,72 @@
+// `codex-supervisor status <id> [--json] [--wait] [--timeout S]`: one job's record, reconciled with
+// the system on every read (the same read `result` uses, so the two never disagree).
+// --wait returns as soon as the job has ended or is found dead: each round re-reads the record and
+// re-checks the recorded process identities, every 200 ms.
+import { UsageError } from "../../errors.js";
+import { supervisorHome } from "../../paths.js";
+import { formatJobStatus } from "../../jobs/format.js";
+import { isActiveStatus, toJsonView, type JobRecord } from "../../jobs/record.js";
+import { readJobReconciled } from "../../jobs/reconcile-io.js";
+import { parseJobArgs, parseSeconds, resolveJobArg } from "../job-args.js";
+
+const HELP = `Usage: codex-supervisor status <id | id-prefix | --name N> [--json] [--wait [--timeout S]]
+
+Shows a session's or job's record: status, supervisor and codex pids, session id, account, restarts,
+times, and how it ended. Liveness is checked on every read: a job whose supervisor and codex are gone
+is reported (and stored) as \`lost\`, with the reason.
+
+Options:
+      --json        one JSON object (id, kind, status, sessionId, account, pid, childPid, restarts,
+                    cwd, createdAt, updatedAt, exitCode, signal, reason, name, argv, endedAt)
+      --wait        wait until the job has ended (exited, stopped, failed or lost), then show it
+      --timeout S   with --wait: give up after S seconds (decimals allowed)
+      --name N      the job called N
+  -h, --help        show this help
+
+Exit status: 0 shown (for --wait: the job has ended, however it ended — \`result\` tells success);
+124 --wait timed out (the job is still running; its current state is shown); 2 usage error
+(unknown or ambiguous job, bad option).
+`;
+
+/** Re-check period of --wait: bounds how late a death is noticed. */
+export const WAIT_POLL_MS = 200;
+export const STATUS_TIMEOUT_EXIT = 124;
+
+function show(r: JobRecord, json: boolean): void {
+  process.stdout.write(json ? JSON.stringify(toJsonView(r), null, 2) + "\n" : formatJobStatus(r, new Date()));
+}
+
+export async function run(args: string[]): Promise<number> {
+  const parsed = parseJobArgs("status", args, { booleans: { "--json": "json", "--wait": "wait" }, values: { "--timeout": "timeout" } });
+  if (parsed.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const json = parsed.flags.has("json");
+  const wait = parsed.flags.has("wait");
+  const rawTimeout = parsed.values.get("timeout");
+  if (rawTimeout !== undefined && !wait) throw new UsageError("status: --timeout only makes sense with --wait");
+  const timeoutMs = rawTimeout === undefined ? null : parseSeconds("--timeout", rawTimeout) * 1000;
+
+  const home = supervisorHome(process.env);
+  const id = resolveJobArg(home, parsed);
+  let rec = await readJobReconciled(home, id);
+  if (!wait) {
+    show(rec.record, json);
+    if (rec.reason && isActiveStatus(rec.record.status)) process.stderr.write(`codex-supervisor: ${id}: ${rec.reason}\n`);
+    return 0;
+  }
+  const deadline = timeoutMs === null ? Infinity : Date.now() + timeoutMs;
+  while (isActiveStatus(rec.record.status)) {
+    const left = deadline - Date.now();
+    if (left <= 0) {
+      show(rec.record, json);
+      process.stderr.write(`codex-supervisor: status: timed out after ${rawTimeout} s; ${id} is still ${rec.record.status}\n`);
+      return STATUS_TIMEOUT_EXIT;
+    }
+    await new Promise((r) => setTimeout(r, Math.min(WAIT_POLL_MS, left)));
+    rec = await readJobReconciled(home, id);
+  }
+  show(rec.record, json);
+  return 0;
+}
