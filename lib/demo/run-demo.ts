@@ -1,0 +1,159 @@
+// `codex-supervisor demo`: the real codex TUI, supervised, against the built-in loopback model server,
+// with two throw-away API-key accounts whose quota climbs per turn, in a throw-away CODEX_HOME and
+// supervisor home. Nothing of the user's (~/.codex, accounts, config) is read or written, and the
+// temporary directory is removed on the way out, whatever way that is.
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { CliError } from "../errors.js";
+import { resolveRealCodex, REAL_CODEX_ENV } from "../shim/resolve-real-codex.js";
+import { mockProviderConfigToml } from "./codex-config.js";
+import { findProcessesWithEnv } from "./leftovers.js";
+import { startModelServer, type ModelServer } from "./model-server.js";
+import { accountByKey, DEMO_ACCOUNTS, demoQuota, demoReply, introText, summaryText, type TurnSummary } from "./script.js";
+
+const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+const SHIM_FILE = path.join(PACKAGE_ROOT, "shim", "codex");
+/** Where a checkout (devDependency) keeps the pinned codex: used when no codex is on PATH. */
+const BUNDLED_CODEX = path.join(PACKAGE_ROOT, "node_modules", "@openai", "codex", "bin", "codex.js");
+
+export interface DemoOptions {
+  /** Keep the temporary directory (for a look at the rollout, records and event log). */
+  keep: boolean;
+  env: NodeJS.ProcessEnv;
+  out: (text: string) => void;
+}
+
+/** The real codex to run: the user's (as the shim would find it), else the one in our checkout. */
+function findRealCodex(env: NodeJS.ProcessEnv): string {
+  try {
+    return resolveRealCodex({ env, shimFile: SHIM_FILE, configRealCodexBin: null }).path;
+  } catch (err) {
+    if (fs.existsSync(BUNDLED_CODEX)) return BUNDLED_CODEX;
+    throw err instanceof CliError
+      ? new CliError(`demo: ${err.message}. Install the Codex CLI first: npm install -g @openai/codex`, err.exitCode)
+      : err;
+  }
+}
+
+/** The user's environment minus anything that would point codex or us at real state. */
+function demoEnv(parent: NodeJS.ProcessEnv, extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(parent)) {
+    const u = k.toUpperCase();
+    if (v === undefined || u.startsWith("CODEX_") || u.startsWith("OPENAI_")) continue;
+    env[k] = v;
+  }
+  return { ...env, ...extra };
+}
+
+async function addAccounts(env: NodeJS.ProcessEnv, supervisorHome: string, codexHome: string, keyDir: string): Promise<void> {
+  const accounts = await import("../cli/commands/accounts.js");
+  const errors: string[] = [];
+  const io = { env, home: supervisorHome, codexHome, out: () => {}, err: (s: string) => void errors.push(s) };
+  for (const a of DEMO_ACCOUNTS) {
+    const file = path.join(keyDir, `${a.name}.json`);
+    fs.writeFileSync(file, JSON.stringify({ OPENAI_API_KEY: a.apiKey }) + "\n", { mode: 0o600 });
+    try {
+      const code = await accounts.run(["add", a.name, "--from-file", file], io);
+      if (code !== 0) throw new CliError(`demo: could not add the demo account ${a.name}: ${errors.join(" ").trim()}`);
+    } finally {
+      fs.rmSync(file, { force: true });
+    }
+  }
+  const code = await accounts.run(["use", DEMO_ACCOUNTS[0]!.name, "--force"], io);
+  if (code !== 0) throw new CliError(`demo: could not activate ${DEMO_ACCOUNTS[0]!.name}: ${errors.join(" ").trim()}`);
+}
+
+/** Run the supervised codex in the user's terminal; resolves with its exit status. */
+function runSupervisedCodex(env: NodeJS.ProcessEnv, cwd: string): Promise<number> {
+  const child = spawn(process.execPath, [SHIM_FILE], { env, cwd, stdio: "inherit" });
+  // Terminal signals reach the child directly (same foreground group); we only stay alive to clean up.
+  // A SIGTERM/SIGHUP sent to us alone is passed on, so the supervisor can end its session properly.
+  const ignore = () => {};
+  const forward = (sig: NodeJS.Signals) => () => {
+    child.kill(sig);
+  };
+  const onTerm = forward("SIGTERM");
+  const onHup = forward("SIGHUP");
+  process.on("SIGINT", ignore);
+  process.on("SIGQUIT", ignore);
+  process.on("SIGTERM", onTerm);
+  process.on("SIGHUP", onHup);
+  return new Promise<number>((resolve, reject) => {
+    const done = () => {
+      process.off("SIGINT", ignore);
+      process.off("SIGQUIT", ignore);
+      process.off("SIGTERM", onTerm);
+      process.off("SIGHUP", onHup);
+    };
+    child.on("error", (e) => {
+      done();
+      reject(new CliError(`demo: cannot start the shim ${SHIM_FILE}: ${e.message}`));
+    });
+    child.on("exit", (code, signal) => {
+      done();
+      resolve(code ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : 1));
+    });
+  });
+}
+
+function turnsOf(server: ModelServer, now: number): TurnSummary[] {
+  return server.turnRequests.map((r) => {
+    const account = accountByKey(r.bearerKey);
+    return {
+      account: account?.name ?? "(unknown key)",
+      primaryUsedPercent: account ? demoQuota(account, r.countForKey, now).primaryUsedPercent : undefined,
+      sessionId: r.sessionId,
+    };
+  });
+}
+
+export async function runDemo(o: DemoOptions): Promise<number> {
+  if (!process.stdin.isTTY || !process.stdout.isTTY) {
+    throw new CliError("demo: needs an interactive terminal (stdin and stdout must be a TTY)", 2);
+  }
+  const realCodex = findRealCodex(o.env);
+  const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "cxs-demo-")));
+  let server: ModelServer | null = null;
+  const codexHome = path.join(root, "codex-home");
+  try {
+    const supervisorHome = path.join(root, "supervisor");
+    const workDir = path.join(root, "work");
+    const keyDir = path.join(root, "keys");
+    for (const d of [codexHome, supervisorHome, workDir, keyDir]) fs.mkdirSync(d, { recursive: true, mode: 0o700 });
+
+    const now = Math.floor(Date.now() / 1000);
+    server = await startModelServer({ responder: (req) => demoReply(req, now) });
+    for (const a of DEMO_ACCOUNTS) server.setQuota(a.apiKey, (n) => demoQuota(a, n, now));
+    fs.writeFileSync(path.join(codexHome, "config.toml"), mockProviderConfigToml({ baseUrl: server.baseUrl, model: "demo-model", trustedDirs: [workDir] }));
+
+    const env = demoEnv(o.env, {
+      CODEX_HOME: codexHome,
+      CODEX_AUTH_SUPERVISOR_HOME: supervisorHome,
+      CODEX_AUTH_CLI_SESSION_SUPERVISOR: "1",
+      [REAL_CODEX_ENV]: realCodex,
+    });
+    await addAccounts(env, supervisorHome, codexHome, keyDir);
+    fs.rmSync(keyDir, { recursive: true, force: true });
+
+    o.out(introText(o.keep ? root : `${root} (removed on exit)`) + "\n");
+    const status = await runSupervisedCodex(env, workDir);
+    o.out(summaryText(turnsOf(server, now), o.keep ? `Kept for a look: ${root}` : "The demo's temporary files are removed now."));
+    return status;
+  } finally {
+    await server?.close();
+    // The supervisor ends its own tree; anything still running with the demo's CODEX_HOME (a codex
+    // daemon would be one) must go before its home is deleted. The path is unique to this run.
+    for (const pid of findProcessesWithEnv("CODEX_HOME", codexHome)) {
+      try {
+        process.kill(pid, "SIGTERM");
+      } catch {
+        // already gone
+      }
+    }
+    if (!o.keep) fs.rmSync(root, { recursive: true, force: true });
+  }
+}

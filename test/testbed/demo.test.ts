@@ -1,0 +1,71 @@
+// `codex-supervisor demo` end to end in tmux (compiled dist/, real codex): the intro, three turns on
+// demo-a with its quota climbing, the supervisor's switch to demo-b, a fourth turn answered by demo-b
+// in the same session, the closing summary, the temp dir gone and no process left behind.
+import fs from "node:fs";
+import path from "node:path";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { cleanBaseEnv, REPO_ROOT } from "../helpers/codex-home.js";
+import { expectNoLeftovers, findProcessesByEnv } from "../helpers/processes.js";
+import { CODEX_COMPOSER_READY, quitCodexTui, shellRun, startShell, submitCodexPrompt, type TmuxSession } from "../helpers/tmux.js";
+
+const CLI = path.join(REPO_ROOT, "bin", "codex-supervisor");
+
+describe("codex-supervisor demo", () => {
+  let t: TmuxSession | null = null;
+  let root: string | null = null;
+  beforeAll(() => {
+    if (!fs.existsSync(path.join(REPO_ROOT, "dist", "demo", "run-demo.js"))) throw new Error("build first: dist/demo/run-demo.js is missing");
+  });
+  afterEach(async () => {
+    t?.kill();
+    t = null;
+    if (root) {
+      await expectNoLeftovers({ envKey: "CODEX_HOME", envValue: path.join(root, "codex-home") }).finally(() => {
+        fs.rmSync(root!, { recursive: true, force: true });
+      });
+    }
+    root = null;
+  });
+
+  it("--help and a bad flag", async () => {
+    t = startShell({ env: cleanBaseEnv(), cwd: REPO_ROOT });
+    await t.waitFor(/READY\$ $/m, 10_000);
+    await shellRun(t, `node ${CLI} demo --help; echo RC=$((100+$?))`, /RC=\d+/);
+    expect(t.capture()).toMatch(/Usage: codex-supervisor demo \[--keep\][\s\S]*RC=100/);
+    t.sendKeys("C-l");
+    await shellRun(t, `node ${CLI} demo --bogus; echo RC=$((100+$?))`, /RC=\d+/);
+    expect(t.capture()).toMatch(/demo: unknown option '--bogus' \(see --help\)[\s\S]*RC=102/);
+  });
+
+  it("shows a rotation demo-a → demo-b and a resume in the same session, then cleans up", async () => {
+    t = startShell({ env: cleanBaseEnv(), cwd: REPO_ROOT, cols: 140, rows: 50 });
+    await t.waitFor(/READY\$ $/m, 10_000);
+    t.sendText(`node ${CLI} demo`);
+    t.sendKeys("Enter");
+    const intro = await t.waitFor(/\(removed on exit\)/, 20_000, { history: true });
+    root = /(\S*cxs-demo-\w+)/.exec(intro)![1]!;
+    expect(fs.existsSync(path.join(root, "codex-home", "config.toml"))).toBe(true);
+    await t.waitFor(CODEX_COMPOSER_READY, 30_000);
+
+    const seen: string[] = [];
+    for (let i = 1; i <= 3; i++) {
+      await submitCodexPrompt(t, `demo prompt ${i}`);
+      const screen = await t.waitFor(new RegExp(`\\[demo-a, turn ${i}\\]`), 30_000, { history: true });
+      seen.push(screen);
+      await t.waitFor(CODEX_COMPOSER_READY, 30_000);
+    }
+    expect(seen[2]).toMatch(/used 96 % of its 5-hour quota/);
+    await t.waitFor(/switching account demo-a → demo-b/, 40_000, { history: true });
+    await t.waitFor(CODEX_COMPOSER_READY, 30_000);
+    await submitCodexPrompt(t, "demo prompt 4");
+    await t.waitFor(/\[demo-b, turn 1\]/, 40_000, { history: true });
+
+    await quitCodexTui(t, (s) => /what happened/.test(s), 30_000);
+    const summary = await t.waitFor(/READY\$ $/m, 30_000, { history: true });
+    expect(summary).toMatch(/turn 1: demo-a \(5-hour quota now 60 % used\)/);
+    expect(summary).toMatch(/turn 4: demo-b/);
+    expect(summary).toMatch(/The session moved demo-a → demo-b, and stayed one conversation/);
+    expect(fs.existsSync(root)).toBe(false);
+    expect(findProcessesByEnv("CODEX_HOME", path.join(root, "codex-home"))).toEqual([]);
+  }, 240_000);
+});
