@@ -141,7 +141,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
 
     o.out(introText(o.keep ? root : `${root} (removed on exit)`) + "\n");
     const status = await runSupervisedCodex(env, workDir);
-    o.out(summaryText(turnsOf(server, now), o.keep ? `Kept for a look: ${root}` : "The demo's temporary files are removed now."));
+    o.out(summaryText(turnsOf(server, now), o.keep ? `Kept for a look: ${root}` : "The demo's temporary files are removed now.", status));
     return status;
   } finally {
     await server?.close();

@@ -85,8 +85,11 @@ export interface TurnSummary {
 }
 
 /** One line per turn, and whether a rotation happened, for the closing summary. */
-export function summaryText(turns: TurnSummary[], footer: string): string {
-  if (turns.length === 0) return `codex-supervisor demo: no prompt was sent. Run it again and send a few prompts.\n  ${footer}\n`;
+export function summaryText(turns: TurnSummary[], footer: string, exitStatus = 0): string {
+  if (turns.length === 0) {
+    const what = exitStatus === 0 ? "no prompt was sent. Run it again and send a few prompts." : `the supervised codex ended with status ${exitStatus} before any turn (see the message above).`;
+    return `codex-supervisor demo: ${what}\n  ${footer}\n`;
+  }
   const lines = ["", "codex-supervisor demo: what happened"];
   turns.forEach((t, i) => {
     lines.push(`  turn ${i + 1}: ${t.account}${t.primaryUsedPercent !== undefined ? ` (5-hour quota now ${t.primaryUsedPercent} % used)` : ""}`);
