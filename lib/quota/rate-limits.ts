@@ -28,23 +28,33 @@ function windowFromCodex(raw: unknown): RateWindow | null {
   const r = raw as Record<string, unknown>;
   const used = finite(r.used_percent ?? r.usedPercent);
   if (used === null) return null;
-  const resetsSec = finite(r.resets_at);
-  const resetsMs = finite(r.resetsAt);
+  const resets = finite(r.resets_at ?? r.resetsAt);
   return {
     usedPercent: used,
     windowMinutes: finite(r.window_minutes ?? r.windowMinutes),
-    // codex: epoch seconds (`resets_at`); an already-converted camelCase `resetsAt` is epoch ms.
-    resetsAt: resetsSec !== null ? resetsSec * 1000 : resetsMs,
+    resetsAt: resets === null ? null : toEpochMs(resets),
   };
 }
 
 /**
- * From codex's `rate_limits` object (snake_case, as in the rollout); also accepts an already camelCased
- * object (`usedPercent`, `windowMinutes`, `resetsAt` in epoch ms). Null when neither window is usable.
+ * codex writes epoch seconds; a converted snapshot may carry epoch ms. The magnitudes cannot be
+ * confused: epoch seconds stay below 1e11 until the year 5138, epoch ms exceed it since 1973.
+ */
+function toEpochMs(t: number): number {
+  return t < 1e11 ? t * 1000 : t;
+}
+
+/**
+ * From codex's `rate_limits` object (snake_case, as in the rollout); also accepts a camelCased one
+ * (`usedPercent`, `windowMinutes`, `resetsAt` in epoch seconds or ms). Null when neither window is
+ * usable or the snapshot is for another limit than the account's main one.
  */
 export function rateLimitsFromCodex(raw: unknown): RateLimits | null {
   if (typeof raw !== "object" || raw === null) return null;
   const r = raw as Record<string, unknown>;
+  // Only the account's main limit ("codex") says when to rotate; other ids are per-model limits.
+  const limitId = r.limit_id ?? r.limitId;
+  if (typeof limitId === "string" && limitId !== "codex") return null;
   const primary = windowFromCodex(r.primary);
   const secondary = windowFromCodex(r.secondary);
   if (!primary && !secondary) return null;

@@ -179,6 +179,17 @@ describe("rate-limit conversions", () => {
       secondary: { usedPercent: 40, windowMinutes: 10080, resetsAt: null },
     });
   });
+  it("accepts camelCase (lib/session's shape, resetsAt in epoch seconds) and epoch ms alike", () => {
+    const sec = rateLimitsFromCodex({ limitId: "codex", primary: { usedPercent: 96, windowMinutes: 300, resetsAt: 1_750_000_000 }, secondary: null });
+    const ms = rateLimitsFromCodex({ primary: { usedPercent: 96, windowMinutes: 300, resetsAt: 1_750_000_000_000 }, secondary: null });
+    expect(sec).toEqual(ms);
+    expect(sec?.primary?.resetsAt).toBe(1_750_000_000_000);
+  });
+  it("ignores per-model limits (limit_id other than codex)", () => {
+    expect(rateLimitsFromCodex({ limit_id: "gpt-5-codex", primary: { used_percent: 99, window_minutes: 300, resets_at: 1 }, secondary: null })).toBeNull();
+    expect(rateLimitsFromCodex({ limitId: "other", primary: { usedPercent: 99 }, secondary: null })).toBeNull();
+    expect(rateLimitsFromCodex({ limit_id: null, primary: { used_percent: 99 }, secondary: null })).not.toBeNull();
+  });
   it("rejects junk without throwing", () => {
     for (const junk of [null, undefined, 5, "x", [], {}, { primary: null, secondary: null }, { primary: { used_percent: "91" } }, { primary: { used_percent: NaN } }]) {
       expect(rateLimitsFromCodex(junk)).toBeNull();
