@@ -56,14 +56,15 @@ async function runSupervised(input: ShimInput): Promise<number> {
   appendEvent(home, jobId, { type: "start", mode: "tui", real: input.real.path, pid: process.pid });
 
   // Embedded sessions (codex-facts): the shared daemon would hold the conversation, its login and its
-  // processes outside our tree. `--remote` is the user's explicit choice of a server: leave it.
-  const remote = input.parsed.rootOptions.some((o) => o.name === "remote");
-  const embed = (argv: string[]) => (remote ? argv : withNoDaemon(argv));
+  // processes outside our tree. `--remote` is the user's explicit choice of a server: left alone
+  // (withNoDaemon / buildResumeArgv decide).
+  const cwd = process.cwd();
+  const workDir = sessionCwd(input.parsed.rootOptions, cwd);
   const saved = saveTerminal();
   const result = await superviseCodex({
     mode: "tui",
-    initialArgv: embed(input.argv),
-    resumeArgv: (sessionId) => embed(buildResumeArgv(input.parsed, sessionId)),
+    initialArgv: withNoDaemon(input.parsed),
+    resumeArgv: (sessionId) => buildResumeArgv(input.parsed, sessionId, { sessionCwd: workDir }),
     whenAllExhausted: config.whenAllExhausted,
     ports: realPorts({
       jobId,
@@ -72,8 +73,8 @@ async function runSupervised(input: ShimInput): Promise<number> {
       env,
       config,
       real: input.real,
-      cwd: process.cwd(),
-      sessionCwd: sessionCwd(input.parsed.rootOptions, process.cwd()),
+      cwd,
+      sessionCwd: workDir,
       stdio: "inherit",
       restoreTerminal: () => restoreTerminal(saved),
       write: (text) => process.stderr.write(text),
