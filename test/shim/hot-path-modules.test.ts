@@ -1,0 +1,43 @@
+// The passthrough hot path must not load zod, proper-lockfile, the config schema, the lock or the
+// supervisor. A module recorder (--import hook) lists what the shim process really loads.
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { cleanEnv, ensureBundle, FAKE_DIR, pathOf, removeDir, ROOT, SHIM, SHIM_DIR, tempDir } from "./shim-harness.js";
+
+const RECORDER = path.join(ROOT, "test", "fixtures", "fake-codex", "record-modules.mjs");
+const FORBIDDEN = [/zod/, /proper-lockfile/, /\/dist\/config\/schema\.js/, /\/dist\/config\/load\.js/, /\/dist\/lock\//, /\/dist\/supervisor\//];
+let dir: string;
+
+beforeAll(async () => {
+  await ensureBundle();
+  dir = tempDir();
+});
+afterAll(() => removeDir(dir));
+
+function loaded(args: string[], extra: Record<string, string>): string[] {
+  const file = path.join(dir, `modules-${Math.random().toString(16).slice(2)}.txt`);
+  const r = spawnSync(process.execPath, ["--import", RECORDER, SHIM, ...args], {
+    env: cleanEnv({ PATH: pathOf(SHIM_DIR, FAKE_DIR), RECORD_MODULES_FILE: file, CODEX_AUTH_SUPERVISOR_HOME: path.join(dir, "home"), ...extra }),
+    encoding: "utf8",
+  });
+  expect(r.error).toBeUndefined();
+  return readFileSync(file, "utf8").split("\n").filter(Boolean);
+}
+
+it("passthrough loads the one-file bundle and nothing heavy", () => {
+  for (const args of [["--version"], [], ["exec", "hi"], ["resume", "--last"]]) {
+    const mods = loaded(args, {});
+    expect(mods.some((m) => m.endsWith("/dist/shim/bundle.js"))).toBe(true);
+    for (const re of FORBIDDEN) expect(mods.filter((m) => re.test(m))).toEqual([]);
+    // Not even the argv classifier: without opt-in nothing needs it.
+    expect(mods.filter((m) => m.includes("/dist/routing/"))).toEqual([]);
+  }
+});
+
+it("the recorder sees the opted-in path load the classifier and try the supervisor (so the check above can fail)", () => {
+  const mods = loaded([], { CODEX_AUTH_CLI_SESSION_SUPERVISOR: "1" });
+  expect(mods.some((m) => m.endsWith("/dist/routing/classify.js"))).toBe(true);
+  expect(mods.some((m) => m.includes("/dist/supervisor/entry.js"))).toBe(true);
+});
