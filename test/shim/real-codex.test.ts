@@ -1,0 +1,46 @@
+// The pinned real codex through the shim: same output and status as the official launcher, and the
+// native binary is started directly with the launcher's environment contract.
+import { spawnSync } from "node:child_process";
+import { realpathSync } from "node:fs";
+import path from "node:path";
+import { beforeAll, expect, it } from "vitest";
+import { launchSpec } from "../../lib/shim/native-launch.js";
+import { cleanEnv, ensureBundle, pathOf, REAL_LAUNCHER, ROOT, SHIM, SHIM_DIR } from "./shim-harness.js";
+
+const BIN = path.join(ROOT, "node_modules", ".bin");
+const env = () => cleanEnv({ PATH: pathOf(SHIM_DIR, BIN) });
+beforeAll(ensureBundle);
+
+function both(args: string[]) {
+  const viaShim = spawnSync(SHIM, args, { env: env(), encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  const viaLauncher = spawnSync(process.execPath, [REAL_LAUNCHER, ...args], { env: env(), encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  return { viaShim, viaLauncher };
+}
+
+it("codex --version through the shim equals the official launcher's", () => {
+  const { viaShim, viaLauncher } = both(["--version"]);
+  expect(viaShim.status).toBe(0);
+  expect(viaShim.stdout).toMatch(/^codex-cli \d+\.\d+\.\d+/);
+  expect(viaShim.stdout).toBe(viaLauncher.stdout);
+  expect(viaShim.stderr).toBe("");
+});
+
+it("a bad flag mirrors codex's exit 2 and its message, with nothing of ours", () => {
+  const { viaShim, viaLauncher } = both(["--definitely-not-a-flag"]);
+  expect(viaShim.status).toBe(2);
+  expect(viaShim.stderr).toBe(viaLauncher.stderr);
+  expect(viaShim.stderr).toContain("--definitely-not-a-flag");
+});
+
+it("starts the native binary directly with the launcher's env contract", () => {
+  const spec = launchSpec({ path: path.join(BIN, "codex"), how: "path", searched: [] }, ["a"], {
+    PATH: "/usr/bin",
+    CODEX_MANAGED_BY_BUN: "1",
+    CODEX_SUPERVISOR_SHIM_SEEN: "/x",
+  });
+  const pkg = realpathSync(path.join(ROOT, "node_modules", "@openai", "codex"));
+  expect(spec.native).toBe(true);
+  expect(spec.command).toBe(path.join(realpathSync(path.join(ROOT, "node_modules", "@openai", "codex-linux-x64")), "vendor", "x86_64-unknown-linux-musl", "bin", "codex"));
+  expect(spec.args).toEqual(["a"]);
+  expect(spec.env).toEqual({ PATH: "/usr/bin", CODEX_MANAGED_PACKAGE_ROOT: pkg, CODEX_MANAGED_BY_NPM: "1" });
+});
