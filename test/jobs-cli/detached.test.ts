@@ -238,6 +238,28 @@ describe("run --detach", () => {
     expect(types.at(-1)).toBe("exit");
   });
 
+  it("crash resume: SIGKILL of codex alone → the supervisor resumes the session with `exec resume <id>`; the job then finishes", async () => {
+    w = await makeWorld({ delayMs: 60_000 });
+    const r = await w.cli(["run", "--detach", "--", ...EXEC, "crash me"]);
+    const id = r.stdout.split("\n")[0]!;
+    w.jobs.add(id);
+    const rec = await waitForRecord(w.home, id, (x) => x.status === "running" && x.sessionId !== null, 20_000, "bound");
+    await w.server.waitForRequests(1, 20_000);
+    w.server.setDelay(0);
+    w.server.setResponder(() => ({ text: "RECOVERED-AFTER-CRASH" }));
+    killTracked([trackedOf(rec.child!)], "SIGKILL");
+    const done = await waitForRecord(w.home, id, (x) => x.status === "exited", 60_000, "job finished after the crash");
+    expect(done.restarts).toBe(1);
+    expect(done.sessionId).toBe(rec.sessionId);
+    const second = w.server.turnRequests[1]!;
+    expect(second.sessionId).toBe(rec.sessionId);
+    expect(second.prompt).toBe("Continue the task from where you left off.");
+    const res = await w.cli(["result", id]);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain("RECOVERED-AFTER-CRASH");
+    expect(fs.readFileSync(path.join(w.home, "jobs", `${id}.log`), "utf8")).toContain('"type":"crash"');
+  });
+
   it("foreground run: same records, codex's output on our stdout, codex's exit status", async () => {
     w = await makeWorld({ reply: "FOREGROUND-OK" });
     const r = await w.cli(["run", "--name", "fg", "--", ...EXEC, "quick one"]);
