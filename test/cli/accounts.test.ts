@@ -283,6 +283,66 @@ describe("accounts add through the real `codex login --with-api-key` (offline)",
   });
 });
 
+describe("accounts add with the interactive `codex login` (a stand-in codex: the real one needs a browser)", () => {
+  function standIn(): { bin: string; log: string; auth: string } {
+    const bin = path.join(h.root, "codex-standin");
+    const log = path.join(h.root, "standin.log");
+    const auth = path.join(h.root, "standin-auth.json");
+    // Records argv and CODEX_HOME, then behaves like a successful ChatGPT login (or exits as told).
+    fs.writeFileSync(
+      bin,
+      [
+        "#!/bin/sh",
+        'printf "%s\\n" "$@" > "$STANDIN_LOG"',
+        'printf "CODEX_HOME=%s\\n" "$CODEX_HOME" >> "$STANDIN_LOG"',
+        '[ -n "$STANDIN_EXIT" ] && exit "$STANDIN_EXIT"',
+        '[ -n "$STANDIN_NO_WRITE" ] && exit 0',
+        'cat "$STANDIN_AUTH" > "$CODEX_HOME/auth.json"',
+        "",
+      ].join("\n"),
+      { mode: 0o755 },
+    );
+    fs.writeFileSync(auth, JSON.stringify(chatgptAuth("lou", 1, { plan: "pro" })));
+    return { bin, log, auth };
+  }
+
+  it("runs `codex login` in a fresh CODEX_HOME inside our home, captures its auth.json, removes the directory", async () => {
+    seed("A");
+    const userAuth = fs.readFileSync(authFile(), "utf8");
+    const s = standIn();
+    const r = await cli(["accounts", "add", "lou"], { CODEX_AUTH_REAL_CODEX_BIN: s.bin, STANDIN_LOG: s.log, STANDIN_AUTH: s.auth });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe("added account 'lou' (chatgpt, lou@example.com, pro)\n");
+    const log = fs.readFileSync(s.log, "utf8").split("\n");
+    expect(log.slice(0, 3)).toEqual(["login", "-c", 'cli_auth_credentials_store="file"']);
+    const tmpHome = log.find((l) => l.startsWith("CODEX_HOME="))!.slice("CODEX_HOME=".length);
+    expect(path.dirname(tmpHome)).toBe(h.home);
+    expect(fs.existsSync(tmpHome)).toBe(false);
+    expect(fs.readFileSync(authFile(), "utf8")).toBe(userAuth); // the current login is untouched
+    const store = JSON.parse(fs.readFileSync(storeFile(), "utf8")) as AccountsFile;
+    const lou = store.accounts.find((a) => a.name === "lou")!;
+    expect(lou.auth).toEqual(chatgptAuth("lou", 1, { plan: "pro" }));
+    expect(lou.identity).toEqual({ email: "lou@example.com", plan: "pro", accountId: "acct-lou", userId: "user-lou" });
+    expect(store.active).toBe("A");
+    fs.rmSync(s.auth);
+  });
+
+  it("a failed login adds nothing and leaves no directory behind", async () => {
+    seed("A");
+    const s = standIn();
+    const before = snapshot();
+    const failed = await cli(["accounts", "add", "lou"], { CODEX_AUTH_REAL_CODEX_BIN: s.bin, STANDIN_LOG: s.log, STANDIN_AUTH: s.auth, STANDIN_EXIT: "3" });
+    expect(failed.code).toBe(3);
+    expect(failed.stderr).toContain("codex login exited with status 3; no account was added");
+    expect(snapshot()).toEqual(before);
+    const empty = await cli(["accounts", "add", "lou"], { CODEX_AUTH_REAL_CODEX_BIN: s.bin, STANDIN_LOG: s.log, STANDIN_AUTH: s.auth, STANDIN_NO_WRITE: "1" });
+    expect(empty.code).toBe(1);
+    expect(empty.stderr).toContain("wrote no auth.json");
+    expect(snapshot()).toEqual(before);
+    fs.rmSync(s.auth);
+  });
+});
+
 describe("a corrupt store", () => {
   it("is an error naming the file for every accounts command, is never overwritten, and other commands still work", async () => {
     const text = '{"schemaVersion":1,"accounts":[{"name":"A","auth":{"OPENAI_API_KEY":"sk-SECRET-KEY-corrupt';
