@@ -73,7 +73,7 @@ describe("bind + resume with the real TUI", () => {
 
     // Fork B: the fork's TUI holds its NEW rollout from the start (before any prompt).
     const tf = start(withNoDaemon(parseCodexArgv(["fork", bb.sessionId])));
-    const bf = await bind(tf, Date.now());
+    const bf = (await bind(tf, Date.now()))!;
     expect(bf.sessionId).not.toBe(bb.sessionId);
     expect(bf.meta.forkedFromId).toBe(bb.sessionId);
     expect(bf.rolloutPath).not.toBe(bb.rolloutPath);

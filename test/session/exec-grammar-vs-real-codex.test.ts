@@ -36,7 +36,7 @@ function commandsOf(text: string): string[] {
     .filter((x): x is string => x !== undefined);
 }
 
-const norm = (specs: readonly { long: string; short?: string; takesValue: boolean; multiValue?: boolean }[]) =>
+const norm = (specs: readonly { long: string; short?: string | null; takesValue: boolean; multiValue?: boolean }[]) =>
   specs.map((s) => ({ long: s.long, short: s.short ?? null, takesValue: s.takesValue, multiValue: s.multiValue ?? false })).sort((a, b) => a.long.localeCompare(b.long));
 
 describe("exec grammar vs the pinned codex", () => {
