@@ -26,7 +26,9 @@ export function realAccountPorts(
     },
     async syncBack() {
       const r = await syncBack({ home, codexHome, lock: lockOpts(config) });
-      if (r.status !== "unchanged" && r.status !== "missing") await event("sync", { result: describeSync(r) });
+      // Worth a log line only when something was stored or could not be: a login outside the store
+      // (no accounts configured) is the normal case for users who never added any.
+      if (r.status === "synced" || r.status === "stale" || r.status === "unreadable") await event("sync", { result: describeSync(r) });
     },
     async plan(leaving, leavingBusyUntil = null): Promise<RotationPlan> {
       const store = readAccounts(home);

@@ -131,6 +131,18 @@ export function ourKeysInMarkedProcesses(marker: string): Array<{ pid: number; k
   return out;
 }
 
+/** The pane's terminal modes (`stty -a` of its pty). */
+export function paneStty(shell: TmuxSession): string {
+  const tty = shell.tmux(["display-message", "-p", "-t", shell.target, "#{pane_tty}"]).trim();
+  const r = spawnSync("stty", ["-F", tty, "-a"], { encoding: "utf8" });
+  return r.stdout;
+}
+
+/** Until the program in the pane has put its terminal into raw mode (codex reads keys only then). */
+export async function waitForRawMode(shell: TmuxSession, timeoutMs = 10_000): Promise<void> {
+  await pollUntil(() => (/(^|\s)-icanon(\s|$)/m.test(paneStty(shell)) ? true : undefined), timeoutMs, "the TUI to enter raw mode");
+}
+
 /** Type a prompt into the TUI and submit it. */
 export async function submitPrompt(shell: TmuxSession, text: string): Promise<void> {
   shell.sendText(text);
