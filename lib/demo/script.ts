@@ -71,8 +71,9 @@ export function introText(tempRoot: string): string {
     `5-hour quota climbs: ${DEMO_ACCOUNTS[0]!.primarySteps.join(" % → ")} %. Once it is nearly used up, the supervisor waits for`,
     "the turn to end, switches the session to the other account and resumes the same conversation.",
     "",
-    "Try it: type any prompt and press Enter, three times. After the third reply, watch the switch",
-    "notice, then send one more prompt: demo-b answers, in the same session.",
+    "Try it: type any prompt and press Enter, three times. After the third reply the supervisor",
+    "switches to demo-b: codex restarts and redraws the same conversation. Send one more prompt:",
+    "demo-b answers, in the same session. A summary follows when you quit.",
     "Quit as usual (Ctrl+C, or /quit).",
     "",
   ].join("\n");

@@ -4,11 +4,35 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { cleanBaseEnv, REPO_ROOT } from "../helpers/codex-home.js";
+import { cleanBaseEnv, pollUntil, REPO_ROOT } from "../helpers/codex-home.js";
 import { expectNoLeftovers, findProcessesByEnv } from "../helpers/processes.js";
-import { CODEX_COMPOSER_READY, quitCodexTui, shellRun, startShell, submitCodexPrompt, type TmuxSession } from "../helpers/tmux.js";
+import { CODEX_COMPOSER_READY, quitCodexTui, shellRun, startShell, sttyModes, submitCodexPrompt, type TmuxSession } from "../helpers/tmux.js";
 
 const CLI = path.join(REPO_ROOT, "bin", "codex-supervisor");
+
+/** Every event of every job log in a supervisor home (JSON lines). */
+function readJobLogs(home: string): Array<Record<string, unknown> & { type?: string; argv?: unknown }> {
+  const dir = path.join(home, "jobs");
+  let files: string[];
+  try {
+    files = fs.readdirSync(dir).filter((f) => f.endsWith(".log"));
+  } catch {
+    return [];
+  }
+  return files.flatMap((f) =>
+    fs
+      .readFileSync(path.join(dir, f), "utf8")
+      .split("\n")
+      .filter((l) => l.trim() !== "")
+      .flatMap((l) => {
+        try {
+          return [JSON.parse(l) as Record<string, unknown>];
+        } catch {
+          return []; // a line being written
+        }
+      }),
+  );
+}
 
 describe("codex-supervisor demo", () => {
   let t: TmuxSession | null = null;
@@ -55,7 +79,16 @@ describe("codex-supervisor demo", () => {
       await t.waitFor(CODEX_COMPOSER_READY, 30_000);
     }
     expect(seen[2]).toMatch(/used 96 % of its 5-hour quota/);
-    await t.waitFor(/switching account demo-a → demo-b/, 40_000, { history: true });
+    // The resumed TUI redraws the conversation, so the screen alone cannot tell before from after the
+    // switch: wait for the supervisor's own record of it (the demo's supervisor home lives in root).
+    const resumed = await pollUntil(() => {
+      const log = readJobLogs(path.join(root!, "supervisor"));
+      const rotate = log.find((e) => e.type === "rotate");
+      const spawn = log.filter((e) => e.type === "spawn").at(-1);
+      return rotate && spawn && Array.isArray(spawn.argv) && spawn.argv.includes("resume") ? { rotate, spawn } : undefined;
+    }, 40_000, "the supervisor's rotate + resume spawn events");
+    expect(resumed.rotate).toMatchObject({ from: "demo-a", to: "demo-b" });
+    expect(resumed.spawn.argv).toContain(resumed.rotate.sessionId);
     await t.waitFor(CODEX_COMPOSER_READY, 30_000);
     await submitCodexPrompt(t, "demo prompt 4");
     await t.waitFor(/\[demo-b, turn 1\]/, 40_000, { history: true });
@@ -67,5 +100,9 @@ describe("codex-supervisor demo", () => {
     expect(summary).toMatch(/The session moved demo-a → demo-b, and stayed one conversation/);
     expect(fs.existsSync(root)).toBe(false);
     expect(findProcessesByEnv("CODEX_HOME", path.join(root, "codex-home"))).toEqual([]);
+    // The terminal is usable afterwards.
+    const modes = await sttyModes(t);
+    for (const m of ["icanon", "echo", "isig"]) expect(modes, `stty ${m}`).toContain(m);
+    expect(t.paneState()).toMatchObject({ alternateScreen: false, cursorVisible: true });
   }, 240_000);
 });
