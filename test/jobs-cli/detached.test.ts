@@ -296,6 +296,7 @@ describe("run --detach", () => {
     const id2 = c.stdout.split("\n")[0]!;
     w.jobs.add(id2);
     expect(id2).not.toBe(id);
-    expect((await w.cli(["stop", "--name", "dup"])).stdout).toContain(`${id2}: stopped`);
+    const s2 = await w.cli(["stop", "--name", "dup"]);
+    expect(s2.stdout, s2.stderr).toContain(`${id2}: stopped`);
   });
 });

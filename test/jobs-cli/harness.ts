@@ -122,7 +122,16 @@ export async function waitForRecord(home: string, id: string, pred: (r: RawRecor
   for (;;) {
     last = readRecordRaw(home, id);
     if (last && pred(last)) return last;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; record: ${JSON.stringify(last)}`);
+    if (Date.now() > deadline) {
+      const tail = (f: string) => {
+        try {
+          return fs.readFileSync(path.join(home, "jobs", f), "utf8").slice(-3000);
+        } catch {
+          return "(none)";
+        }
+      };
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; record: ${JSON.stringify(last)}\nevents: ${tail(`${id}.log`)}\noutput: ${tail(`${id}.out`)}`);
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
 }
