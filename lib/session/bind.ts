@@ -249,11 +249,18 @@ interface Candidate {
   file: string;
   meta: SessionMetaEvent | null;
   createdMs: number;
+  /** Last write; 0 when unknown. */
+  mtimeMs: number;
 }
 
-async function loadCandidates(files: string[]): Promise<Candidate[]> {
+async function loadCandidates(files: string[], withMtime = false): Promise<Candidate[]> {
   return Promise.all(
-    files.map(async (file) => ({ file, meta: await readSessionMeta(file), createdMs: rolloutFileTimeMs(path.basename(file)) ?? 0 })),
+    files.map(async (file) => ({
+      file,
+      meta: await readSessionMeta(file),
+      createdMs: rolloutFileTimeMs(path.basename(file)) ?? 0,
+      mtimeMs: withMtime ? await fs.promises.stat(file).then((st) => st.mtimeMs, () => 0) : 0,
+    })),
   );
 }
 
@@ -277,17 +284,18 @@ export async function tryBindSession(opts: BindOptions): Promise<BindAttempt> {
     // /proc shows canonical paths; CODEX_HOME may be given through a symlink.
     const held = heldRollouts(pids, realOrResolved(sessionsDir), procRoot);
     if (held.length === 0) return { binding: null, method, outcome: "no-rollout-yet", candidates: [] };
-    const cands = (await loadCandidates(held)).filter((c) => !excluded(c, exclude));
+    const cands = (await loadCandidates(held, held.length > 1)).filter((c) => !excluded(c, exclude));
     const readable = cands.filter((c) => c.meta !== null && !isSubagentSource(c.meta.source));
     if (readable.length === 0) {
       const outcome = cands.some((c) => c.meta === null) ? "meta-unreadable" : "no-rollout-yet";
       return { binding: null, method, outcome, candidates: held };
     }
-    // Several sessions held by one tree (e.g. /new inside the TUI keeps the old thread loaded): the newest
-    // is the one in use. Prefer those in the expected cwd.
+    // Several sessions held by one tree: measured on 0.169.0, `/new` inside the TUI keeps the old thread's
+    // rollout open and opens a new one at the next prompt. The session in use is the one written last
+    // (then the newest). Prefer those in the expected cwd.
     const inCwd = opts.cwd ? readable.filter((c) => c.meta!.cwd !== null && samePath(c.meta!.cwd, opts.cwd!)) : [];
     const pool = inCwd.length > 0 ? inCwd : readable;
-    pool.sort((a, b) => b.createdMs - a.createdMs);
+    pool.sort((a, b) => b.mtimeMs - a.mtimeMs || b.createdMs - a.createdMs);
     return bound(pool[0]!, method, held);
   }
 

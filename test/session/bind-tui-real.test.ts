@@ -39,8 +39,11 @@ describe("bind + resume with the real TUI", () => {
 
   it("two TUIs at once in one directory, then resume by id, then a fork", async () => {
     const since = Date.now();
-    const argvA = ["-c", 'model_reasoning_effort="low"', "--add-dir", h.workDir, "PROMPT-ALPHA"];
-    const argvB = ["PROMPT-BETA"];
+    // --disable shell_snapshot: codex snapshots the user's login shell at start, and this machine's rc
+    // files start slow helpers (pyenv rehash) that outlive the TUI; they are not what this test is about.
+    const NOSNAP = ["--disable", "shell_snapshot"];
+    const argvA = [...NOSNAP, "-c", 'model_reasoning_effort="low"', "--add-dir", h.workDir, "PROMPT-ALPHA"];
+    const argvB = [...NOSNAP, "PROMPT-BETA"];
     const parsedA = parseCodexArgv(argvA);
     const ta = start(withNoDaemon(parsedA));
     const tb = start(withNoDaemon(parseCodexArgv(argvB)));
@@ -58,7 +61,7 @@ describe("bind + resume with the real TUI", () => {
     // Quit A, relaunch it with the resume argv: accepted by codex, same session, same file.
     await quitCodexTui(ta, () => ta.paneState().dead, 15_000);
     const resumeArgv = buildResumeArgv(parsedA, ba.sessionId);
-    expect(resumeArgv).toEqual(["--no-daemon", "-c", 'model_reasoning_effort="low"', "--add-dir", h.workDir, "resume", ba.sessionId]);
+    expect(resumeArgv).toEqual(["--no-daemon", ...NOSNAP, "-c", 'model_reasoning_effort="low"', "--add-dir", h.workDir, "resume", ba.sessionId]);
     const ta2 = start(resumeArgv);
     const ba2 = await bind(ta2, Date.now());
     expect(ba2).toMatchObject({ sessionId: ba.sessionId, rolloutPath: ba.rolloutPath });
@@ -71,8 +74,19 @@ describe("bind + resume with the real TUI", () => {
     expect(second.userTexts.filter((t) => t === "PROMPT-ALPHA")).toHaveLength(1);
     expect(server.turnRequests.filter((q) => q.prompt === "PROMPT-ALPHA")).toHaveLength(1);
 
+    // `/new` inside the resumed TUI: the old rollout stays open, a new one appears at the next prompt,
+    // and binding again follows the session in use.
+    await submitCodexPrompt(ta2, "/new");
+    await ta2.waitFor(CODEX_COMPOSER_READY, 10_000);
+    await submitCodexPrompt(ta2, "PROMPT-AFTER-NEW");
+    await ta2.waitFor(/REPLY to PROMPT-AFTER-NEW/, 30_000);
+    const afterNew = turnOf("PROMPT-AFTER-NEW")!;
+    expect(afterNew.sessionId).not.toBe(ba.sessionId);
+    const bn = await bind(ta2, Date.now());
+    expect(bn?.sessionId).toBe(afterNew.sessionId);
+
     // Fork B: the fork's TUI holds its NEW rollout from the start (before any prompt).
-    const tf = start(withNoDaemon(parseCodexArgv(["fork", bb.sessionId])));
+    const tf = start(withNoDaemon(parseCodexArgv([...NOSNAP, "fork", bb.sessionId])));
     const bf = (await bind(tf, Date.now()))!;
     expect(bf.sessionId).not.toBe(bb.sessionId);
     expect(bf.meta.forkedFromId).toBe(bb.sessionId);

@@ -124,6 +124,23 @@ describe("bind by the rollout the child's tree holds open (/proc)", () => {
     expect(ex).toMatchObject({ binding: null, outcome: "no-rollout-yet" });
   });
 
+  it("one tree holding several sessions (TUI /new keeps the old one open): the one written last wins", async () => {
+    const now = Date.now();
+    const first = writeRollout(tmp, now, 1, "/w");
+    const second = writeRollout(tmp, now + 1000, 2, "/w");
+    const c = spawn(process.execPath, ["-e", `const fs=require("fs");fs.openSync(${JSON.stringify(first.file)},"a");fs.openSync(${JSON.stringify(second.file)},"a");process.stdout.write("ready\\n");setInterval(()=>{},1e6)`], { stdio: ["ignore", "pipe", "inherit"] });
+    children.push(c);
+    await new Promise((r) => c.stdout!.once("data", r));
+    const old = new Date(now - 60_000);
+    fs.utimesSync(first.file, old, old);
+    expect((await bindSession({ codexHome: tmp, sinceMs: now, childPids: [c.pid!] }))?.sessionId).toBe(second.id);
+    // The user went back to the first session and it got the latest write.
+    fs.appendFileSync(first.file, '{"type":"event_msg","payload":{"type":"task_started"}}\n');
+    const later = new Date(Date.now() + 5000);
+    fs.utimesSync(first.file, later, later);
+    expect((await bindSession({ codexHome: tmp, sinceMs: now, childPids: [c.pid!] }))?.sessionId).toBe(first.id);
+  });
+
   it("no held rollout → null (never a guess from the directory), and a held file without its meta line yet → meta-unreadable", async () => {
     const now = Date.now();
     writeRollout(tmp, now, 1, "/w"); // someone else's new session in the same dir
