@@ -351,7 +351,7 @@ describe("a corrupt store", () => {
     fs.writeFileSync(f, JSON.stringify(apiKeyAuth("new")));
     for (const args of [["list"], ["list", "--json"], ["use", "A"], ["remove", "A"], ["disable", "A"], ["add", "n", "--from-file", f]]) {
       const r = await cli(["accounts", ...args]);
-      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.code, `${args.join(" ")}: ${r.stderr}`).toBe(2);
       expect(r.stderr).toContain(storeFile());
       expect(r.stderr).toContain("left untouched");
     }
