@@ -39,6 +39,12 @@ export interface CodexHome {
   home: string;
   /** A fresh, trusted working directory for codex (not a git repo). */
   workDir: string;
+  /**
+   * An empty HOME for the children: codex snapshots the user's shell (`bash -lc` sourcing ~/.bashrc),
+   * and a developer's dotfiles can start background jobs (pyenv-rehash...) that outlive codex and
+   * would read as our leftovers.
+   */
+  userHome: string;
   /** Environment for codex children: the parent's minus our/auth keys, plus CODEX_HOME. */
   env: NodeJS.ProcessEnv;
   configPath: string;
@@ -46,7 +52,7 @@ export interface CodexHome {
   sessionsDir: string;
   /** Replace auth.json with another API key. */
   setApiKey(key: string): void;
-  /** Remove both directories. */
+  /** Remove the directories. */
   cleanup(): void;
 }
 
@@ -79,13 +85,15 @@ export function cleanBaseEnv(parent: NodeJS.ProcessEnv = process.env): NodeJS.Pr
 export function makeCodexHome(o: MakeCodexHomeOptions): CodexHome {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), "cxs-home-"));
   const workDir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "cxs-work-")));
+  const userHome = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "cxs-user-")));
   const configPath = path.join(home, "config.toml");
   fs.writeFileSync(configPath, mockProviderConfigToml({ ...o, trustedDirs: [workDir, ...(o.trustedDirs ?? [])] }));
   writeApiKeyAuth(home, o.apiKey ?? "sk-test-a");
-  const env: NodeJS.ProcessEnv = { ...cleanBaseEnv(), CODEX_HOME: home, ...(o.env ?? {}) };
+  const env: NodeJS.ProcessEnv = { ...cleanBaseEnv(), HOME: userHome, CODEX_HOME: home, ...(o.env ?? {}) };
   return {
     home,
     workDir,
+    userHome,
     env,
     configPath,
     authPath: path.join(home, "auth.json"),
@@ -94,6 +102,7 @@ export function makeCodexHome(o: MakeCodexHomeOptions): CodexHome {
     cleanup: () => {
       fs.rmSync(home, { recursive: true, force: true });
       fs.rmSync(workDir, { recursive: true, force: true });
+      fs.rmSync(userHome, { recursive: true, force: true });
     },
   };
 }

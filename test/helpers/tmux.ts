@@ -193,16 +193,25 @@ export async function submitCodexPrompt(t: TmuxSession, text: string, timeoutMs 
 
 /**
  * Quit the codex TUI the way a user does: Ctrl+C on an empty composer. Codex quits at once after a
- * turn, or first shows a "press Ctrl+C again" hint; so press again only if the hint shows.
- * `exited(screen)` tells when codex is gone (e.g. the shell prompt is back, or the pane is dead).
+ * turn, or first shows a "press Ctrl+C again" hint (then we press again); a Ctrl+C that lands while
+ * codex is still busy only interrupts, so without either outcome we press again after `repeatMs`.
+ * `exited(screen)` tells when codex is gone (e.g. the shell prompt is back).
  */
-export async function quitCodexTui(t: TmuxSession, exited: (screen: string) => boolean, timeoutMs = 10_000): Promise<string> {
+export async function quitCodexTui(
+  t: TmuxSession,
+  exited: (screen: string) => boolean,
+  timeoutMs = 10_000,
+  repeatMs = 1500,
+): Promise<string> {
   t.sendKeys("C-c");
-  let pressedAgain = false;
+  let lastPress = Date.now();
+  let hintAnswered = false;
   return t.waitFor((screen) => {
     if (exited(screen)) return true;
-    if (!pressedAgain && /ctrl \+ c again|again to (quit|exit)/i.test(screen)) {
-      pressedAgain = true;
+    const hint = /ctrl \+ c again|again to (quit|exit)/i.test(screen);
+    if ((hint && !hintAnswered) || Date.now() - lastPress >= repeatMs) {
+      hintAnswered = hint;
+      lastPress = Date.now();
       t.sendKeys("C-c");
     }
     return false;

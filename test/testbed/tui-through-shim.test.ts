@@ -6,7 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startModelServer, type ModelServer } from "../../lib/demo/model-server.js";
-import { listRollouts, makeCodexHome, pollUntil, readRollout, REAL_CODEX_NATIVE, REPO_ROOT, rolloutSessionId, type CodexHome } from "../helpers/codex-home.js";
+import { listRollouts, makeCodexHome, pollUntil, readRollout, REAL_CODEX_NATIVE, REPO_ROOT, rolloutEvents, rolloutSessionId, type CodexHome } from "../helpers/codex-home.js";
 import { commOf, descendantsOf, expectNoLeftovers, findProcessesByEnv, killTracked, openFilesOf, readEnviron, track, type TrackedProcess } from "../helpers/processes.js";
 import { CODEX_COMPOSER_READY, quitCodexTui, shellRun, startShell, sttyModes, submitCodexPrompt, type TmuxSession } from "../helpers/tmux.js";
 
@@ -82,7 +82,10 @@ describe("codex TUI through the shim (passthrough)", () => {
     const [turn] = await server.waitForRequests(1, 5000);
     expect(turn!.prompt).toBe("hello through the shim");
     expect(turn!.bearerKey).toBe("sk-shim-a");
-    const file = await pollUntil(() => listRollouts(h.home)[0], 10_000, "the rollout");
+    const file = await pollUntil(() => {
+      const f = listRollouts(h.home)[0];
+      return f && rolloutEvents(readRollout(f), "task_complete").length === 1 ? f : undefined;
+    }, 10_000, "the turn's task_complete");
     expect(turn!.sessionId).toBe(rolloutSessionId(readRollout(file)));
     expect(openFilesOf(codexPid)).toContain(file);
     started.push(...descendantsOf(shellPid));
