@@ -143,6 +143,39 @@ export async function waitForRawMode(shell: TmuxSession, timeoutMs = 10_000): Pr
   await pollUntil(() => (/(^|\s)-icanon(\s|$)/m.test(paneStty(shell)) ? true : undefined), timeoutMs, "the TUI to enter raw mode");
 }
 
+/** The composer's text: the last `› ...` line on screen (empty when it shows its placeholder). */
+export function composerText(screen: string): string {
+  const lines = screen.split("\n").filter((l) => l.startsWith("› "));
+  const last = (lines.at(-1) ?? "").slice(2).trimEnd();
+  return /^Ask Codex to do anything/.test(last) ? "" : last;
+}
+
+const PROBE = "x";
+
+/**
+ * After a `fg`, codex may take seconds before it reads keys again, and keys typed before it is back
+ * in raw mode are dropped. Probe with one harmless character, re-sent every few seconds until one
+ * shows up, let any queued ones land, then erase them all: the composer is live and empty.
+ */
+export async function waitForComposerReady(shell: TmuxSession, timeoutMs = 30_000): Promise<void> {
+  await waitForRawMode(shell, timeoutMs);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    shell.sendText(PROBE);
+    try {
+      await shell.waitFor((s) => composerText(s).includes(PROBE), 3_000);
+      break;
+    } catch (err) {
+      if (Date.now() >= deadline) throw err;
+    }
+  }
+  // Probes sent earlier may still be queued behind codex's resume: give them the same window to land.
+  await new Promise((r) => setTimeout(r, 3_000));
+  const n = composerText(shell.capture()).length;
+  for (let i = 0; i < n; i++) shell.sendKeys("BSpace");
+  await shell.waitFor((s) => composerText(s) === "", 10_000);
+}
+
 /** Type a prompt into the TUI and submit it. */
 export async function submitPrompt(shell: TmuxSession, text: string): Promise<void> {
   shell.sendText(text);
