@@ -68,10 +68,10 @@ function setup() {
   writeFileSync(stay, `#!/bin/sh\necho "$(date +%s%N) $$" >> "$BENCH_SPAWN_LOG"\nexec sleep 600\n`, { mode: 0o755 });
   const base = { ...process.env };
   for (const k of Object.keys(base)) if (/^CODEX_/i.test(k)) delete base[k];
-  const env = (real, supervised) => ({
+  const env = (real, supervised, supHome = "sup") => ({
     ...base,
     CODEX_HOME: path.join(dir, "codex-home"),
-    CODEX_AUTH_SUPERVISOR_HOME: path.join(dir, "sup"),
+    CODEX_AUTH_SUPERVISOR_HOME: path.join(dir, supHome),
     CODEX_AUTH_REAL_CODEX_BIN: real,
     CODEX_AUTH_CLI_SESSION_SUPERVISOR: supervised ? "1" : "0",
     CODEX_AUTH_SIGINT_WAIT_MS: "2000",
@@ -130,10 +130,11 @@ export async function bench() {
     await p.done;
 
     // --- supervised: RSS, then restart latency ---
-    const r = runShim(s.env(s.stay, true), ["bench prompt"]);
+    // A home of its own, so its only record is this session's.
+    const r = runShim(s.env(s.stay, true, "sup-restart"), ["bench prompt"]);
     let current = await until(() => readStarts(s.log).find((x) => x.ns >= r.t0), 10_000, "supervised child");
     const supRss = rssKb(r.child.pid);
-    const home = path.join(s.dir, "sup");
+    const home = path.join(s.dir, "sup-restart");
     const jobId = readdirJobs(home);
     const goneToSpawn = [];
     const requestToSpawn = [];
@@ -176,8 +177,12 @@ export async function bench() {
         name: "supervisor RSS while codex runs",
         value: supRss,
         unit: "kB",
+        detail: "VmRSS of the supervising shim process (node) with the session running",
+      },
+      {
+        name: "supervisor RSS / passthrough shim RSS",
         ratio: supRss / passRss,
-        detail: `passthrough shim ${passRss} kB; ratio supervised / passthrough`,
+        detail: `passthrough shim ${passRss} kB (it waits for codex too)`,
       },
     ];
   } finally {
