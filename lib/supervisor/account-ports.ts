@@ -25,6 +25,8 @@ export function realAccountPorts(
       return readAccounts(home).active;
     },
     async syncBack() {
+      // No accounts stored: nothing to sync into, and no reason to take the lock on every restart.
+      if (readAccounts(home).accounts.length === 0) return;
       const r = await syncBack({ home, codexHome, lock: lockOpts(config) });
       // Worth a log line only when something was stored or could not be: a login outside the store
       // (no accounts configured) is the normal case for users who never added any.
