@@ -12,11 +12,12 @@
 //   Two non-owners racing each other are serialised by the storage lock when a `withLock` is given
 //   (reconcile-io passes the storage lock), so their check-and-rename cannot interleave.
 import fs from "node:fs";
+import path from "node:path";
 import { ensureDir, readJsonFile, writeFileAtomic } from "../fs/atomic.js";
 import { CliError, UsageError } from "../errors.js";
 import { jobControlFile, jobLogFile, jobOutFile, jobRecordFile, jobsDir } from "../paths.js";
 import { isJobId } from "./ids.js";
-import { newJobRecord, parseJobRecord, type JobPatch, type JobRecord, type NewJobInit } from "./record.js";
+import { isActiveStatus, newJobRecord, parseJobRecord, type JobPatch, type JobRecord, type NewJobInit } from "./record.js";
 import { redactSecrets } from "./redact.js";
 
 /** A record file that exists but cannot be used. The file is kept untouched for inspection. */
@@ -59,10 +60,50 @@ export function readJobFile(home: string, id: string): JobFileRead {
   }
   if (r.kind === "missing") return { kind: "missing", file };
   if (r.kind === "corrupt") return { kind: "corrupt", file, problem: `not valid JSON: ${r.error}` };
-  const p = parseJobRecord(r.value);
+  return interpretRecord(file, id, r.value);
+}
+
+function interpretRecord(file: string, id: string, value: unknown): JobFileRead {
+  const p = parseJobRecord(value);
   if (!p.ok) return { kind: "corrupt", file, problem: p.problem };
   if (p.record.id !== id) return { kind: "corrupt", file, problem: `field "id" is ${JSON.stringify(p.record.id)}, but the file is named for ${id}` };
   return { kind: "ok", file, record: p.record };
+}
+
+/**
+ * The listing's reader: one open/read/close into a reused buffer (no fstat, no per-call options or
+ * path normalisation), because `ls` reads thousands of small records and those costs added up to a
+ * third of its time. Records larger than the buffer take the ordinary path.
+ */
+function readRecordForListing(file: string, id: string, buf: Buffer): JobFileRead {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, "r");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return { kind: "missing", file };
+    return { kind: "corrupt", file, problem: (err as Error).message };
+  }
+  let n: number;
+  try {
+    n = fs.readSync(fd, buf, 0, buf.length, 0);
+  } catch (err) {
+    return { kind: "corrupt", file, problem: (err as Error).message };
+  } finally {
+    fs.closeSync(fd);
+  }
+  if (n === buf.length) {
+    const slow = readJsonFile(file); // may be larger than the buffer
+    if (slow.kind === "ok") return interpretRecord(file, id, slow.value);
+    return slow.kind === "missing" ? { kind: "missing", file } : { kind: "corrupt", file, problem: `not valid JSON: ${slow.error}` };
+  }
+  const text = buf.toString("utf8", 0, n);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    return { kind: "corrupt", file, problem: text.trim() === "" ? "not valid JSON: file is empty" : `not valid JSON: ${(err as Error).message}` };
+  }
+  return interpretRecord(file, id, value);
 }
 
 /** The record, or a clear error: unknown id → UsageError; unreadable → JobRecordCorruptError. */
@@ -73,8 +114,45 @@ export function readJob(home: string, id: string): JobRecord {
   throw new JobRecordCorruptError(r.file, r.problem);
 }
 
+// ---- the active set ----
+// `<jobs>/.active/<id>`: an empty file per job whose record is active (starting/running/restarting).
+// It lets `ls` find every active record without reading the thousands of ended ones; ended records
+// are found by mtime (a record's last write is never earlier than its endedAt). The marker is made
+// before an active record is written and removed after a terminal one is, so an active record always
+// has one; a stale marker (a crash in between) only costs one extra read and is cleaned by the listing.
+
+const activeDir = (home: string) => path.join(jobsDir(home), ".active");
+
+function markActive(home: string, id: string): void {
+  const dir = activeDir(home);
+  let fd: number;
+  try {
+    fd = fs.openSync(path.join(dir, id), fs.constants.O_WRONLY | fs.constants.O_CREAT, 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    ensureDir(dir);
+    fd = fs.openSync(path.join(dir, id), fs.constants.O_WRONLY | fs.constants.O_CREAT, 0o600);
+  }
+  fs.closeSync(fd);
+}
+
+function clearActive(home: string, id: string): void {
+  try {
+    fs.unlinkSync(path.join(activeDir(home), id));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+  }
+}
+
 function writeRecord(home: string, record: JobRecord): void {
-  writeFileAtomic(jobRecordFile(home, record.id), JSON.stringify(record, null, 2) + "\n", { mode: 0o600 });
+  // Refuse to store a record that could not be read back (a bad patch from a caller).
+  const check = parseJobRecord(record);
+  if (!check.ok) throw new Error(`refusing to write job record ${record.id}: ${check.problem}`);
+  const active = isActiveStatus(record.status);
+  if (active) markActive(home, record.id);
+  // One line of compact JSON: a third less to read and parse than indented (ls reads thousands).
+  writeFileAtomic(jobRecordFile(home, record.id), JSON.stringify(record) + "\n", { mode: 0o600 });
+  if (!active) clearActive(home, record.id);
 }
 
 /** Write a new record (fails if one with that id exists). */
@@ -178,20 +256,68 @@ export function sortNewestFirst(records: JobRecord[]): JobRecord[] {
   return records.sort((a, b) => (a.createdAt === b.createdAt ? (a.id < b.id ? 1 : -1) : a.createdAt < b.createdAt ? 1 : -1));
 }
 
-/** Every record (`all`) or the recent ones, newest first, plus the unreadable files. No reconciliation. */
+/** Slack for the mtime shortcut: file system and record clocks are the same machine's, but not the same call. */
+const MTIME_SLACK_MS = 60_000;
+
+/**
+ * Every record (`all`) or the recent ones, newest first, plus the unreadable files. No reconciliation.
+ * Without `all`, a record is read only if it is in the active set or was written in the last
+ * RECENT_MS (+ slack): an ended record last written before that ended before that too. (So an
+ * unreadable old record is reported by `all` listings only.)
+ */
 export function listJobs(home: string, opts: { all?: boolean; now?: Date } = {}): JobListing {
   const now = opts.now ?? new Date();
   const records: JobRecord[] = [];
   const problems: { file: string; problem: string }[] = [];
-  for (const id of listJobIds(home)) {
-    const r = readJobFile(home, id);
+  const dir = jobsDir(home) + path.sep;
+  const buf = Buffer.allocUnsafe(64 * 1024);
+  const ids = listJobIds(home);
+  const active = opts.all ? null : listActiveIds(home);
+  const cutoff = now.getTime() - RECENT_MS - MTIME_SLACK_MS;
+  for (const id of ids) {
+    const file = `${dir}${id}.json`;
+    const marked = active?.has(id) ?? false;
+    if (active && !marked) {
+      const st = fs.statSync(file, { throwIfNoEntry: false });
+      if (!st || st.mtimeMs < cutoff) continue;
+    }
+    const r = readRecordForListing(file, id, buf);
     if (r.kind === "ok") {
+      if (marked && !isActiveStatus(r.record.status)) clearStaleMarker(home, id);
       if (opts.all || isRecent(r.record, now)) records.push(r.record);
     } else if (r.kind === "corrupt") {
       problems.push({ file: r.file, problem: r.problem });
     } // missing: removed between readdir and read (prune); nothing to show
   }
+  if (active) for (const id of active) if (!ids.includes(id)) clearOrphanMarker(home, id, now);
   return { records: sortNewestFirst(records), problems };
+}
+
+function listActiveIds(home: string): Set<string> {
+  try {
+    return new Set(fs.readdirSync(activeDir(home)).filter(isJobId));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return new Set();
+    throw err;
+  }
+}
+
+function clearStaleMarker(home: string, id: string): void {
+  try {
+    clearActive(home, id);
+  } catch {
+    /* a read must not fail over housekeeping */
+  }
+}
+
+/** A marker without a record: a create in progress (keep) or one that crashed (old: remove). */
+function clearOrphanMarker(home: string, id: string, now: Date): void {
+  try {
+    const st = fs.statSync(path.join(activeDir(home), id), { throwIfNoEntry: false });
+    if (st && now.getTime() - st.mtimeMs > MTIME_SLACK_MS && !fs.existsSync(jobRecordFile(home, id))) clearActive(home, id);
+  } catch {
+    /* housekeeping only */
+  }
 }
 
 // ---- event log ----
@@ -300,7 +426,7 @@ export function resolveJobRef(home: string, ref: string): string {
 export function removeJobFiles(home: string, id: string): string[] {
   assertId(id);
   const removed: string[] = [];
-  for (const f of [jobLogFile(home, id), jobOutFile(home, id), jobControlFile(home, id), jobRecordFile(home, id)]) {
+  for (const f of [jobLogFile(home, id), jobOutFile(home, id), jobControlFile(home, id), path.join(activeDir(home), id), jobRecordFile(home, id)]) {
     try {
       fs.unlinkSync(f);
       removed.push(f);

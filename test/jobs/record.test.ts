@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { isJobId, kindOfJobId, newJobId } from "../../lib/jobs/ids.js";
-import { jobRecordSchema, newJobRecord, parseJobRecord, toJsonView } from "../../lib/jobs/record.js";
+import { newJobRecord, parseJobRecord, RECORD_FIELD_CHECKS, toJsonView } from "../../lib/jobs/record.js";
+import { jobRecordSchema } from "../../lib/jobs/record-schema.js";
 import { fakeRef } from "./helpers.js";
 
 describe("job ids", () => {
@@ -60,16 +61,39 @@ describe("record schema", () => {
     signal: 9,
     reason: [],
   };
-  it("the table covers every field", () => {
+  it("the table covers every field, and the hand-written checks and the zod schema list the same fields", () => {
     expect(Object.keys(wrong).sort()).toEqual(Object.keys(jobRecordSchema.shape).sort());
+    expect(RECORD_FIELD_CHECKS.map(([f]) => f).sort()).toEqual(Object.keys(jobRecordSchema.shape).sort());
   });
   for (const [field, value] of Object.entries(wrong)) {
-    it(`names "${field}" when it is wrong`, () => {
-      const p = parseJobRecord({ ...base(), [field]: value });
+    it(`names "${field}" when it is wrong (and zod agrees it is wrong)`, () => {
+      const bad = { ...base(), [field]: value };
+      const p = parseJobRecord(bad);
       expect(p.ok).toBe(false);
       expect(!p.ok && p.problem).toMatch(new RegExp(`^field "${field}(\\.|")`));
+      expect(jobRecordSchema.safeParse(bad).success).toBe(false);
     });
   }
+
+  // Differential: many single-field mutations of a valid record; both validators must agree.
+  const mutations: unknown[] = [0, -1, 1.5, 1e300, "", "x", "2025-01-09T10:00:00Z", null, true, [], ["a"], [1], {}, { pid: 1 },
+    { pid: 3, identity: { pid: 3, startTicks: 0, bootId: "b" } }, { pid: 3, identity: { pid: 3, startTicks: -1, bootId: "b" } },
+    "s-20250109-deadbeef", "running", "job", 1];
+  it("agrees with the zod schema on every mutation of every field", () => {
+    let checked = 0;
+    for (const [field] of RECORD_FIELD_CHECKS) {
+      for (const m of mutations) {
+        const rec = { ...base(), [field]: m };
+        const hand = parseJobRecord(rec).ok;
+        const zod = jobRecordSchema.safeParse(rec).success;
+        expect({ field, m, hand }).toEqual({ field, m, hand: zod });
+        checked++;
+      }
+      const { [field]: _gone, ...missing } = base();
+      expect(parseJobRecord(missing).ok).toBe(jobRecordSchema.safeParse(missing).success);
+    }
+    expect(checked).toBe(RECORD_FIELD_CHECKS.length * mutations.length);
+  });
   it("names a missing field", () => {
     const { status: _s, ...rest } = base();
     const p = parseJobRecord(rest);

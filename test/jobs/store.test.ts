@@ -49,7 +49,7 @@ describe("records", () => {
     expect(u2.restarts).toBe(1);
     expect(u2.updatedAt >= u.updatedAt).toBe(true);
     // no temp files left behind
-    expect(fs.readdirSync(jobsDir(home)).sort()).toEqual([`${r.id}.json`]);
+    expect(fs.readdirSync(jobsDir(home)).sort()).toEqual([".active", `${r.id}.json`]);
   });
 
   it("updateJobIf writes only when the rev is the one judged", async () => {
@@ -119,6 +119,33 @@ describe("listing", () => {
     expect(listJobs(home, { all: true, now }).records.map((r) => r.id)).toEqual([recent.id, oldRunning.id, old.id]);
     expect(isRecent({ ...old, endedAt: "2025-01-09T12:00:01Z" }, now)).toBe(true);
     expect(isRecent({ ...old, endedAt: "2025-01-09T11:59:59Z" }, now)).toBe(false);
+  });
+
+  it("finds active records through the active set even when their file is old, and skips old ended ones unread", () => {
+    const now = new Date();
+    const old = new Date(now.getTime() - 5 * 86_400_000);
+    const running = mk("j-20250101-0000000a", {}, old);
+    updateJob(home, running.id, { status: "running" }, old);
+    const ended = mk("j-20250101-0000000b", {}, old);
+    updateJob(home, ended.id, { status: "exited", exitCode: 0, endedAt: old.toISOString() }, old);
+    for (const id of [running.id, ended.id]) fs.utimesSync(jobRecordFile(home, id), old, old);
+    const active = path.join(jobsDir(home), ".active");
+    expect(fs.readdirSync(active)).toEqual([running.id]);
+    // An old ended record is not even opened by the default listing: a corrupt one goes unnoticed there...
+    fs.writeFileSync(jobRecordFile(home, ended.id), "garbage");
+    fs.utimesSync(jobRecordFile(home, ended.id), old, old);
+    expect(listJobs(home, { now })).toEqual({ records: [readJob(home, running.id)], problems: [] });
+    // ...and is reported by --all.
+    expect(listJobs(home, { all: true, now }).problems.map((p) => p.file)).toEqual([jobRecordFile(home, ended.id)]);
+  });
+
+  it("cleans a stale active marker (crash between record write and marker removal)", () => {
+    const r = mk("j-20250109-0000000c");
+    updateJob(home, r.id, { status: "exited", endedAt: new Date().toISOString() });
+    const marker = path.join(jobsDir(home), ".active", r.id);
+    fs.writeFileSync(marker, "");
+    expect(listJobs(home).records.map((x) => x.id)).toEqual([r.id]);
+    expect(fs.existsSync(marker)).toBe(false);
   });
 
   it("an empty or missing home lists nothing", () => {
@@ -192,8 +219,9 @@ describe("removeJobFiles", () => {
     appendEvent(home, r.id, { type: "spawn" });
     fs.writeFileSync(path.join(jobsDir(home), `${r.id}.out`), "out");
     fs.writeFileSync(path.join(jobsDir(home), `${r.id}.control`), "{}");
-    expect(removeJobFiles(home, r.id)).toHaveLength(4);
-    expect(fs.readdirSync(jobsDir(home))).toEqual([]);
+    expect(removeJobFiles(home, r.id)).toHaveLength(5); // + its active-set marker (still "starting")
+    expect(fs.readdirSync(jobsDir(home))).toEqual([".active"]);
+    expect(fs.readdirSync(path.join(jobsDir(home), ".active"))).toEqual([]);
     expect(removeJobFiles(home, r.id)).toEqual([]);
   });
 });
