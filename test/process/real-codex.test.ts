@@ -4,7 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
 import { escalateTree, type EscalationEvent } from "../../lib/process/escalate.js";
-import { isAlive, readIdentity, type ProcessIdentity } from "../../lib/process/identity.js";
+import { isAlive, readIdentity, readProcStat, type ProcessIdentity } from "../../lib/process/identity.js";
 import { listProcesses, readMarker, type ProcInfo } from "../../lib/process/proc-table.js";
 import { signalVerified } from "../../lib/process/signal.js";
 import { makeCodexHome, REAL_CODEX_LAUNCHER, type CodexHome } from "../helpers/codex-home.js";
@@ -52,15 +52,26 @@ async function startCodexTree(): Promise<{ launcher: ProcessIdentity; native: Pr
   await session.waitFor(CODEX_COMPOSER_READY, 30_000);
   const launcherPid = session.panePid();
   const launcher = readIdentity(launcherPid)!;
+  // Settled: the native TUI has a setsid()'d daemon child (own session: it has detached), and the set of
+  // marked processes stayed the same for half a second (a daemon caught mid-start may still die with
+  // its parent, which would make the orphan scenario vacuous).
+  let last = "";
+  let since = Date.now();
   return pollUntil(
     () => {
       const marked = carriers(marker);
+      const key = marked.map((p) => p.pid).sort().join(",");
+      if (key !== last) {
+        last = key;
+        since = Date.now();
+      }
       const native = marked.find((p) => p.ppid === launcherPid && p.comm === "codex");
       const daemons = native ? marked.filter((p) => p.ppid === native.pid && p.comm === "codex") : [];
-      return native && daemons.length > 0 ? { launcher, native, daemons } : undefined;
+      const detached = daemons.some((d) => readProcStat(d.pid)?.session === d.pid);
+      return native && detached && Date.now() - since >= 500 ? { launcher, native, daemons } : undefined;
     },
     30_000,
-    "the native codex and its daemon to start",
+    "the native codex and its setsid'd daemon to start and settle",
   );
 }
 
@@ -69,7 +80,9 @@ describe("escalateTree against the real codex", () => {
     const { launcher, native, daemons } = await startCodexTree();
     const all = [launcher, native.identity, ...daemons.map((d) => d.identity)];
     const events: EscalationEvent[] = [];
+    const t0 = Date.now();
     const report = await escalateTree({ rootPids: [launcher.pid], marker, onEvent: (e) => events.push(e) });
+    const tookMs = Date.now() - t0;
 
     expect(report.left).toEqual([]);
     for (const id of all) expect(isAlive(id), `pid ${id.pid}`).toBe(false);
@@ -78,7 +91,7 @@ describe("escalateTree against the real codex", () => {
     // before its own turn comes (skipped as gone/exited). Either way it must not survive.
     expect(report.signalled.map((s) => [s.pid, s.signal])).toContainEqual([launcher.pid, "SIGINT"]);
     console.log(
-      `[real codex] signals: ${report.signalled.map((s) => `${s.pid}(${s.comm}):${s.signal}`).join(" ")}; ` +
+      `[real codex] escalation took ${tookMs} ms; signals: ${report.signalled.map((s) => `${s.pid}(${s.comm}):${s.signal}`).join(" ")}; ` +
         `skipped: ${report.skipped.map((s) => `${s.pid}:${s.signal}:${s.reason}`).join(" ") || "none"}`,
     );
   });
