@@ -113,4 +113,43 @@ describe("quota rotation (issue #4)", () => {
     }
     expect(filesWithKeys(b.home, new Set([path.join(b.home, "accounts.json")]))).toEqual([]);
   }, 150_000);
+
+  it("a turn that hits the usage limit (HTTP 429) moves the session to B", async () => {
+    keyDir = fs.mkdtempSync(path.join(os.tmpdir(), "cxs-keys-"));
+    bed = await startBed({ apiKey: "sk-test-unrelated-login" });
+    const b = bed;
+    addAccount(b, "A", KEY_A);
+    addAccount(b, "B", KEY_B);
+    expect(cli(b, ["accounts", "use", "A", "--force"]).status).toBe(0);
+    b.server.setUsageLimitReached(KEY_A, Math.floor(Date.now() / 1000) + 1800);
+
+    const first = "usage limit prompt one";
+    b.shell.sendText(`codex "${first}"`);
+    b.shell.sendKeys("Enter");
+    const id = await waitForJob(b.home);
+    const rec = await waitForRecord(b.home, id, (r) => r.status === "running" && r.restarts === 1 && r.account === "B", "the rotation to B", 40_000);
+    expect(JSON.parse(fs.readFileSync(b.h.authPath, "utf8")).OPENAI_API_KEY).toBe(KEY_B);
+    const limited = b.server.requests.filter((r) => r.bearerKey === KEY_A && r.kind === "turn");
+    expect(limited.length).toBeGreaterThan(0);
+    const sessionId = limited[0]!.sessionId!;
+    const argv = cmdline(rec.child!.pid);
+    expect(argv.slice(argv.indexOf("resume"))).toEqual(["resume", sessionId]);
+
+    await b.shell.waitFor((s) => s.includes(first), 20_000);
+    const second = "usage limit prompt two";
+    await submitPrompt(b.shell, second);
+    const turn2 = await pollUntilTurn(b, second);
+    expect(turn2.bearerKey).toBe(KEY_B);
+    expect(turn2.sessionId).toBe(sessionId);
+    expect(countOccurrences(turn2.userTexts, first)).toBe(1);
+
+    const tree = findMarkedProcesses(id);
+    requestControl(b.home, id, "stop");
+    expect(await waitForGone(tree as TrackedProcess[], 15_000)).toEqual([]);
+  }, 150_000);
 });
+
+async function pollUntilTurn(b: Bed, prompt: string) {
+  const all = await b.server.waitForRequests(1, 30_000, (r) => r.kind === "turn" && r.prompt === prompt);
+  return all[0]!;
+}
