@@ -15,7 +15,10 @@
 //                   accounts, crash policy, clock). ports.ts wires the real modules; tests pass fakes.
 //     handleSignals install SIGTERM/SIGHUP (stop the tree, then end) and, in tui mode, ignore SIGINT.
 //                   Never SIGTSTP/SIGCONT: Ctrl+Z must stop us together with codex (same group).
-//     pollMs        how often binding, the rollout and the quota decision are looked at (default 250).
+//     pollMs        how often binding, the rollout and the quota decision are looked at (default 250). Once
+//                   bound, the follower also wakes the loop as soon as the rollout grows (ports.follow's
+//                   `wake`, fs.watch in the real ports), so a token_count line leads to a decision in
+//                   milliseconds; the poll stays as the fallback for file systems whose watch misses events.
 //   SuperviseResult {status: "exited"|"stopped"|"failed", exit: ChildExit|null, sessionId, restarts, reason}
 //
 // The loop: spawn → (bind the session id → follow its rollout → decide) until one of
@@ -25,7 +28,15 @@
 //     resume; quota says rotate while idle → plan the successor first, escalate, switch, resume.
 // After every child end, before printing or relaunching: restore the terminal and sync the active
 // account's auth.json back into the store. The storage lock is taken only inside the account ports,
-// never while the child just runs.
+// never while the child just runs. Every notice line is also written to the job log (event "notice"):
+// the resumed TUI takes the screen over (codex's default alternate screen hides the main screen, where
+// the line was printed, until it exits), so the log is where the reason stays readable meanwhile.
+//
+// A login made by hand (CODEX_HOME/auth.json belongs to no stored account — the user ran `codex login`
+// mid-session): a rotation never replaces it. Seen before anything is killed (plan → "foreign"): the
+// rotation is skipped, the session keeps running on that login, one event in the job log (no line on
+// the screen: the TUI owns it). Seen only after the child was stopped (the login happened in between,
+// switchTo → "foreign"): one notice line + event, and the session is resumed on that login unchanged.
 //
 // Not yet bound when a restart is needed: no rollout exists, so codex has not recorded (and the model
 // has not seen) any prompt — the correct relaunch is the original argv (the initial prompt, if any, is
@@ -33,7 +44,7 @@
 // poll interval is not missed.
 import type { ChildExit, SupervisedMode } from "./exit-policy.js";
 import { classifyUnrequestedExit, describeExit } from "./exit-policy.js";
-import { countdownLine, crashCapNotice, exhaustedNotice, restartNotice, stoppedNotice, type RestartWhy } from "./notices.js";
+import { countdownLine, crashCapNotice, exhaustedNotice, foreignLoginNotice, restartNotice, stoppedNotice, type RestartWhy } from "./notices.js";
 
 /** A spawned codex (our direct child). */
 export interface RunningChild {
@@ -57,6 +68,8 @@ export interface QuotaVerdict {
 
 export type RotationPlan =
   | { kind: "switch"; from: string | null; to: string }
+  /** CODEX_HOME/auth.json holds a login that is in no stored account: it is the user's, never replaced. */
+  | { kind: "foreign"; detail: string }
   /** No account has room. `earliest` = the account whose reset comes first (may be the one left). */
   | { kind: "none"; earliest: { account: string; resetsAt: number } | null };
 
@@ -71,9 +84,15 @@ export interface AccountPorts {
    * store does not show it exhausted yet (a usage-limit error carries no rate limits).
    */
   plan(leaving: string | null, leavingBusyUntil?: number | null): Promise<RotationPlan>;
-  /** With the child gone: sync back `from`, mark it cooling down, activate `to` (CODEX_HOME/auth.json). */
-  switchTo(to: string, from: string | null, coolDownUntil: number | null): Promise<void>;
+  /**
+   * With the child gone: sync back `from`, mark it cooling down, activate `to` (CODEX_HOME/auth.json).
+   * "foreign": auth.json holds a login of no stored account (e.g. a `codex login` by hand since the
+   * plan was made); nothing was activated and auth.json was left as it is.
+   */
+  switchTo(to: string, from: string | null, coolDownUntil: number | null): Promise<SwitchResult>;
 }
+
+export type SwitchResult = { kind: "switched" } | { kind: "foreign"; detail: string };
 
 export type CrashDecision =
   | { restart: true; delayMs: number; attempt: number; max: number }
@@ -100,8 +119,12 @@ export interface SupervisorPorts {
   restoreTerminal(): void;
   /** One cheap binding attempt for the current child (null: no rollout yet). */
   bind(child: RunningChild): Promise<Binding | null>;
-  /** Start following a rollout; returns a poller that reads only new lines and folds them. */
-  follow(binding: Binding): QuotaPoller;
+  /**
+   * Start following a rollout; returns a poller that reads only new lines and folds them. `wake` is
+   * called (at most once per burst, any time) when the rollout has new lines, so the loop polls now
+   * instead of at its next interval.
+   */
+  follow(binding: Binding, wake: () => void): QuotaPoller;
   accounts: AccountPorts | null;
   /** Call `onRequest` for each stop/restart request; returns an unsubscribe. */
   watchControl(onRequest: (req: ControlRequest) => void): () => void;
@@ -114,6 +137,11 @@ export interface SupervisorPorts {
   status(line: string, done?: boolean): void;
   now(): number;
   sleep(ms: number, abort: AbortSignal): Promise<void>;
+  /**
+   * The loop has ended normally (result recorded, no child of ours left running). The real ports
+   * disarm their last-resort exit hook here (last-resort.ts): from now on the process may end freely.
+   */
+  ended?(): void;
 }
 
 export interface QuotaPoller {
@@ -121,6 +149,8 @@ export interface QuotaPoller {
   poll(account: string | null, now: number): Promise<QuotaVerdict>;
   /** Forget turn state, rate limits and a usage-limit error (they described the account just left); keep the offset. */
   reset(): void;
+  /** Stop watching the rollout (the loop has ended). */
+  close(): void;
 }
 
 export interface SuperviseOptions {
@@ -146,7 +176,7 @@ export interface SuperviseResult {
 type Request =
   | { kind: "stop"; why: string }
   | { kind: "restart" }
-  | { kind: "rotate"; plan: RotationPlan; verdict: QuotaVerdict; from: string | null };
+  | { kind: "rotate"; plan: Exclude<RotationPlan, { kind: "foreign" }>; verdict: QuotaVerdict; from: string | null };
 
 type Outcome = { kind: "exited"; exit: ChildExit } | { kind: "requested"; req: Request; exit: ChildExit };
 
@@ -167,6 +197,13 @@ export async function superviseCodex(opts: SuperviseOptions): Promise<SuperviseR
   /** Requests that arrive while no child runs (between children, during a countdown). */
   let pendingStop = null as Request | null;
   const idleAbort = new AbortController();
+  /** Set while a child runs: polls now (the rollout follower calls it when the rollout grew). */
+  let wakeTick = null as (() => void) | null;
+  /** A notice line on the screen and the same text in the job log (the screen may be taken over). */
+  const notify = async (line: string) => {
+    p.notice(line);
+    await safe(() => p.event("notice", { line }));
+  };
 
   const request = (req: Request) => {
     if (deliver) deliver(req);
@@ -199,6 +236,7 @@ export async function superviseCodex(opts: SuperviseOptions): Promise<SuperviseR
       restarts,
     });
     await p.event("exit", { status, code: exit?.code ?? null, signal: exit?.signal ?? null, reason });
+    p.ended?.();
     return { status, exit, sessionId: binding?.sessionId ?? null, restarts, reason };
   };
 
@@ -231,12 +269,12 @@ export async function superviseCodex(opts: SuperviseOptions): Promise<SuperviseR
         const req = outcome.req;
         await p.event("signal", { request: req.kind, exit: describeExit(outcome.exit) });
         if (req.kind === "stop") {
-          if (req.why === "stop requested") p.notice(stoppedNotice(sessionId));
+          if (req.why === "stop requested") await notify(stoppedNotice(sessionId));
           return await finish("stopped", outcome.exit, req.why);
         }
         await p.record({ status: "restarting" });
         if (req.kind === "restart") {
-          p.notice(restartNotice({ kind: "control" }, sessionId));
+          await notify(restartNotice({ kind: "control" }, sessionId));
           await p.event("restart", { why: "control", sessionId });
         } else {
           const r = await rotate(req, sessionId);
@@ -255,9 +293,9 @@ export async function superviseCodex(opts: SuperviseOptions): Promise<SuperviseR
       const verdict = await safeVerdict();
       if (verdict && verdict.action === "rotate" && p.accounts) {
         const plan = await p.accounts.plan(account, verdict.coolDownUntil);
-        const r = await rotate({ kind: "rotate", plan, verdict, from: account }, sessionId);
+        const r = plan.kind === "foreign" ? await skipForeign(plan.detail, account, sessionId) : await rotate({ kind: "rotate", plan, verdict, from: account }, sessionId);
         if (r === "stopped") return await finish("stopped", outcome.exit, `${stopWhy()} while waiting for a quota reset`);
-        if (r !== "stay") {
+        if (r !== "stay" && r !== "skipped") {
           restarts++;
           argv = resumeOrFirst();
           continue;
@@ -266,11 +304,11 @@ export async function superviseCodex(opts: SuperviseOptions): Promise<SuperviseR
       const crash = p.onCrash(p.now());
       await p.event("crash", { exit: v.why, restart: crash.restart });
       if (!crash.restart) {
-        p.notice(crashCapNotice(v.why, crash.max, crash.windowMs, sessionId));
+        await notify(crashCapNotice(v.why, crash.max, crash.windowMs, sessionId));
         return await finish("failed", outcome.exit, `crash restart cap reached (${crash.max} in ${crash.windowMs} ms): ${v.why}`);
       }
       await p.record({ status: "restarting" });
-      p.notice(restartNotice({ kind: "crash", detail: v.why, attempt: crash.attempt, max: crash.max, delayMs: crash.delayMs }, sessionId));
+      await notify(restartNotice({ kind: "crash", detail: v.why, attempt: crash.attempt, max: crash.max, delayMs: crash.delayMs }, sessionId));
       if (crash.delayMs > 0 && (await interruptibleSleep(crash.delayMs))) {
         return await finish("stopped", outcome.exit, "interrupted before the crash restart");
       }
@@ -280,6 +318,7 @@ export async function superviseCodex(opts: SuperviseOptions): Promise<SuperviseR
     }
   } finally {
     unwatch();
+    poller?.close();
     for (const [sig, h] of handlers) process.removeListener(sig, h);
   }
 
@@ -287,7 +326,7 @@ export async function superviseCodex(opts: SuperviseOptions): Promise<SuperviseR
     const b = await safe(() => p.bind(child));
     if (!b) return;
     binding = b;
-    poller = p.follow(b);
+    poller = p.follow(b, () => wakeTick?.());
     await p.record({ sessionId: b.sessionId, rolloutPath: b.rolloutPath });
     await p.event("bind", { sessionId: b.sessionId });
   }
@@ -309,8 +348,11 @@ export async function superviseCodex(opts: SuperviseOptions): Promise<SuperviseR
     return new Promise<Outcome>((resolve) => {
       let handling: Request | null = null;
       let ticking = false;
+      /** A wake arrived while a tick was running: look again right after it (the new lines may be unread). */
+      let again = false;
       let preselectReason: string | null = null;
       let exhaustedLogged = false;
+      let foreignLogged = false;
 
       const onRequest = (req: Request) => {
         if (handling) {
@@ -320,6 +362,7 @@ export async function superviseCodex(opts: SuperviseOptions): Promise<SuperviseR
         }
         handling = req;
         clearInterval(timer);
+        wakeTick = null;
         void (async () => {
           const { left } = await p.stopTree(child);
           if (left.length > 0) await p.event("escalation-left", { pids: left });
@@ -331,8 +374,22 @@ export async function superviseCodex(opts: SuperviseOptions): Promise<SuperviseR
       deliver = onRequest;
 
       const tick = async () => {
-        if (ticking || handling) return;
+        if (handling) return;
+        if (ticking) {
+          again = true;
+          return;
+        }
         ticking = true;
+        try {
+          do {
+            again = false;
+            await tickOnce();
+          } while (again && !handling);
+        } finally {
+          ticking = false;
+        }
+      };
+      const tickOnce = async () => {
         try {
           if (!binding) await tryBind(child);
           if (!poller || !p.accounts || handling) return;
@@ -347,6 +404,15 @@ export async function superviseCodex(opts: SuperviseOptions): Promise<SuperviseR
             }
           } else if (verdict.action === "rotate") {
             const plan = await p.accounts.plan(account, verdict.coolDownUntil);
+            if (handling) return;
+            // A login made by hand is the user's choice: never cut the session to replace it.
+            if (plan.kind === "foreign") {
+              if (!foreignLogged) {
+                foreignLogged = true;
+                await p.event("quota", { action: "skip", reason: verdict.reason, why: plan.detail });
+              }
+              return;
+            }
             // Nobody has room and nothing to wait for (stay, or no reset time known): keep the session.
             if (plan.kind === "none" && (whenAllExhausted === "stay" || !plan.earliest)) {
               if (!exhaustedLogged) {
@@ -360,16 +426,16 @@ export async function superviseCodex(opts: SuperviseOptions): Promise<SuperviseR
           }
         } catch (err) {
           await safe(() => p.event("error", { where: "tick", message: err instanceof Error ? err.message : String(err) }));
-        } finally {
-          ticking = false;
         }
       };
       const timer = setInterval(() => void tick(), pollMs);
+      wakeTick = () => void tick();
       void tick();
 
       void child.exit.then((exit) => {
         if (handling) return; // the request path resolves once the escalation is done
         clearInterval(timer);
+        wakeTick = null;
         deliver = null;
         resolve({ kind: "exited", exit });
       });
@@ -378,19 +444,21 @@ export async function superviseCodex(opts: SuperviseOptions): Promise<SuperviseR
 
   /**
    * The child is gone. Switch to the planned successor, or (none has room) wait for the earliest reset
-   * with a countdown. Returns "switched" / "waited" (relaunch), or "stopped" (interrupted while waiting).
+   * with a countdown. Returns "switched" / "waited" (relaunch), "skipped" (a login made by hand is in
+   * CODEX_HOME/auth.json: left alone, relaunch on it), or "stopped" (interrupted while waiting).
    */
   async function rotate(
     req: Extract<Request, { kind: "rotate" }>,
     sessionId: string | null,
-  ): Promise<"switched" | "waited" | "stay" | "stopped"> {
+  ): Promise<"switched" | "waited" | "stay" | "skipped" | "stopped"> {
     const acc = p.accounts!;
-    let plan = req.plan;
+    let plan: RotationPlan = req.plan;
     // The plan was made before the escalation; re-check it now that the store may have changed.
     const fresh = await safe(() => acc.plan(req.from, req.verdict.coolDownUntil));
     if (fresh) plan = fresh;
+    if (plan.kind === "foreign") return skipForeign(plan.detail, req.from, sessionId);
     if (plan.kind === "none" && (whenAllExhausted === "stay" || !plan.earliest)) {
-      p.notice(exhaustedNotice(null, p.now(), whenAllExhausted === "stay"));
+      await notify(exhaustedNotice(null, p.now(), whenAllExhausted === "stay"));
       await p.event("quota", { action: "stay", reason: req.verdict.reason });
       return "stay";
     }
@@ -398,30 +466,39 @@ export async function superviseCodex(opts: SuperviseOptions): Promise<SuperviseR
     // Whatever the rollout said described the account being left.
     poller?.reset();
     if (plan.kind === "switch") {
-      await acc.switchTo(plan.to, req.from, req.verdict.coolDownUntil);
+      const sw = await acc.switchTo(plan.to, req.from, req.verdict.coolDownUntil);
+      if (sw.kind === "foreign") return skipForeign(sw.detail, req.from, sessionId);
       await p.record({ account: plan.to });
-      p.notice(restartNotice({ kind: "rotate", detail: req.verdict.reason, from: req.from, to: plan.to }, sessionId));
+      await notify(restartNotice({ kind: "rotate", detail: req.verdict.reason, from: req.from, to: plan.to }, sessionId));
       await p.event("rotate", { from: req.from, to: plan.to, reason: req.verdict.reason, sessionId });
       return "switched";
     }
     const earliest = plan.earliest!;
-    p.notice(exhaustedNotice(earliest.resetsAt, p.now(), false));
+    await notify(exhaustedNotice(earliest.resetsAt, p.now(), false));
     await p.event("quota", { action: "wait", until: new Date(earliest.resetsAt).toISOString() });
     await p.record({ status: "restarting", reason: "waiting for a quota reset" });
     while (p.now() < earliest.resetsAt) {
       p.status(countdownLine(earliest.resetsAt - p.now(), sessionId));
       if (await interruptibleSleep(Math.min(1000, earliest.resetsAt - p.now()))) {
         p.status(countdownLine(earliest.resetsAt - p.now(), sessionId), true);
-        p.notice(stoppedNotice(sessionId));
+        await notify(stoppedNotice(sessionId));
         return "stopped";
       }
     }
     p.status(countdownLine(0, sessionId), true);
-    await acc.switchTo(earliest.account, req.from, earliest.account === req.from ? null : req.verdict.coolDownUntil);
+    const sw = await acc.switchTo(earliest.account, req.from, earliest.account === req.from ? null : req.verdict.coolDownUntil);
+    if (sw.kind === "foreign") return skipForeign(sw.detail, req.from, sessionId);
     await p.record({ account: earliest.account });
-    p.notice(restartNotice({ kind: "rotate", detail: "usage limit reset", from: req.from, to: earliest.account }, sessionId));
+    await notify(restartNotice({ kind: "rotate", detail: "usage limit reset", from: req.from, to: earliest.account }, sessionId));
     await p.event("rotate", { from: req.from, to: earliest.account, reason: "waited for the reset", sessionId });
     return "waited";
+  }
+
+  /** The rotation is skipped: CODEX_HOME/auth.json is a login of the user's own, kept as it is. */
+  async function skipForeign(detail: string, from: string | null, sessionId: string | null): Promise<"skipped"> {
+    await notify(foreignLoginNotice(from, detail, sessionId));
+    await p.event("rotate-skipped", { from, why: detail, sessionId });
+    return "skipped";
   }
 }
 

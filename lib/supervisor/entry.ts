@@ -61,6 +61,15 @@ async function runSupervised(input: ShimInput): Promise<number> {
   const cwd = process.cwd();
   const workDir = sessionCwd(input.parsed.rootOptions, cwd);
   const saved = saveTerminal();
+  // TEST-ONLY hook (test/e2e/last-resort.test.ts): with CODEX_AUTH_TEST_THROW_ON_SIGUSR2=1 a SIGUSR2 makes
+  // the supervisor throw from a listener — an uncaught exception at the moment the test chooses (codex up,
+  // terminal raw). It proves the last-resort exit hook (last-resort.ts). Like every CODEX_AUTH_* key it
+  // never reaches codex; without it SIGUSR2 is a signal we do not handle (also covered by that hook).
+  if (env.CODEX_AUTH_TEST_THROW_ON_SIGUSR2 === "1") {
+    process.on("SIGUSR2", () => {
+      throw new Error("test-only crash (CODEX_AUTH_TEST_THROW_ON_SIGUSR2)");
+    });
+  }
   const result = await superviseCodex({
     mode: "tui",
     initialArgv: withNoDaemon(input.parsed),

@@ -34,6 +34,16 @@ export function crashCapNotice(detail: string, max: number, windowMs: number, se
     : `${head} No session was recorded yet; start codex again when the problem is fixed.`;
 }
 
+/**
+ * A rotation was due but CODEX_HOME/auth.json holds a login that is in no stored account (made by hand):
+ * it is left as it is, and the session goes on with it. `detail` says whose login (never a token).
+ */
+export function foreignLoginNotice(from: string | null, detail: string, sessionId: string | null): string {
+  const left = from ? ` away from ${from}` : "";
+  const then = sessionId ? `resuming session ${sessionId} on that login` : "starting codex again on that login";
+  return `${PREFIX} not switching account${left}: ${detail}; left as it is, ${then} (add it with \`codex-supervisor accounts add <name> --from-file <auth.json>\` to rotate it)`;
+}
+
 /** No account has room left. */
 export function exhaustedNotice(waitUntilMs: number | null, nowMs: number, staying: boolean): string {
   if (staying) return `${PREFIX} every account is at its usage limit; staying on the current one (whenAllExhausted=stay)`;

@@ -2,25 +2,36 @@
 // modules: launchSpec + buildChildEnv for spawning, escalateTree for stopping, the jobs store for
 // records/events/control, the session binder and rollout follower, the accounts store, crash policy.
 // Both the interactive session (entry.ts) and a background job use this with different `io`.
-import { spawn, type StdioOptions } from "node:child_process";
+//
+// Spawning goes through cross-spawn. On POSIX it is child_process.spawn with copies of argv and
+// options (its command parsing and ENOENT rewriting apply only on Windows): same argv, same stdio
+// inheritance, same process group (no `detached`), so codex still runs in the terminal's foreground
+// group. On Windows it would resolve PATHEXT/shebang commands such as a `realCodexBin` .cmd wrapper.
+//
+// The real ports also arm the last-resort exit hook (last-resort.ts) until the loop ends normally.
+import type { StdioOptions } from "node:child_process";
+import crossSpawn from "cross-spawn";
 import type { Config } from "../config/schema.js";
 import { recordUsage } from "../accounts/usage.js";
 import { lockOpts, realAccountPorts } from "./account-ports.js";
 import { applyQuotaEvent, decideFromState, initialQuotaState, type QuotaEvent, type QuotaState } from "../quota/decide.js";
 import type { RateLimits } from "../quota/rate-limits.js";
-import { appendEvent, updateJob } from "../jobs/store.js";
+import { appendEvent, listJobs, updateJob } from "../jobs/store.js";
+import { isActiveStatus } from "../jobs/record.js";
+import { probeProcess } from "../jobs/reconcile-io.js";
 import type { JobPatch as RecordPatch } from "../jobs/record.js";
 import { watchControl as watchControlFile } from "../jobs/control.js";
 import { readIdentity, type ProcessIdentity } from "../process/identity.js";
 import { escalateTree } from "../process/escalate.js";
 import { bindSession } from "../session/bind.js";
-import { RolloutFollower } from "../session/rollout-follower.js";
+import { RolloutFollower, watchFollower, type Watcher } from "../session/rollout-follower.js";
 import type { RateLimitWindow as RolloutRateWindow, RolloutEvent } from "../session/rollout-events.js";
 import { launchSpec } from "../shim/native-launch.js";
 import type { ResolvedCodex } from "../shim/resolve-real-codex.js";
 import { buildChildEnv } from "./child-env.js";
 import { JOB_HOME_ENV } from "../jobs/marker.js";
 import { CrashTracker } from "./crash-policy.js";
+import { armLastResort } from "./last-resort.js";
 import type { ChildExit } from "./exit-policy.js";
 import type { Binding, JobPatch, QuotaPoller, QuotaVerdict, RunningChild, SupervisorPorts } from "./core.js";
 
@@ -55,11 +66,19 @@ export function realPorts(input: RealPortsInput): SupervisorPorts {
   const event = async (type: string, data: Record<string, unknown> = {}) => {
     appendEvent(home, jobId, { type, ...data });
   };
+  /** The identity of the child spawned last, read right after spawn (the last-resort hook's root). */
+  let current: ProcessIdentity | null = null;
+  const lastResort = armLastResort({
+    marker: jobId,
+    currentChild: () => current,
+    restoreTerminal: input.restoreTerminal,
+    log: (data) => appendEvent(home, jobId, { type: "last-resort", ...data }),
+  });
 
   const ports: SupervisorPorts = {
     async spawn(argv) {
       const spec = launchSpec(input.real, argv, childEnv);
-      const child = spawn(spec.command, spec.args, { env: spec.env, stdio: input.stdio, cwd: input.cwd });
+      const child = crossSpawn(spec.command, spec.args, { env: spec.env, stdio: input.stdio, cwd: input.cwd });
       const exit = new Promise<ChildExit>((resolve) => {
         child.once("exit", (code, signal) => {
           exited.add(pid);
@@ -69,7 +88,8 @@ export function realPorts(input: RealPortsInput): SupervisorPorts {
         child.once("error", (err) => resolve({ code: (err as NodeJS.ErrnoException).code === "EACCES" ? 126 : 127, signal: null }));
       });
       const pid = child.pid ?? -1;
-      identities.set(pid, pid > 0 ? readIdentity(pid) : null);
+      current = pid > 0 ? readIdentity(pid) : null;
+      identities.set(pid, current);
       return { pid, exit };
     },
 
@@ -93,13 +113,16 @@ export function realPorts(input: RealPortsInput): SupervisorPorts {
     async bind(child: RunningChild): Promise<Binding | null> {
       // While the child runs, the rollout its tree holds open names the session exactly; once it is
       // gone (the last attempt after an exit) only the scan of files created since launch can tell.
+      // The scan judges by cwd and creation time, so a neighbour started in the same directory (another
+      // live job's session) would look like ours: its session is excluded.
       const method = exited.has(child.pid) ? "scan" : "auto";
-      const b = await bindSession({ codexHome: input.codexHome, sinceMs: input.launchedAt, childPids: [child.pid], cwd: input.sessionCwd, method });
+      const exclude = method === "scan" ? sessionsBoundElsewhere(home, jobId) : [];
+      const b = await bindSession({ codexHome: input.codexHome, sinceMs: input.launchedAt, childPids: [child.pid], cwd: input.sessionCwd, method, exclude });
       return b ? { sessionId: b.sessionId, rolloutPath: b.rolloutPath } : null;
     },
 
-    follow(binding) {
-      return followQuota(binding, home, config, event);
+    follow(binding, wake) {
+      return followQuota(binding, home, config, event, wake);
     },
 
     accounts: realAccountPorts(input, event),
@@ -131,6 +154,10 @@ export function realPorts(input: RealPortsInput): SupervisorPorts {
     },
 
     now: () => Date.now(),
+
+    ended() {
+      lastResort.disarm();
+    },
 
     sleep(ms, abort) {
       return new Promise<void>((resolve) => {
@@ -193,35 +220,83 @@ function snake(w: RolloutRateWindow | null) {
   return w ? { used_percent: w.usedPercent, window_minutes: w.windowMinutes, resets_at: w.resetsAt } : null;
 }
 
-function followQuota(
+/** The watcher's own poll period: only a backstop, the loop polls every pollMs as well. */
+const WATCH_BACKSTOP_MS = 1000;
+
+/**
+ * Follow the bound rollout and fold it into the quota state. A watcher (fs.watch on the rollout's
+ * directory) reads new lines the moment codex appends them and calls `wake`, so the loop decides in
+ * milliseconds; `poll()` reads too (the fallback when a change notification is missed). Both go
+ * through the one RolloutFollower, which serialises reads: every line is folded once, in file order.
+ */
+export function followQuota(
   binding: Binding,
   home: string,
   config: Config,
   event: (type: string, data?: Record<string, unknown>) => Promise<void>,
+  wake: () => void,
 ): QuotaPoller {
   const follower = new RolloutFollower(binding.rolloutPath);
   let state: QuotaState = initialQuotaState();
+  /** Rate limits read since the last poll() (recorded there, against the account then active). */
+  let newLimits: RateLimits | null = null;
   const thresholds = { rotateAtRemainingPercent: config.rotateAtRemainingPercent, preselectAtRemainingPercent: config.preselectAtRemainingPercent };
+  const ingest = (events: RolloutEvent[]) => {
+    for (const e of events) {
+      const q = toQuotaEvent(e);
+      if (!q) continue;
+      state = applyQuotaEvent(state, q);
+      if (q.kind === "token_count" && state.rateLimits) newLimits = state.rateLimits;
+    }
+  };
+  // Read errors surface through poll() (the loop logs them); the watcher just keeps trying.
+  const watcher: Watcher = watchFollower(
+    follower,
+    (events) => {
+      ingest(events);
+      wake();
+    },
+    { intervalMs: WATCH_BACKSTOP_MS, onError: () => {} },
+  );
   return {
     async poll(account, now): Promise<QuotaVerdict> {
-      let newLimits: RateLimits | null = null;
-      for (const e of await follower.poll()) {
-        const q = toQuotaEvent(e);
-        if (!q) continue;
-        state = applyQuotaEvent(state, q);
-        if (q.kind === "token_count" && state.rateLimits) newLimits = state.rateLimits;
-      }
-      if (newLimits && account) {
-        await recordUsage(home, account, newLimits, now, lockOpts(config));
-        await event("quota", { account, primary: newLimits.primary, secondary: newLimits.secondary });
+      ingest(await follower.poll());
+      const limits = newLimits;
+      newLimits = null;
+      if (limits && account) {
+        await recordUsage(home, account, limits, now, lockOpts(config));
+        await event("quota", { account, primary: limits.primary, secondary: limits.secondary });
       }
       const d = decideFromState(state, now, thresholds);
       return { action: d.action, reason: d.reason, coolDownUntil: d.coolDownUntil };
     },
     reset() {
       state = initialQuotaState();
+      newLimits = null;
+    },
+    close() {
+      watcher.close();
     },
   };
 }
 
-
+/**
+ * Session ids and rollout paths bound by other live jobs of this home: a read of their records (active
+ * ones only, no reconciliation write), keeping those whose supervisor is verifiably the same process.
+ */
+export function sessionsBoundElsewhere(home: string, selfId: string): string[] {
+  const out: string[] = [];
+  let records;
+  try {
+    records = listJobs(home).records;
+  } catch {
+    return out; // no jobs directory readable: nothing known to exclude
+  }
+  for (const r of records) {
+    if (r.id === selfId || !isActiveStatus(r.status)) continue;
+    if (probeProcess(r.supervisor) !== "alive") continue;
+    if (r.sessionId) out.push(r.sessionId);
+    if (r.rolloutPath) out.push(r.rolloutPath);
+  }
+  return out;
+}

@@ -33,6 +33,11 @@ function fakePorts(opts: {
   accounts?: AccountPorts | null;
   crashMax?: number;
 }) {
+  /** The order of side effects that matter for the screen: restore, notice, spawn. */
+  const order: string[] = [];
+  let wake: (() => void) | null = null;
+  let ended = 0;
+  let closed = 0;
   const children: FakeChild[] = [];
   const records: JobPatch[] = [];
   const events: Array<{ type: string; data?: Record<string, unknown> }> = [];
@@ -46,6 +51,7 @@ function fakePorts(opts: {
       const d = deferred<ChildExit>();
       const child: FakeChild = { pid: 1000 + children.length, exit: d.promise, argv, end: d.resolve };
       children.push(child);
+      order.push("spawn");
       queueMicrotask(() => opts.onSpawn(child, children.length - 1));
       return child;
     },
@@ -54,14 +60,18 @@ function fakePorts(opts: {
       (child as FakeChild).end({ code: null, signal: "SIGINT" });
       return { left: [] };
     },
-    restoreTerminal() {},
+    restoreTerminal() {
+      order.push("restore");
+    },
     async bind(): Promise<Binding | null> {
       return children.length >= (opts.bindAfterSpawn ?? 1) ? { sessionId: "sess-1", rolloutPath: "/r.jsonl" } : null;
     },
-    follow() {
+    follow(_b, w) {
+      wake = w;
       return {
         poll: async () => opts.verdicts?.() ?? { action: "none", reason: "", coolDownUntil: null },
         reset: () => void resets++,
+        close: () => void closed++,
       };
     },
     accounts: opts.accounts ?? null,
@@ -80,12 +90,29 @@ function fakePorts(opts: {
     async event(type, data) {
       events.push({ type, data });
     },
-    notice: (l) => void notices.push(l),
+    notice: (l) => {
+      notices.push(l);
+      order.push("notice");
+    },
     status: () => {},
     now: () => Date.now(),
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    ended: () => void ended++,
   };
-  return { ports, children, records, events, notices, stopped, control: () => control, resets: () => resets };
+  return {
+    ports,
+    children,
+    records,
+    events,
+    notices,
+    stopped,
+    order,
+    control: () => control,
+    resets: () => resets,
+    wake: () => wake?.(),
+    ended: () => ended,
+    closed: () => closed,
+  };
 }
 
 const resumeArgv = (id: string) => ["--no-daemon", "resume", id];
@@ -99,6 +126,8 @@ describe("superviseCodex", () => {
     expect(f.children.map((c) => c.argv)).toEqual([["--no-daemon", "hello"]]);
     expect(f.records.at(-1)).toMatchObject({ status: "exited", exitCode: 0 });
     expect(f.events.map((e) => e.type)).toEqual(["spawn", "bind", "exit"]);
+    expect(f.ended()).toBe(1);
+    expect(f.closed()).toBe(1);
     expect(f.notices).toEqual([]);
   });
 
@@ -153,6 +182,7 @@ describe("superviseCodex", () => {
       switchTo: async (to, from, until) => {
         calls.push(`switch:${from}->${to}:${until}`);
         active = to;
+        return { kind: "switched" };
       },
     };
     let fired = false;
@@ -209,6 +239,7 @@ describe("superviseCodex", () => {
       switchTo: async (to, from) => {
         calls.push(`${from}->${to}`);
         active = to;
+        return { kind: "switched" };
       },
     };
     let fired = false;
@@ -239,5 +270,108 @@ describe("superviseCodex", () => {
     // Handlers are removed again (the caller re-raises a signal death with default dispositions).
     expect(process.listenerCount("SIGTERM")).toBe(before);
     expect(process.listenerCount("SIGTSTP")).toBe(0);
+  });
+  it("decides as soon as the follower wakes it, not at the next poll (pollMs 60 s here)", async () => {
+    let active = "A";
+    let due = false;
+    const accounts: AccountPorts = {
+      active: async () => active,
+      syncBack: async () => {},
+      plan: async (leaving) => ({ kind: "switch", from: leaving, to: "B" }),
+      switchTo: async (to) => {
+        active = to;
+        return { kind: "switched" };
+      },
+    };
+    let rotatedAt = 0;
+    let dueAt = 0;
+    const f = fakePorts({
+      accounts,
+      verdicts: () => (due && active === "A" ? { action: "rotate", reason: "5h window 96% used", coolDownUntil: null } : { action: "none", reason: "", coolDownUntil: null }),
+      onSpawn: (c, i) => {
+        if (i === 0) {
+          // The rollout grows after the first (start-up) tick has seen nothing due.
+          setTimeout(() => {
+            due = true;
+            dueAt = performance.now();
+            f.wake();
+          }, 50);
+        } else {
+          rotatedAt = performance.now();
+          setTimeout(() => c.end({ code: 0, signal: null }), 10);
+        }
+      },
+    });
+    const r = await superviseCodex({ ...base, pollMs: 60_000, ports: f.ports });
+    expect(r).toMatchObject({ status: "exited", restarts: 1 });
+    expect(f.stopped).toEqual([1000]);
+    expect(rotatedAt - dueAt).toBeLessThan(1000);
+  }, 10_000);
+
+  it("every notice is printed after the terminal is restored, before the relaunch, and kept in the job log", async () => {
+    const f = fakePorts({ crashMax: 1, onSpawn: (c, i) => setTimeout(() => c.end(i === 0 ? { code: null, signal: "SIGKILL" } : { code: 0, signal: null }), 20) });
+    await superviseCodex({ ...base, ports: f.ports });
+    expect(f.order).toEqual(["spawn", "restore", "notice", "spawn", "restore"]);
+    const logged = f.events.filter((e) => e.type === "notice").map((e) => e.data?.line);
+    expect(logged).toEqual(f.notices);
+    expect(logged[0]).toMatch(/killed by SIGKILL; resuming session sess-1/);
+  });
+
+  it("a login made by hand (plan says foreign): no rotation, the child is not touched, one log event", async () => {
+    const accounts: AccountPorts = {
+      active: async () => null,
+      syncBack: async () => {},
+      plan: async () => ({ kind: "foreign", detail: "/x/auth.json holds a login that is in no stored account" }),
+      switchTo: async () => {
+        throw new Error("must not switch");
+      },
+    };
+    const f = fakePorts({
+      accounts,
+      verdicts: () => ({ action: "rotate", reason: "5h window 96% used", coolDownUntil: null }),
+      onSpawn: (c) => setTimeout(() => c.end({ code: 0, signal: null }), 80),
+    });
+    const r = await superviseCodex({ ...base, ports: f.ports });
+    expect(r).toMatchObject({ status: "exited", restarts: 0 });
+    expect(f.stopped).toEqual([]);
+    expect(f.notices).toEqual([]);
+    expect(f.events.filter((e) => e.type === "quota" && e.data?.action === "skip")).toHaveLength(1);
+  });
+
+  it("a login made by hand after the plan (switchTo says foreign): one notice + event, resumed on that login", async () => {
+    const calls: string[] = [];
+    let planned = 0;
+    const accounts: AccountPorts = {
+      active: async () => "A",
+      syncBack: async () => {},
+      // The first plan (before the stop) and the re-check after it both see A's own login…
+      plan: async (leaving) => (planned++ < 2 ? { kind: "switch", from: leaving, to: "B" } : { kind: "foreign", detail: "later" }),
+      // …but the user ran `codex login` in between: activate refuses to replace it.
+      switchTo: async (to, from) => {
+        calls.push(`${from}->${to}`);
+        return { kind: "foreign", detail: "/x/auth.json holds a login that is in no stored account (me@example.com)" };
+      },
+    };
+    const f = fakePorts({
+      accounts,
+      verdicts: () => (planned === 0 ? { action: "rotate", reason: "5h window 96% used", coolDownUntil: 1 } : { action: "none", reason: "", coolDownUntil: null }),
+      onSpawn: (c, i) => i === 1 && setTimeout(() => c.end({ code: 0, signal: null }), 20),
+    });
+    const r = await superviseCodex({ ...base, ports: f.ports });
+    expect(r).toMatchObject({ status: "exited", restarts: 1 });
+    expect(calls).toEqual(["A->B"]);
+    expect(f.children[1]!.argv).toEqual(["--no-daemon", "resume", "sess-1"]);
+    expect(f.notices).toEqual([expect.stringMatching(/not switching account away from A: .*no stored account \(me@example.com\); left as it is, resuming session sess-1 on that login/)]);
+    expect(f.events.filter((e) => e.type === "rotate-skipped")).toHaveLength(1);
+    expect(f.events.some((e) => e.type === "rotate")).toBe(false);
+  });
+
+  it("ended() only on a normal end: a loop that throws leaves the last-resort hook armed", async () => {
+    const f = fakePorts({ onSpawn: (c) => setTimeout(() => c.end({ code: 0, signal: null }), 10) });
+    f.ports.record = async (patch) => {
+      if (patch.status === "running") throw new Error("disk full");
+    };
+    await expect(superviseCodex({ ...base, ports: f.ports })).rejects.toThrow("disk full");
+    expect(f.ended()).toBe(0);
   });
 });

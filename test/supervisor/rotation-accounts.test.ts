@@ -70,4 +70,20 @@ describe("rotation through the real account ports", () => {
     await ports.syncBack();
     expect(findAccount(readAccounts(home), "A")!.auth.tokens?.refresh_token).toBe("SECRET-REFRESH-A-3");
   });
+  it("a login made by hand (auth.json owned by no stored account) is never replaced: no active account, plan and switchTo say foreign", async () => {
+    await seed("A", "B");
+    const authPath = path.join(codexHome, "auth.json");
+    const handLogin = JSON.stringify(chatgptAuth("someone-else", 1));
+    fs.writeFileSync(authPath, handLogin);
+    const ports = realAccountPorts({ home, codexHome, config: defaultConfig() }, async () => {});
+    expect(await ports.active()).toBeNull();
+    const plan = await ports.plan("A");
+    expect(plan).toMatchObject({ kind: "foreign", detail: expect.stringContaining("holds a login that is in no stored account") });
+    // The race: the plan saw A's own login, the user logged in by hand before the switch.
+    const r = await ports.switchTo("B", "A", null);
+    expect(r).toMatchObject({ kind: "foreign" });
+    expect(fs.readFileSync(authPath, "utf8")).toBe(handLogin);
+    expect(readAccounts(home).active).toBe("A");
+    for (const m of SECRET_MARKERS) expect(JSON.stringify([plan, r])).not.toContain(m);
+  });
 });
