@@ -1,0 +1,197 @@
+// Fault test: concurrent `accounts use` from several real processes, some SIGKILLed at random moments
+// (while waiting for the lock, holding it, between the store write and the auth.json rename…). Between
+// rounds "codex" refreshes the active account's tokens in CODEX_HOME/auth.json (in place, as codex
+// does), so a refresh token lives only in auth.json until it is synced back.
+// After every round: accounts.json and auth.json parse, no account is lost, no account's newest
+// refresh token is lost (it is in the store, or in auth.json for the account auth.json belongs to),
+// both files stay 0600, and the store's active account is the one auth.json belongs to.
+//
+// Reduced by default (3 rounds × 4 processes); FAULTS=1: 25 rounds × 6 processes.
+// STORE_KILL_WINDOW=1 adds rounds that kill a process right when it renames auth.json — the window
+// between "auth.json replaced" and "store marks the new account active" (see the report for #6).
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readAccounts } from "../../lib/accounts/store.js";
+import { parseAuthBlob, type AccountsFile, type AuthBlob } from "../../lib/accounts/schema.js";
+import { account, chatgptAuth } from "../accounts/fixtures.js";
+import { BIN, cleanEnv } from "./cli-run.js";
+
+const FULL = process.env.FAULTS === "1";
+const ROUNDS = FULL ? 25 : 3;
+const PROCS = FULL ? 6 : 4;
+const WINDOW_ROUNDS = process.env.STORE_KILL_WINDOW === "1" ? (FULL ? 20 : 6) : 0;
+const NAMES = ["a0", "a1", "a2", "a3"];
+
+let root: string;
+let home: string;
+let codexHome: string;
+const started = new Set<ChildProcess>();
+
+beforeAll(() => {
+  root = fs.mkdtempSync(path.join(os.tmpdir(), "fault-store-"));
+  home = path.join(root, "home");
+  codexHome = path.join(root, "codex");
+  fs.mkdirSync(home, { mode: 0o700 });
+  fs.mkdirSync(codexHome, { mode: 0o700 });
+});
+afterAll(() => {
+  for (const c of started) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+const env = () => cleanEnv({ CODEX_AUTH_SUPERVISOR_HOME: home, CODEX_HOME: codexHome, CODEX_AUTH_LOCK_STALE_MS: "2000", CODEX_AUTH_LOCK_UPDATE_MS: "1000" });
+const authFile = () => path.join(codexHome, "auth.json");
+const storeFile = () => path.join(home, "accounts.json");
+const refreshOf = (a: AuthBlob) => a.tokens?.refresh_token ?? null;
+const ownerName = (a: AuthBlob) => NAMES.find((n) => a.tokens?.account_id === `acct-${n}`) ?? null;
+
+interface Outcome {
+  name: string;
+  killed: boolean;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stderr: string;
+}
+
+/** `accounts use <name>`; SIGKILLed after `killAfterMs` (if given) or when `killOn` fires. */
+function use(name: string, opts: { killAfterMs?: number; killOn?: (kill: () => void) => void }): Promise<Outcome> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, "accounts", "use", name], { env: env(), stdio: ["ignore", "ignore", "pipe"] });
+    started.add(child);
+    let stderr = "";
+    let killed = false;
+    const kill = () => {
+      if (child.exitCode === null && child.signalCode === null) killed = child.kill("SIGKILL") || killed;
+    };
+    const timer = opts.killAfterMs !== undefined ? setTimeout(kill, opts.killAfterMs) : null;
+    opts.killOn?.(kill);
+    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      if (timer) clearTimeout(timer);
+      started.delete(child);
+      resolve({ name, killed: killed && signal === "SIGKILL", code, signal, stderr });
+    });
+  });
+}
+
+/** codex refreshing its tokens: truncate + write in place, a newer generation. */
+function codexRefreshes(latest: Map<string, number>): void {
+  const cur = parseAuthBlob(JSON.parse(fs.readFileSync(authFile(), "utf8")));
+  const owner = ownerName(cur)!;
+  const gen = latest.get(owner)! + 1;
+  latest.set(owner, gen);
+  const fd = fs.openSync(authFile(), "w");
+  fs.writeSync(fd, JSON.stringify(chatgptAuth(owner, gen), null, 2));
+  fs.closeSync(fd);
+}
+
+/** The invariants; returns a description of each violation (empty = all hold). */
+function check(latest: Map<string, number>): string[] {
+  const bad: string[] = [];
+  let store: AccountsFile;
+  let auth: AuthBlob;
+  try {
+    store = readAccounts(home);
+  } catch (e) {
+    return [`accounts.json unusable: ${(e as Error).message}`];
+  }
+  try {
+    auth = parseAuthBlob(JSON.parse(fs.readFileSync(authFile(), "utf8")));
+  } catch (e) {
+    return [`auth.json unusable: ${(e as Error).message}`];
+  }
+  const names = store.accounts.map((a) => a.name).sort();
+  if (JSON.stringify(names) !== JSON.stringify(NAMES)) bad.push(`accounts lost or added: ${names.join(",")}`);
+  const owner = ownerName(auth);
+  if (owner === null) bad.push("auth.json belongs to no account");
+  if (store.active !== owner) bad.push(`store says active=${store.active}, auth.json belongs to ${owner}`);
+  for (const n of NAMES) {
+    const want = `SECRET-REFRESH-${n}-${latest.get(n)}`;
+    const stored = store.accounts.find((a) => a.name === n);
+    const inStore = stored ? refreshOf(stored.auth) === want : false;
+    const inAuth = owner === n && refreshOf(auth) === want;
+    if (!inStore && !inAuth) bad.push(`newest refresh token of ${n} (gen ${latest.get(n)}) lost`);
+  }
+  for (const f of [storeFile(), authFile()]) {
+    const m = fs.statSync(f).mode & 0o777;
+    if (m !== 0o600) bad.push(`${f} has mode ${m.toString(8)}`);
+  }
+  return bad;
+}
+
+/** Temp files a SIGKILLed writer left behind (it cannot clean up; they hold no half-written target). */
+function strayTemps(): string[] {
+  return [...fs.readdirSync(home), ...fs.readdirSync(codexHome)].filter((n) => n.endsWith(".tmp"));
+}
+
+describe("accounts store under concurrent `accounts use` with SIGKILLs", () => {
+  it(`${ROUNDS} rounds × ${PROCS} processes, about half killed at random: both files parse and agree, nothing lost`, async () => {
+    const store: AccountsFile = { schemaVersion: 1, active: "a0", accounts: NAMES.map((n) => account(n, { kind: "chatgpt", auth: chatgptAuth(n, 1) })) };
+    fs.writeFileSync(storeFile(), JSON.stringify(store, null, 2), { mode: 0o600 });
+    fs.writeFileSync(authFile(), JSON.stringify(chatgptAuth("a0", 1), null, 2), { mode: 0o600 });
+    const latest = new Map(NAMES.map((n) => [n, 1]));
+    let kills = 0;
+    let completed = 0;
+    let windowHits = 0;
+    const strays = new Set<string>();
+    for (let round = 0; round < ROUNDS; round++) {
+      codexRefreshes(latest);
+      const outcomes = await Promise.all(
+        Array.from({ length: PROCS }, (_, i) =>
+          use(NAMES[(round + i) % NAMES.length]!, Math.random() < 0.5 ? { killAfterMs: 50 + Math.floor(Math.random() * 600) } : {}),
+        ),
+      );
+      for (const o of outcomes) {
+        if (o.killed) kills++;
+        else {
+          // Not killed: it must have finished its switch.
+          expect(o.code, `accounts use ${o.name}: ${o.stderr}`).toBe(0);
+          completed++;
+        }
+      }
+      let bad = check(latest);
+      // Known defect (reported; strict under STORE_KILL_WINDOW=1): a writer killed between renaming
+      // auth.json and writing `active` leaves the store naming the previous account. Tolerated here
+      // only in exactly that shape: auth.json belongs to an account a killed process was switching to.
+      const killedTargets = new Set(outcomes.filter((o) => o.killed).map((o) => o.name));
+      const windowHit = bad.length === 1 && /^store says active=\S+, auth.json belongs to (\S+)$/.exec(bad[0]!);
+      if (WINDOW_ROUNDS === 0 && windowHit && killedTargets.has(windowHit[1]!)) {
+        windowHits++;
+        bad = [];
+      }
+      expect(bad, `round ${round}: ${bad.join("; ")}`).toEqual([]);
+      for (const t of strayTemps()) strays.add(t);
+    }
+    // Make sure the kills actually happened (the test would prove nothing otherwise).
+    expect(kills).toBeGreaterThan(0);
+    expect(completed).toBeGreaterThan(0);
+    console.log(`store-kill: ${ROUNDS} rounds, ${kills} killed, ${completed} completed, ${windowHits} rounds ended in the known active/auth.json window, ${strays.size} stray temp files of killed writers`);
+  }, 600_000);
+
+  it.runIf(WINDOW_ROUNDS > 0)(`${WINDOW_ROUNDS} rounds killing a process right as it renames auth.json: store and auth.json still agree`, async () => {
+    const store: AccountsFile = { schemaVersion: 1, active: "a0", accounts: NAMES.map((n) => account(n, { kind: "chatgpt", auth: chatgptAuth(n, 1) })) };
+    fs.writeFileSync(storeFile(), JSON.stringify(store, null, 2), { mode: 0o600 });
+    fs.writeFileSync(authFile(), JSON.stringify(chatgptAuth("a0", 1), null, 2), { mode: 0o600 });
+    const latest = new Map(NAMES.map((n) => [n, 1]));
+    const violations: string[] = [];
+    for (let round = 0; round < WINDOW_ROUNDS; round++) {
+      codexRefreshes(latest);
+      const target = NAMES[(round + 1) % NAMES.length]!;
+      const watcher = fs.watch(codexHome);
+      const o = await use(target, {
+        killOn: (kill) =>
+          watcher.on("change", (ev, name) => {
+            if (ev === "rename" && name === "auth.json") kill();
+          }),
+      });
+      watcher.close();
+      const bad = check(latest);
+      if (bad.length > 0) violations.push(`round ${round} (use ${target}, killed=${o.killed}): ${bad.join("; ")}`);
+    }
+    expect(violations).toEqual([]);
+  }, 600_000);
+});
