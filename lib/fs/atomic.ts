@@ -6,6 +6,29 @@
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import { CliError } from "../errors.js";
+
+/**
+ * A write that failed (disk full, read-only file system, permission denied…), named by the file the
+ * caller asked for — not the temp file — with the system's code, so the CLI prints one clear line.
+ * `code` is kept for callers that branch on it.
+ */
+export class FileWriteError extends CliError {
+  readonly code: string | undefined;
+  constructor(readonly file: string, cause: unknown, replaced = false) {
+    const code = (cause as NodeJS.ErrnoException | null)?.code;
+    const why =
+      code === "ENOSPC" ? "no space left on the device" :
+      code === "EROFS" ? "the file system is read-only" :
+      code === "EACCES" || code === "EPERM" ? "permission denied" :
+      code === "EDQUOT" ? "disk quota exceeded" :
+      cause instanceof Error ? cause.message : String(cause);
+    super(`cannot write ${file}: ${why}${code ? ` (${code})` : ""}${replaced ? "" : "; the previous content is unchanged"}`, 1);
+    this.name = "FileWriteError";
+    this.code = code;
+    this.cause = cause;
+  }
+}
 
 export interface WriteAtomicOptions {
   /** Permission bits of the new file (default 0o600: our state is private). */
@@ -65,6 +88,9 @@ export function writeFileAtomic(file: string, data: string | Uint8Array, opts: W
     fs.renameSync(tmp, file);
     renamed = true;
     fsyncDir(path.dirname(file));
+  } catch (err) {
+    // After the rename the new content is in place; a failing directory fsync is still reported.
+    throw new FileWriteError(file, err, renamed);
   } finally {
     if (fd !== null) {
       try {
