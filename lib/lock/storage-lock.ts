@@ -20,6 +20,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import lockfile from "proper-lockfile";
 import { storageLockTarget } from "../paths.js";
+import { CliError } from "../errors.js";
 import { ensureDir } from "../fs/atomic.js";
 
 export const DEFAULT_LOCK_STALE_MS = 10_000;
@@ -242,17 +243,37 @@ export async function reclaimIfStale(
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/**
+ * The lock could not even be attempted (read-only file system, permission denied, disk full): one
+ * clear line naming the lock for the CLI instead of an internal error. `code` is kept.
+ */
+export class StorageLockError extends CliError {
+  readonly code: string | undefined;
+  constructor(readonly lockPath: string, cause: unknown) {
+    const code = (cause as NodeJS.ErrnoException | null)?.code;
+    super(`cannot take the storage lock ${lockPath}: ${cause instanceof Error ? cause.message : String(cause)}`, 1);
+    this.name = "StorageLockError";
+    this.code = code;
+    this.cause = cause;
+  }
+}
+
 /** Acquire the storage lock of `home` (created 0700 if missing). Prefer withStorageLock. */
 export async function acquireStorageLock(home: string, opts: StorageLockOptions = {}): Promise<HeldStorageLock> {
   const { staleMs, updateMs, timeoutMs } = resolveOptions(opts);
-  ensureDir(home, 0o700);
   const target = storageLockTarget(home);
   const lockDir = `${target}.lock`;
   const trustMs = holderTrustWindowMs(staleMs, updateMs);
   const started = Date.now();
   let backoff = 5;
 
-  const base = await precisionBase(home);
+  let base: object;
+  try {
+    ensureDir(home, 0o700);
+    base = await precisionBase(home);
+  } catch (err) {
+    throw new StorageLockError(lockDir, err);
+  }
 
   for (;;) {
     const { api, owned } = ownedFs(lockDir, base);
@@ -280,7 +301,7 @@ export async function acquireStorageLock(home: string, opts: StorageLockOptions 
       });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "ELOCKED") {
-        throw new Error(`cannot take the storage lock ${lockDir}: ${(err as Error).message}`, { cause: err });
+        throw new StorageLockError(lockDir, err);
       }
       const outcome = await reclaimIfStale(lockDir, staleMs, opts.afterStaleObservedForTests);
       if (outcome === "gone" || outcome === "reclaimed") continue;
