@@ -138,13 +138,28 @@ describe("accounts store under concurrent `accounts use` with SIGKILLs", () => {
     let completed = 0;
     let windowHits = 0;
     const strays = new Set<string>();
+    // How long one uncontended switch takes here (node start included), to aim the random kills
+    // at the part of a process's life where it works on the files.
+    const t0 = Date.now();
+    expect((await use("a0", {})).code).toBe(0);
+    const T = Date.now() - t0;
     for (let round = 0; round < ROUNDS; round++) {
       codexRefreshes(latest);
+      // Kill plans: none (half), a random moment in [0.3T, 1.3T], or just after the storage lock
+      // changes hands (someone is inside the critical section: often the victim itself).
+      const lockWatch = fs.watch(home);
+      const onLockActivity = (kill: () => void) =>
+        lockWatch.on("change", (_ev, name) => {
+          if (name === "storage.lock") setTimeout(kill, Math.floor(Math.random() * 15));
+        });
       const outcomes = await Promise.all(
-        Array.from({ length: PROCS }, (_, i) =>
-          use(NAMES[(round + i) % NAMES.length]!, Math.random() < 0.5 ? { killAfterMs: 50 + Math.floor(Math.random() * 600) } : {}),
-        ),
+        Array.from({ length: PROCS }, (_, i) => {
+          const r = Math.random();
+          const plan = r < 0.5 ? {} : r < 0.75 ? { killAfterMs: Math.floor(T * (0.3 + Math.random())) } : { killOn: onLockActivity };
+          return use(NAMES[(round + i) % NAMES.length]!, plan);
+        }),
       );
+      lockWatch.close();
       for (const o of outcomes) {
         if (o.killed) kills++;
         else {
@@ -169,7 +184,7 @@ describe("accounts store under concurrent `accounts use` with SIGKILLs", () => {
     // Make sure the kills actually happened (the test would prove nothing otherwise).
     expect(kills).toBeGreaterThan(0);
     expect(completed).toBeGreaterThan(0);
-    console.log(`store-kill: ${ROUNDS} rounds, ${kills} killed, ${completed} completed, ${windowHits} rounds ended in the known active/auth.json window, ${strays.size} stray temp files of killed writers`);
+    console.log(`store-kill: one switch ${T} ms; ${ROUNDS} rounds, ${kills} killed, ${completed} completed, ${windowHits} rounds ended in the known active/auth.json window, ${strays.size} stray temp files of killed writers`);
   }, 600_000);
 
   it.runIf(WINDOW_ROUNDS > 0)(`${WINDOW_ROUNDS} rounds killing a process right as it renames auth.json: store and auth.json still agree`, async () => {
