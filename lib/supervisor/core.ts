@@ -28,9 +28,12 @@
 //     resume; quota says rotate while idle → plan the successor first, escalate, switch, resume.
 // After every child end, before printing or relaunching: restore the terminal and sync the active
 // account's auth.json back into the store. The storage lock is taken only inside the account ports,
-// never while the child just runs. Every notice line is also written to the job log (event "notice"):
-// the resumed TUI takes the screen over (codex's default alternate screen hides the main screen, where
-// the line was printed, until it exits), so the log is where the reason stays readable meanwhile.
+// never while the child just runs. Every notice line is printed after the terminal is restored and
+// before the relaunch, and also written to the job log (event "notice"). The resumed TUI may wipe it:
+// measured on codex 0.169.0 in tmux, resuming a conversation of several turns clears the screen and
+// the scrollback before redrawing the transcript (one short turn: the line survives). We do not fight
+// codex's drawing; instead, in tui mode, the lines of restarts that happened are printed once more
+// when the session ends ("earlier in this session: …"), below codex's last screen, where they stay.
 //
 // A login made by hand (CODEX_HOME/auth.json belongs to no stored account — the user ran `codex login`
 // mid-session): a rotation never replaces it. Seen before anything is killed (plan → "foreign"): the
@@ -44,7 +47,7 @@
 // poll interval is not missed.
 import type { ChildExit, SupervisedMode } from "./exit-policy.js";
 import { classifyUnrequestedExit, describeExit } from "./exit-policy.js";
-import { countdownLine, crashCapNotice, exhaustedNotice, foreignLoginNotice, restartNotice, stoppedNotice, type RestartWhy } from "./notices.js";
+import { countdownLine, crashCapNotice, exhaustedNotice, foreignLoginNotice, recapNotice, restartNotice, stoppedNotice, type RestartWhy } from "./notices.js";
 
 /** A spawned codex (our direct child). */
 export interface RunningChild {
@@ -200,10 +203,13 @@ export async function superviseCodex(opts: SuperviseOptions): Promise<SuperviseR
   /** Set while a child runs: polls now (the rollout follower calls it when the rollout grew). */
   let wakeTick = null as (() => void) | null;
   /** A notice line on the screen and the same text in the job log (the screen may be taken over). */
-  const notify = async (line: string) => {
+  const notify = async (line: string, opts: { beforeRelaunch?: boolean } = {}) => {
     p.notice(line);
+    if (opts.beforeRelaunch) relaunchNotices.push(line);
     await safe(() => p.event("notice", { line }));
   };
+  /** Notices followed by a relaunch: the resumed TUI may have wiped them (see the header). */
+  const relaunchNotices: string[] = [];
 
   const request = (req: Request) => {
     if (deliver) deliver(req);
@@ -236,6 +242,7 @@ export async function superviseCodex(opts: SuperviseOptions): Promise<SuperviseR
       restarts,
     });
     await p.event("exit", { status, code: exit?.code ?? null, signal: exit?.signal ?? null, reason });
+    if (opts.mode === "tui") for (const line of relaunchNotices) p.notice(recapNotice(line));
     p.ended?.();
     return { status, exit, sessionId: binding?.sessionId ?? null, restarts, reason };
   };
@@ -274,7 +281,7 @@ export async function superviseCodex(opts: SuperviseOptions): Promise<SuperviseR
         }
         await p.record({ status: "restarting" });
         if (req.kind === "restart") {
-          await notify(restartNotice({ kind: "control" }, sessionId));
+          await notify(restartNotice({ kind: "control" }, sessionId), { beforeRelaunch: true });
           await p.event("restart", { why: "control", sessionId });
         } else {
           const r = await rotate(req, sessionId);
@@ -308,7 +315,7 @@ export async function superviseCodex(opts: SuperviseOptions): Promise<SuperviseR
         return await finish("failed", outcome.exit, `crash restart cap reached (${crash.max} in ${crash.windowMs} ms): ${v.why}`);
       }
       await p.record({ status: "restarting" });
-      await notify(restartNotice({ kind: "crash", detail: v.why, attempt: crash.attempt, max: crash.max, delayMs: crash.delayMs }, sessionId));
+      await notify(restartNotice({ kind: "crash", detail: v.why, attempt: crash.attempt, max: crash.max, delayMs: crash.delayMs }, sessionId), { beforeRelaunch: true });
       if (crash.delayMs > 0 && (await interruptibleSleep(crash.delayMs))) {
         return await finish("stopped", outcome.exit, "interrupted before the crash restart");
       }
@@ -469,7 +476,7 @@ export async function superviseCodex(opts: SuperviseOptions): Promise<SuperviseR
       const sw = await acc.switchTo(plan.to, req.from, req.verdict.coolDownUntil);
       if (sw.kind === "foreign") return skipForeign(sw.detail, req.from, sessionId);
       await p.record({ account: plan.to });
-      await notify(restartNotice({ kind: "rotate", detail: req.verdict.reason, from: req.from, to: plan.to }, sessionId));
+      await notify(restartNotice({ kind: "rotate", detail: req.verdict.reason, from: req.from, to: plan.to }, sessionId), { beforeRelaunch: true });
       await p.event("rotate", { from: req.from, to: plan.to, reason: req.verdict.reason, sessionId });
       return "switched";
     }
@@ -489,14 +496,14 @@ export async function superviseCodex(opts: SuperviseOptions): Promise<SuperviseR
     const sw = await acc.switchTo(earliest.account, req.from, earliest.account === req.from ? null : req.verdict.coolDownUntil);
     if (sw.kind === "foreign") return skipForeign(sw.detail, req.from, sessionId);
     await p.record({ account: earliest.account });
-    await notify(restartNotice({ kind: "rotate", detail: "usage limit reset", from: req.from, to: earliest.account }, sessionId));
+    await notify(restartNotice({ kind: "rotate", detail: "usage limit reset", from: req.from, to: earliest.account }, sessionId), { beforeRelaunch: true });
     await p.event("rotate", { from: req.from, to: earliest.account, reason: "waited for the reset", sessionId });
     return "waited";
   }
 
   /** The rotation is skipped: CODEX_HOME/auth.json is a login of the user's own, kept as it is. */
   async function skipForeign(detail: string, from: string | null, sessionId: string | null): Promise<"skipped"> {
-    await notify(foreignLoginNotice(from, detail, sessionId));
+    await notify(foreignLoginNotice(from, detail, sessionId), { beforeRelaunch: true });
     await p.event("rotate-skipped", { from, why: detail, sessionId });
     return "skipped";
   }

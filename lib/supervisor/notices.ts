@@ -44,6 +44,12 @@ export function foreignLoginNotice(from: string | null, detail: string, sessionI
   return `${PREFIX} not switching account${left}: ${detail}; left as it is, ${then} (add it with \`codex-supervisor accounts add <name> --from-file <auth.json>\` to rotate it)`;
 }
 
+/** A restart notice repeated when the session ends (the resumed TUI may have wiped the original). */
+export function recapNotice(line: string): string {
+  const body = line.startsWith(`${PREFIX} `) ? line.slice(PREFIX.length + 1) : line;
+  return `${PREFIX} earlier in this session: ${body}`;
+}
+
 /** No account has room left. */
 export function exhaustedNotice(waitUntilMs: number | null, nowMs: number, staying: boolean): string {
   if (staying) return `${PREFIX} every account is at its usage limit; staying on the current one (whenAllExhausted=stay)`;

@@ -141,9 +141,11 @@ describe("superviseCodex", () => {
       ["--no-daemon", "resume", "sess-1"],
       ["--no-daemon", "resume", "sess-1"],
     ]);
-    expect(f.notices).toHaveLength(3);
+    // Two restart lines, the give-up line, then (tui) the restart lines once more at the end.
+    expect(f.notices).toHaveLength(5);
     expect(f.notices[0]).toMatch(/killed by SIGKILL; resuming session sess-1 .*crash restart 1 of 2/);
     expect(f.notices[2]).toMatch(/giving up.*codex resume sess-1/);
+    expect(f.notices[3]).toBe(f.notices[0]!.replace("codex-supervisor: ", "codex-supervisor: earlier in this session: "));
     expect(r.restarts).toBe(2);
   });
 
@@ -204,7 +206,10 @@ describe("superviseCodex", () => {
     expect(f.stopped).toEqual([1000]);
     expect(calls).toEqual(["sync:A", "switch:A->B:123", "sync:B"]);
     expect(f.children[1]!.argv).toEqual(["--no-daemon", "resume", "sess-1"]);
-    expect(f.notices).toEqual([expect.stringMatching(/switching account A → B \(5h window 96% used\); resuming session sess-1/)]);
+    expect(f.notices).toEqual([
+      expect.stringMatching(/^codex-supervisor: switching account A → B \(5h window 96% used\); resuming session sess-1/),
+      expect.stringMatching(/^codex-supervisor: earlier in this session: switching account A → B/),
+    ]);
     expect(f.resets()).toBe(1);
     expect(f.events.some((e) => e.type === "rotate" && e.data?.from === "A" && e.data?.to === "B")).toBe(true);
   });
@@ -308,13 +313,19 @@ describe("superviseCodex", () => {
     expect(rotatedAt - dueAt).toBeLessThan(1000);
   }, 10_000);
 
-  it("every notice is printed after the terminal is restored, before the relaunch, and kept in the job log", async () => {
+  it("every notice is printed after the terminal is restored, before the relaunch, kept in the job log, and (tui) repeated at the end", async () => {
     const f = fakePorts({ crashMax: 1, onSpawn: (c, i) => setTimeout(() => c.end(i === 0 ? { code: null, signal: "SIGKILL" } : { code: 0, signal: null }), 20) });
     await superviseCodex({ ...base, ports: f.ports });
-    expect(f.order).toEqual(["spawn", "restore", "notice", "spawn", "restore"]);
+    expect(f.order).toEqual(["spawn", "restore", "notice", "spawn", "restore", "notice"]);
     const logged = f.events.filter((e) => e.type === "notice").map((e) => e.data?.line);
-    expect(logged).toEqual(f.notices);
+    expect(logged).toEqual([f.notices[0]]);
     expect(logged[0]).toMatch(/killed by SIGKILL; resuming session sess-1/);
+    expect(f.notices[1]).toMatch(/^codex-supervisor: earlier in this session: codex killed by SIGKILL; resuming session sess-1/);
+
+    // exec jobs: their output file keeps every line; nothing is repeated.
+    const g = fakePorts({ crashMax: 1, onSpawn: (c, i) => setTimeout(() => c.end(i === 0 ? { code: null, signal: "SIGKILL" } : { code: 0, signal: null }), 20) });
+    await superviseCodex({ ...base, mode: "exec", ports: g.ports });
+    expect(g.notices).toHaveLength(1);
   });
 
   it("a login made by hand (plan says foreign): no rotation, the child is not touched, one log event", async () => {
@@ -361,7 +372,8 @@ describe("superviseCodex", () => {
     expect(r).toMatchObject({ status: "exited", restarts: 1 });
     expect(calls).toEqual(["A->B"]);
     expect(f.children[1]!.argv).toEqual(["--no-daemon", "resume", "sess-1"]);
-    expect(f.notices).toEqual([expect.stringMatching(/not switching account away from A: .*no stored account \(me@example.com\); left as it is, resuming session sess-1 on that login/)]);
+    expect(f.notices[0]).toMatch(/not switching account away from A: .*no stored account \(me@example.com\); left as it is, resuming session sess-1 on that login/);
+    expect(f.notices).toHaveLength(2); // + the repeat at the end
     expect(f.events.filter((e) => e.type === "rotate-skipped")).toHaveLength(1);
     expect(f.events.some((e) => e.type === "rotate")).toBe(false);
   });
