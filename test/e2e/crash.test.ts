@@ -68,8 +68,14 @@ describe("crash recovery (issue #3)", () => {
       child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
       const code = await new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
       expect(code).toBe(1);
-      expect(stderr.match(/crash restart \d of 3/g)).toEqual(["crash restart 1 of 3", "crash restart 2 of 3", "crash restart 3 of 3"]);
+      const lines = stderr.split("\n");
+      const restartLines = (pred: (l: string) => boolean) => lines.filter(pred).map((l) => /crash restart \d of 3/.exec(l)?.[0]).filter(Boolean);
+      expect(restartLines((l) => !l.includes("earlier in this session"))).toEqual(["crash restart 1 of 3", "crash restart 2 of 3", "crash restart 3 of 3"]);
       expect(stderr).toMatch(/giving up after 3 crash restarts/);
+      // The resumed TUIs may have wiped them: repeated once, after the give-up line.
+      const giveUp = lines.findIndex((l) => /giving up after 3 crash restarts/.test(l));
+      expect(restartLines((l) => l.includes("earlier in this session"))).toEqual(["crash restart 1 of 3", "crash restart 2 of 3", "crash restart 3 of 3"]);
+      expect(lines.findIndex((l) => l.includes("earlier in this session"))).toBeGreaterThan(giveUp);
       const [id] = jobIds(home);
       const rec = record(home, id!);
       expect(rec).toMatchObject({ status: "failed", restarts: 3, exitCode: 1 });
