@@ -7,8 +7,8 @@
 // Why not zod: this module is on the supervised launch path (the session reads the store at start),
 // and importing zod (~95 modules with its locales) plus building the schemas cost ~50-70 ms of every
 // supervised `codex` start. The validators keep zod's semantics (strip unknown keys on plain
-// objects, keep them on loose ones, defaults, cross-field rules skipped after a wrong type or a
-// missing field) and its `safeParse` result shape; test/accounts/schema-zod.test.ts holds them against the
+// objects, keep them on loose ones, defaults, a cross-field rule that runs only on an otherwise valid
+// value) and its `safeParse` result shape; test/accounts/schema-zod.test.ts holds them against the
 // former zod schemas on random documents so the verdicts cannot drift apart.
 
 export const STORE_SCHEMA_VERSION = 1;
@@ -70,34 +70,16 @@ function leaf<T>(expected: string, accepts: (v: unknown) => v is T): Check<T> {
   };
 }
 
-/**
- * Problems with a value of the right type (too short, wrong format). As in zod, they do not stop an
- * enclosing object's cross-field rule from running; a wrong type or a missing field does.
- */
-const softIssues = new WeakSet<SchemaIssue>();
-
-/** A string that must also pass `ok` (a wrong type is a hard problem, a failed `ok` a soft one). */
-function stringWhere(expected: string, ok: (s: string) => boolean): Check<string> {
-  return (v, path, issues) => {
-    if (typeof v !== "string") expectedType(expected, v, path, issues);
-    else if (!ok(v)) {
-      const issue = { path, message: `expected ${expected}` };
-      softIssues.add(issue);
-      issues.push(issue);
-    }
-    return v as string;
-  };
-}
-
 const str = leaf("a string", (v): v is string => typeof v === "string");
-const nonEmpty = stringWhere("a non-empty string", (s) => s.length > 0);
+const nonEmpty = leaf("a non-empty string", (v): v is string => typeof v === "string" && v.length > 0);
 const finite = leaf("a finite number", (v): v is number => typeof v === "number" && Number.isFinite(v));
 const bool = leaf("true or false", (v): v is boolean => typeof v === "boolean");
 
 const DATETIME_RE = /^(\d{4})-(\d{2})-(\d{2})T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d+)?(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)$/;
 
 /** RFC 3339 date-time with seconds and a zone (Z or ±hh:mm), on a real calendar day. */
-function isIsoDateTime(v: string): boolean {
+function isIsoDateTime(v: unknown): v is string {
+  if (typeof v !== "string") return false;
   const m = DATETIME_RE.exec(v);
   if (!m) return false;
   const year = Number(m[1]);
@@ -108,7 +90,7 @@ function isIsoDateTime(v: string): boolean {
   const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]!;
   return day <= days;
 }
-const isoDate = stringWhere("an ISO 8601 date-time with seconds and a time zone (e.g. 2025-01-01T00:00:00.000Z)", isIsoDateTime);
+const isoDate = leaf("an ISO 8601 date-time with seconds and a time zone (e.g. 2025-01-01T00:00:00.000Z)", isIsoDateTime);
 
 function optional<T>(inner: Check<T>): Check<T | undefined> {
   return (v, path, issues) => (v === undefined || v === MISSING ? undefined : inner(v, path, issues));
@@ -126,7 +108,7 @@ type Out<S extends Shape> = { [K in keyof S]: S[K] extends Check<infer T> ? T : 
 /**
  * An object with the keys of `shape`, in shape order. A key absent from the input stays absent unless
  * its check supplies a default; `loose` keeps unknown keys (after the known ones), otherwise they are
- * dropped. `refine` runs unless a field had the wrong type or was missing (soft problems do not stop it).
+ * dropped. `refine` runs only when the object itself had no problem.
  */
 function object<S extends Shape>(shape: S, opts: { loose?: boolean; refine?: (o: Out<S>, path: (string | number)[], issues: SchemaIssue[]) => void } = {}): Check<Out<S>> {
   const keys = Object.keys(shape);
@@ -143,12 +125,7 @@ function object<S extends Shape>(shape: S, opts: { loose?: boolean; refine?: (o:
       if (present || r !== undefined) out[k] = r;
     }
     if (opts.loose) for (const k of Object.keys(v)) if (!Object.hasOwn(shape, k)) out[k] = v[k];
-    if (opts.refine && issues.slice(before).every((i) => softIssues.has(i))) {
-      const from = issues.length;
-      opts.refine(out as Out<S>, path, issues);
-      // A broken rule is itself soft: an enclosing object's rules still run (zod's refinements).
-      for (const i of issues.slice(from)) softIssues.add(i);
-    }
+    if (opts.refine && issues.length === before) opts.refine(out as Out<S>, path, issues);
     return out as Out<S>;
   };
 }
@@ -255,7 +232,7 @@ export interface Account {
   addedAt: string;
   lastUsedAt?: string | undefined;
 }
-const accountName = stringWhere("an account name (letters, digits and ._@+-, starting with a letter or digit, at most 64 characters)", (s) => ACCOUNT_NAME_RE.test(s));
+const accountName = leaf("an account name (letters, digits and ._@+-, starting with a letter or digit, at most 64 characters)", (v): v is string => typeof v === "string" && ACCOUNT_NAME_RE.test(v));
 const account: Check<Account> = object({
   name: accountName,
   kind: accountKind,
