@@ -13,7 +13,6 @@ import {
   defaultConfig,
   type Config,
   type ConfigField,
-  type FieldCheck,
 } from "./schema.js";
 
 export class ConfigError extends UsageError {
@@ -142,7 +141,7 @@ function parseEnvValue(field: ConfigField, raw: string): { ok: true; value: unkn
       candidate = raw.trim().toLowerCase();
       break;
   }
-  const r = (spec.schema as FieldCheck<unknown>).safeParse(candidate);
+  const r = (spec.schema as import("zod").ZodType).safeParse(candidate);
   return r.success ? { ok: true, value: r.data } : { ok: false };
 }
 

@@ -1,11 +1,7 @@
-// The configuration: one table of fields drives the validation of <home>/config.json, the
+// The configuration: one table of fields drives the zod schema of <home>/config.json, the
 // CODEX_AUTH_* environment overrides, the defaults, and the documentation (`describeConfig()` feeds
 // the README table and `doctor`), so the four can never drift apart.
-//
-// The checks are hand-written (no zod): this module is on the supervised launch path, and importing
-// zod (~95 modules with its locales) plus building its schemas cost ~50-70 ms of every supervised
-// `codex` start (docs/performance.md). Each check is one small predicate; test/config/schema.test.ts
-// holds them against an equivalent zod schema on random values so the two cannot disagree.
+import { z } from "zod";
 
 export type WhenAllExhausted = "wait" | "stay";
 
@@ -49,29 +45,13 @@ interface FieldSpec<K extends ConfigField> {
   /** What a valid value looks like, for error messages. */
   expected: string;
   meaning: string;
-  /** The value check for this field (config.json and, after parsing, the environment). */
-  schema: FieldCheck<Config[K]>;
+  schema: z.ZodType<Config[K]>;
 }
-
-/** The result shape matches zod's `safeParse`, so callers read `.success` / `.data` as before. */
-export type CheckResult<T> = { success: true; data: T } | { success: false };
-
-/** A field's validator: accepts exactly the documented values (`expected`) and nothing else. */
-export interface FieldCheck<T> {
-  safeParse(value: unknown): CheckResult<T>;
-}
-
-function check<T>(accepts: (value: unknown) => value is T): FieldCheck<T> {
-  return { safeParse: (value) => (accepts(value) ? { success: true, data: value } : { success: false }) };
-}
-
-/** A finite number in [min, max]; `whole` also requires an integer. */
-const numberIn = (min: number, max: number, whole: boolean) =>
-  check((v): v is number => typeof v === "number" && Number.isFinite(v) && (!whole || Number.isInteger(v)) && v >= min && v <= max);
 
 type FieldTable = { [K in ConfigField]: FieldSpec<K> };
 
-const ms = (min: number) => numberIn(min, 24 * 60 * 60 * 1000, true);
+const ms = (min: number) =>
+  z.number().int().min(min).max(24 * 60 * 60 * 1000);
 const msExpected = (min: number) => `a whole number of milliseconds from ${min} to 86400000`;
 
 /** The single source of truth. Order = documentation order. */
@@ -82,7 +62,7 @@ export const CONFIG_FIELDS: FieldTable = {
     default: false,
     expected: "true or false (in the environment: 1/true/yes/on or 0/false/no/off/empty)",
     meaning: "run interactive codex sessions under the supervisor (otherwise the shim is a pure passthrough)",
-    schema: check((v): v is boolean => typeof v === "boolean"),
+    schema: z.boolean(),
   },
   realCodexBin: {
     env: "CODEX_AUTH_REAL_CODEX_BIN",
@@ -90,7 +70,7 @@ export const CONFIG_FIELDS: FieldTable = {
     default: null,
     expected: "a non-empty path to the real codex, or null",
     meaning: "the real codex to run; unset = the next `codex` on PATH that is not this shim, then the global npm root",
-    schema: check((v): v is string | null => v === null || (typeof v === "string" && v.length > 0)),
+    schema: z.string().min(1).nullable(),
   },
   sigintWaitMs: {
     env: "CODEX_AUTH_SIGINT_WAIT_MS",
@@ -131,7 +111,7 @@ export const CONFIG_FIELDS: FieldTable = {
     default: 5,
     expected: "a whole number from 0 to 1000 (0 = never restart automatically)",
     meaning: "crash recovery: at most this many automatic restarts within crashRestartWindowMs",
-    schema: numberIn(0, 1000, true),
+    schema: z.number().int().min(0).max(1000),
   },
   crashRestartWindowMs: {
     env: "CODEX_AUTH_CRASH_RESTART_WINDOW_MS",
@@ -163,7 +143,7 @@ export const CONFIG_FIELDS: FieldTable = {
     default: 5,
     expected: "a number from 0 to 100",
     meaning: "rotate to another account when the 5 h or 7 d window has at most this many percent left",
-    schema: numberIn(0, 100, false),
+    schema: z.number().min(0).max(100),
   },
   preselectAtRemainingPercent: {
     env: "CODEX_AUTH_PRESELECT_AT_PERCENT",
@@ -171,7 +151,7 @@ export const CONFIG_FIELDS: FieldTable = {
     default: 10,
     expected: "a number from 0 to 100, at least rotateAtRemainingPercent",
     meaning: "choose the successor account when at most this many percent are left",
-    schema: numberIn(0, 100, false),
+    schema: z.number().min(0).max(100),
   },
   whenAllExhausted: {
     env: "CODEX_AUTH_WHEN_ALL_EXHAUSTED",
@@ -179,7 +159,7 @@ export const CONFIG_FIELDS: FieldTable = {
     default: "wait",
     expected: '"wait" or "stay"',
     meaning: 'every account exhausted: "wait" for the earliest reset with a countdown, or "stay" on the current account',
-    schema: check((v): v is WhenAllExhausted => v === "wait" || v === "stay"),
+    schema: z.enum(["wait", "stay"]),
   },
 };
 
@@ -191,40 +171,12 @@ export function defaultConfig(): Config {
   return out as unknown as Config;
 }
 
-/** One problem found in config.json, in the shape of the zod issues load.ts used to read. */
-export type ConfigFileIssue =
-  | { code: "unrecognized_keys"; keys: string[]; path: string[]; message: string }
-  | { code: "invalid_value" | "invalid_type"; path: string[]; message: string };
-
-export type ConfigFileCheck =
-  | { success: true; data: Partial<Config> }
-  | { success: false; error: { issues: ConfigFileIssue[] } };
-
-/**
- * The schema of config.json: every field optional, unknown fields rejected (a typo must not silently
- * do nothing). Issues come in field-table order, then the unknown keys (as zod's strictObject did).
- */
-export const configFileSchema = {
-  safeParse(value: unknown): ConfigFileCheck {
-    if (value === null || typeof value !== "object" || Array.isArray(value)) {
-      return { success: false, error: { issues: [{ code: "invalid_type", path: [], message: "expected a JSON object of settings" }] } };
-    }
-    const obj = value as Record<string, unknown>;
-    const issues: ConfigFileIssue[] = [];
-    const data: Record<string, unknown> = {};
-    for (const f of CONFIG_FIELD_NAMES) {
-      if (!Object.hasOwn(obj, f) || obj[f] === undefined) continue;
-      const r = (CONFIG_FIELDS[f].schema as FieldCheck<unknown>).safeParse(obj[f]);
-      if (r.success) data[f] = r.data;
-      else issues.push({ code: "invalid_value", path: [f], message: `field "${f}": expected ${CONFIG_FIELDS[f].expected}` });
-    }
-    const unknown = Object.keys(obj).filter((k) => !Object.hasOwn(CONFIG_FIELDS, k));
-    if (unknown.length > 0) {
-      issues.push({ code: "unrecognized_keys", keys: unknown, path: [], message: `Unrecognized keys: ${unknown.map((k) => JSON.stringify(k)).join(", ")}` });
-    }
-    return issues.length > 0 ? { success: false, error: { issues } } : { success: true, data: data as Partial<Config> };
+/** The schema of config.json: every field optional, unknown fields rejected (a typo must not silently do nothing). */
+export const configFileSchema = z.strictObject(
+  Object.fromEntries(CONFIG_FIELD_NAMES.map((f) => [f, (CONFIG_FIELDS[f].schema as z.ZodType).optional()])) as {
+    [K in ConfigField]: z.ZodOptional<z.ZodType<Config[K]>>;
   },
-};
+);
 
 /**
  * Rules that involve two fields. Each finding names the field to fix (the second of the pair, whose
