@@ -38,8 +38,11 @@ beforeAll(() => {
   fs.mkdirSync(codexHome, { mode: 0o700 });
 });
 afterAll(() => {
+  const left = [...started].filter((c) => c.exitCode === null && c.signalCode === null).map((c) => c.pid);
   for (const c of started) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
   fs.rmSync(root, { recursive: true, force: true });
+  // Every process this file started was waited for.
+  expect(left).toEqual([]);
 });
 
 const env = () => cleanEnv({ CODEX_AUTH_SUPERVISOR_HOME: home, CODEX_HOME: codexHome, CODEX_AUTH_LOCK_STALE_MS: "2000", CODEX_AUTH_LOCK_UPDATE_MS: "1000" });
