@@ -4,6 +4,13 @@
 // forked meanwhile, reparented to init, or setsid()'d (found by the job marker) are included. Every
 // signal goes through signalVerified (identity re-read right before kill). A stage is skipped as soon
 // as everything has exited. Never signals this process or its ancestors.
+//
+// Cost and latency: the full re-snapshot reads every process's environ (for the marker), so it is done
+// only at stage boundaries. Between them, waiting for exits only re-reads /proc/PID/stat of the known
+// targets (a handful of small reads), so that poll can be short: it starts at 1 ms and doubles up to
+// `pollMs` (10 ms), because processes usually die within a few ms of SIGINT/SIGKILL. A caller that
+// learns of its own child's exit by an event (Node reaps that child) passes it as `exits`: the wait
+// looks again at once instead of at its next poll.
 import { isAlive, readIdentity, sameIdentity, type ProcessIdentity } from "./identity.js";
 import { listProcesses, type ProcInfo } from "./proc-table.js";
 import { signalVerified } from "./signal.js";
@@ -37,8 +44,16 @@ export interface EscalateInput {
   /** Job marker (CODEX_SUPERVISOR_JOB value): carriers anywhere in the process table are included. */
   marker?: string | null;
   waits?: Partial<EscalationWaits>;
-  /** Poll period while waiting for exits (default 50 ms). */
+  /**
+   * Longest poll period while waiting for exits (default 10 ms; the poll starts at 1 ms and doubles up
+   * to this). Each poll reads only the targets' /proc/PID/stat, never the whole process table.
+   */
   pollMs?: number;
+  /**
+   * Promises that settle when a root has exited (e.g. the caller's ChildProcess 'exit', whose result
+   * `isExited` reports): a wait in progress re-checks at once. Rejections count as settling.
+   */
+  exits?: readonly Promise<unknown>[];
   /**
    * Override the "has exited" check for some processes, e.g. the caller's own child whose exit the
    * ChildProcess handle reports (Node reaps it). Return undefined to use the default (/proc: gone,
@@ -62,7 +77,10 @@ export interface EscalationReport {
   leftDetails: { pid: number; comm: string; state: string }[];
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** Default longest poll period while waiting for exits. */
+export const DEFAULT_EXIT_POLL_MS = 10;
+/** The first poll after a signal: dying processes are usually gone within a millisecond or two. */
+const FIRST_POLL_MS = 1;
 
 function ancestorsOfSelf(table: readonly ProcInfo[]): Set<number> {
   const byPid = new Map(table.map((p) => [p.pid, p]));
@@ -83,7 +101,7 @@ interface Target {
 
 export async function escalateTree(input: EscalateInput): Promise<EscalationReport> {
   const waits = { ...DEFAULT_ESCALATION_WAITS, ...stripUndefined(input.waits ?? {}) };
-  const pollMs = input.pollMs ?? 50;
+  const pollMs = Math.max(FIRST_POLL_MS, input.pollMs ?? DEFAULT_EXIT_POLL_MS);
   const emit = (e: EscalationEvent) => input.onEvent?.(e);
   const report: EscalationReport = { signalled: [], skipped: [], left: [], leftDetails: [] };
 
@@ -144,10 +162,34 @@ export async function escalateTree(input: EscalateInput): Promise<EscalationRepo
     }
   };
 
+  // A nap between polls that an exit notice ends early.
+  let wake: (() => void) | null = null;
+  for (const p of input.exits ?? []) {
+    const ring = () => wake?.();
+    p.then(ring, ring);
+  }
+  const nap = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        wake = null;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      wake = done;
+    });
+
   const waitForExit = async (signal: EscalationStage, ms: number) => {
-    const start = Date.now();
-    while (aliveTargets().length > 0 && Date.now() - start < ms) await sleep(Math.min(pollMs, Math.max(1, ms - (Date.now() - start))));
-    emit({ type: "waited", signal, ms: Date.now() - start, remaining: aliveTargets().map((t) => t.identity.pid) });
+    const start = performance.now();
+    let interval = Math.min(FIRST_POLL_MS, pollMs);
+    for (;;) {
+      if (aliveTargets().length === 0) break;
+      const left = ms - (performance.now() - start);
+      if (left <= 0) break;
+      await nap(Math.min(interval, left));
+      interval = Math.min(pollMs, interval * 2);
+    }
+    emit({ type: "waited", signal, ms: Math.round(performance.now() - start), remaining: aliveTargets().map((t) => t.identity.pid) });
   };
 
   resnapshot("start");

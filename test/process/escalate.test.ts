@@ -277,3 +277,62 @@ describe("zombies and identity", () => {
     expect(report.signalled).toEqual([]);
   });
 });
+
+describe("waiting for exits: short target-only polls, a wake on the caller's exit notice", () => {
+  /** `sh` that ignores SIGINT (its sleep inherits that), says ready, and exits by itself after `secs`. */
+  async function startLateExiter(secs: number): Promise<{ sh: ChildProcess; exitedAt: Promise<number> }> {
+    const sh = spawn("sh", ["-c", `trap '' INT; echo ready; sleep ${secs}`], { stdio: ["ignore", "pipe", "ignore"], env: { ...process.env, CODEX_SUPERVISOR_JOB: marker } });
+    started.push(sh);
+    const exitedAt = new Promise<number>((r) => sh.once("exit", () => r(performance.now())));
+    await new Promise<void>((resolve, reject) => {
+      sh.stdout!.once("data", () => resolve());
+      sh.once("error", reject);
+    });
+    return { sh, exitedAt };
+  }
+
+  it("the wait ends as soon as the caller's `exits` notice says the root is gone, not at the next poll", async () => {
+    const { sh, exitedAt } = await startLateExiter(0.6);
+    const id = readIdentity(sh.pid!)!;
+    const report = await escalateTree({
+      identities: [id],
+      waits: { sigintWaitMs: 5000 },
+      // A long poll: only the notice can end the wait promptly (the 1 ms → 2 s doubling polls at
+      // ~511 ms and ~1023 ms, i.e. ~400 ms after the exit).
+      pollMs: 2000,
+      isExited: (i) => (i.pid === sh.pid ? sh.exitCode !== null || sh.signalCode !== null : undefined),
+      exits: [exitedAt],
+    });
+    const late = performance.now() - (await exitedAt);
+    expect(signalsTo(report, id.pid)).toEqual(["SIGINT"]);
+    expect(report.left).toEqual([]);
+    expect(late).toBeLessThan(150);
+  });
+
+  it("polls the targets often (default ≤ 10 ms apart) while reading the whole process table only at stage boundaries", async () => {
+    const { sh, exitedAt } = await startLateExiter(30);
+    const id = readIdentity(sh.pid!)!;
+    const polls: number[] = [];
+    const events: EscalationEvent[] = [];
+    const report = await escalateTree({
+      identities: [id],
+      marker,
+      waits: { sigintWaitMs: 300, sigtermWaitMs: 2000 },
+      isExited: (i) => {
+        if (i.pid === sh.pid) polls.push(performance.now());
+        return undefined; // the /proc check decides
+      },
+      onEvent: (e) => events.push(e),
+    });
+    await exitedAt;
+    expect(signalsTo(report, id.pid)).toEqual(["SIGINT", "SIGTERM"]); // sh dies at SIGTERM, its sleep too (ppid walk)
+    expect(report.left).toEqual([]);
+    const waitedInt = events.find((e) => e.type === "waited" && e.signal === "SIGINT")!;
+    const start = polls[0]!;
+    const during = polls.filter((t) => t - start < (waitedInt as { ms: number }).ms);
+    // 300 ms with polls at most 10 ms apart is ≥ 30 looks; a 50 ms poll gives 6. Leave room for a loaded machine.
+    expect(during.length).toBeGreaterThanOrEqual(15);
+    // Full snapshots (environ of every process): at the start and after each stage's wait, nothing more.
+    expect(events.filter((e) => e.type === "snapshot").map((e) => (e as { after: string }).after)).toEqual(["start", "SIGINT", "SIGTERM"]);
+  });
+});
