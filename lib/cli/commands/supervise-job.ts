@@ -34,6 +34,7 @@ const HANDOFF_WAIT_MS = 10_000;
  */
 export async function claimSupervision(home: string, id: string, me: ProcessIdentity): Promise<JobRecord> {
   const deadline = Date.now() + HANDOFF_WAIT_MS;
+  let waitLogged = false;
   for (;;) {
     const rec = readJob(home, id);
     if (rec.supervisor.pid === me.pid && rec.supervisor.identity.startTicks === me.startTicks) return rec;
@@ -42,6 +43,11 @@ export async function claimSupervision(home: string, id: string, me: ProcessIden
       const r = await updateJobIf(home, id, rec.rev, { supervisor: { pid: me.pid, identity: me } });
       if (r.ok) return r.record;
       continue; // someone wrote in between: look again
+    }
+    if (!waitLogged) {
+      // Once: a job stuck in `starting` then shows whether its supervisor is up and waiting for whom.
+      waitLogged = true;
+      appendEvent(home, id, { type: "handoff-wait", pid: me.pid, owner: rec.supervisor.pid });
     }
     await new Promise((resolve) => setTimeout(resolve, 10));
   }

@@ -1,0 +1,126 @@
+// A stop requested at any moment of a job's start must stop it. The supervisor loop (core.ts) learns
+// of a request through ports.watchControl, which the real ports feed from the control file — also
+// with a file written before the watch started (consumed at once, a microtask after subscribing). So
+// the request can reach the loop at any of its stages: before the first child exists, while it is
+// being spawned and recorded, or while it runs. Here fake ports deliver the stop from inside each
+// of those steps and the loop must end "stopped" with every child it spawned stopped through
+// stopTree (the fake children never exit on their own: a lost request shows as a timeout).
+// The real-process version of the same race (control file vs. the launcher → supervisor handoff) is
+// in stop-handoff.test.ts.
+import { describe, expect, it } from "vitest";
+import type { ChildExit } from "../../lib/supervisor/exit-policy.js";
+import { superviseCodex, type AccountPorts, type ControlRequest, type RunningChild, type SupervisorPorts } from "../../lib/supervisor/core.js";
+
+type Stage = "subscribe" | "active" | "spawn" | "record-running" | "event-spawn" | "bind" | "respawn";
+
+interface Harness {
+  ports: SupervisorPorts;
+  spawned: RunningChild[];
+  stopped: number[];
+  /** End every child still running (cleanup after a lost request, so the loop can finish). */
+  endAll(): void;
+}
+
+/** Ports that call the control callback with "stop" once, from inside the step named `stage`. */
+function portsStoppingAt(stage: Stage): Harness {
+  let control: ((r: ControlRequest) => void) | null = null;
+  let fired = false;
+  const fire = (here: Stage) => {
+    if (fired || here !== stage) return;
+    fired = true;
+    control?.("stop");
+  };
+  const spawned: RunningChild[] = [];
+  const enders = new Map<number, (e: ChildExit) => void>();
+  const stopped: number[] = [];
+  const accounts: AccountPorts = {
+    async active() {
+      fire("active");
+      // Let the request land while this await is pending (a real store read takes a while).
+      await new Promise((r) => setTimeout(r, 5));
+      return "acct-a";
+    },
+    async syncBack() {},
+    async plan() {
+      return { kind: "none", earliest: null };
+    },
+    async switchTo() {
+      return { kind: "switched" };
+    },
+  };
+  const ports: SupervisorPorts = {
+    async spawn() {
+      const pid = 4000 + spawned.length;
+      let end!: (e: ChildExit) => void;
+      const exit = new Promise<ChildExit>((r) => (end = r));
+      enders.set(pid, end);
+      const child = { pid, exit };
+      spawned.push(child);
+      fire(spawned.length === 1 ? "spawn" : "respawn");
+      // The first child crashes by itself in the "respawn" scenario, so the stop lands in the second spawn.
+      if (stage === "respawn" && spawned.length === 1) setTimeout(() => end({ code: null, signal: "SIGSEGV" }), 5);
+      return child;
+    },
+    async stopTree(child) {
+      stopped.push(child.pid);
+      enders.get(child.pid)?.({ code: null, signal: "SIGINT" });
+      return { left: [] };
+    },
+    restoreTerminal() {},
+    async bind() {
+      fire("bind");
+      return null;
+    },
+    follow() {
+      throw new Error("never bound in this test");
+    },
+    accounts,
+    watchControl(cb) {
+      control = cb;
+      fire("subscribe");
+      return () => (control = null);
+    },
+    onCrash: () => ({ restart: true, delayMs: 0, attempt: 1, max: 5 }),
+    async record(patch) {
+      if (patch.status === "running") fire("record-running");
+    },
+    async event(type) {
+      if (type === "spawn") fire("event-spawn");
+    },
+    notice() {},
+    status() {},
+    now: () => Date.now(),
+    sleep: (ms, abort) =>
+      new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, ms);
+        abort.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
+      }),
+  };
+  const endAll = () => {
+    for (const end of enders.values()) end({ code: 0, signal: null });
+  };
+  return { ports, spawned, stopped, endAll };
+}
+
+const STAGES: Stage[] = ["subscribe", "active", "spawn", "record-running", "event-spawn", "bind", "respawn"];
+
+describe("a stop request reaches the job whatever the supervisor loop is doing", () => {
+  for (const stage of STAGES) {
+    it(`stop delivered during: ${stage}`, async () => {
+      const h = portsStoppingAt(stage);
+      const run = superviseCodex({ mode: "exec", initialArgv: ["exec", "x"], resumeArgv: (id) => ["exec", "resume", id], ports: h.ports, handleSignals: false, pollMs: 5 });
+      const timeout = new Promise<"lost">((r) => setTimeout(() => r("lost"), 2000).unref());
+      const result = await Promise.race([run, timeout]);
+      const running = h.spawned.filter((c) => !h.stopped.includes(c.pid)).map((c) => c.pid);
+      if (result === "lost") {
+        h.endAll();
+        await run;
+      }
+      expect(result === "lost" ? `stop lost; children never stopped: ${running.join(", ")}` : result.status).toBe("stopped");
+      // The loop may end before it spawned anything; every child it did spawn got the escalation
+      // (except a child that had already ended by itself — the crashed first one in "respawn").
+      const mustStop = stage === "respawn" ? h.spawned.slice(1) : h.spawned;
+      expect(mustStop.every((c) => h.stopped.includes(c.pid))).toBe(true);
+    });
+  }
+});
