@@ -334,20 +334,84 @@ export interface LoggedEvent extends JobEvent {
   ts: string;
 }
 
+/** An event could not be appended. The log is left as it was whenever we can tell it is safe to. */
+export class EventLogWriteError extends CliError {
+  constructor(
+    readonly file: string,
+    readonly problem: string,
+  ) {
+    super(`cannot append to the job event log ${file}: ${problem}`, 1);
+    this.name = "EventLogWriteError";
+  }
+}
+
 /**
  * Append one event as one JSON line. O_APPEND + a single write per line: concurrent writers (the
  * supervisor, a `stop` from another terminal) never interleave inside a line. Secrets are redacted.
+ *
+ * A full disk cuts a write short (write(2) returns fewer bytes, the next one fails with ENOSPC). That is
+ * an error, never a success: the rest is retried once more (it fails or completes), and on failure our
+ * fragment is cut off again (ftruncate to the size before, when the file still ends with our fragment,
+ * i.e. nobody appended in between) and EventLogWriteError is thrown. Whatever fragment could not be
+ * removed (or a crash mid-write left) has no newline: the next append starts with one, so a later
+ * event is never glued onto it — the reader (parseEventLog) counts the fragment as one bad line.
  */
 export function appendEvent(home: string, id: string, event: JobEvent, now: Date = new Date()): void {
   assertId(id);
   const { type, ...rest } = event;
   const line = JSON.stringify({ ts: now.toISOString(), type, ...(redactSecrets(rest) as Record<string, unknown>) }) + "\n";
-  const fd = fs.openSync(jobLogFile(home, id), fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT, 0o600);
+  const file = jobLogFile(home, id);
+  let fd: number;
   try {
-    fs.writeSync(fd, line);
+    // Read access only to look at the last byte (pread: unaffected by O_APPEND).
+    fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_APPEND | fs.constants.O_CREAT, 0o600);
+  } catch (err) {
+    throw new EventLogWriteError(file, errnoText(err));
+  }
+  try {
+    const sizeBefore = fs.fstatSync(fd).size;
+    const buf = Buffer.from((endsMidLine(fd, sizeBefore) ? "\n" : "") + line);
+    let written = 0;
+    try {
+      while (written < buf.length) {
+        const n = fs.writeSync(fd, buf, written, buf.length - written);
+        if (n <= 0) throw new Error(`write returned ${n}`);
+        written += n;
+      }
+    } catch (err) {
+      let undone = written === 0;
+      if (!undone) {
+        try {
+          if (fs.fstatSync(fd).size === sizeBefore + written) {
+            fs.ftruncateSync(fd, sizeBefore);
+            undone = true;
+          }
+        } catch {
+          /* left as a fragment without newline: the next append starts a fresh line */
+        }
+      }
+      const partial = written > 0 ? ` after ${written} of ${buf.length} bytes${undone ? " (the partial line was removed)" : " (a partial line without newline is left)"}` : "";
+      throw new EventLogWriteError(file, `${errnoText(err)}${partial}`);
+    }
+  } catch (err) {
+    if (err instanceof EventLogWriteError) throw err;
+    throw new EventLogWriteError(file, errnoText(err));
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/** True when the log's last byte is not a newline (a line cut short by a full disk or a crash). */
+function endsMidLine(fd: number, size: number): boolean {
+  if (size === 0) return false;
+  const b = Buffer.alloc(1);
+  return fs.readSync(fd, b, 0, 1, size - 1) === 1 && b[0] !== 0x0a;
+}
+
+function errnoText(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  if (e?.code === "ENOSPC") return "no space left on device (ENOSPC)";
+  return err instanceof Error ? err.message : String(err);
 }
 
 export interface EventLog {

@@ -47,6 +47,7 @@
 // poll interval is not missed.
 import type { ChildExit, SupervisedMode } from "./exit-policy.js";
 import { classifyUnrequestedExit, describeExit } from "./exit-policy.js";
+import type { KillStep } from "./test-kill.js";
 import { countdownLine, crashCapNotice, exhaustedNotice, foreignLoginNotice, recapNotice, restartNotice, stoppedNotice, type RestartWhy } from "./notices.js";
 
 /** A spawned codex (our direct child). */
@@ -145,6 +146,8 @@ export interface SupervisorPorts {
    * disarm their last-resort exit hook here (last-resort.ts): from now on the process may end freely.
    */
   ended?(): void;
+  /** TEST-ONLY (test-kill.ts): the loop reached `step`; the real ports may SIGKILL the process here. */
+  checkpoint?(step: KillStep): void;
 }
 
 export interface QuotaPoller {
@@ -267,6 +270,7 @@ export async function superviseCodex(opts: SuperviseOptions): Promise<SuperviseR
       lastExit = outcome.exit;
       // Before we print or relaunch: the terminal back to cooked, and codex's refreshed tokens saved.
       p.restoreTerminal();
+      p.checkpoint?.("before-sync-back");
       await safe(() => p.accounts?.syncBack());
       if (!binding) await tryBind(child);
       const sessionId = binding?.sessionId ?? null;
@@ -475,9 +479,11 @@ export async function superviseCodex(opts: SuperviseOptions): Promise<SuperviseR
     if (plan.kind === "switch") {
       const sw = await acc.switchTo(plan.to, req.from, req.verdict.coolDownUntil);
       if (sw.kind === "foreign") return skipForeign(sw.detail, req.from, sessionId);
+      p.checkpoint?.("after-activation");
       await p.record({ account: plan.to });
       await notify(restartNotice({ kind: "rotate", detail: req.verdict.reason, from: req.from, to: plan.to }, sessionId), { beforeRelaunch: true });
       await p.event("rotate", { from: req.from, to: plan.to, reason: req.verdict.reason, sessionId });
+      p.checkpoint?.("before-resume");
       return "switched";
     }
     const earliest = plan.earliest!;
@@ -495,9 +501,11 @@ export async function superviseCodex(opts: SuperviseOptions): Promise<SuperviseR
     p.status(countdownLine(0, sessionId), true);
     const sw = await acc.switchTo(earliest.account, req.from, earliest.account === req.from ? null : req.verdict.coolDownUntil);
     if (sw.kind === "foreign") return skipForeign(sw.detail, req.from, sessionId);
+    p.checkpoint?.("after-activation");
     await p.record({ account: earliest.account });
     await notify(restartNotice({ kind: "rotate", detail: "usage limit reset", from: req.from, to: earliest.account }, sessionId), { beforeRelaunch: true });
     await p.event("rotate", { from: req.from, to: earliest.account, reason: "waited for the reset", sessionId });
+    p.checkpoint?.("before-resume");
     return "waited";
   }
 

@@ -32,6 +32,8 @@ import { buildChildEnv } from "./child-env.js";
 import { JOB_HOME_ENV } from "../jobs/marker.js";
 import { CrashTracker } from "./crash-policy.js";
 import { armLastResort } from "./last-resort.js";
+import { tolerantAppend } from "./job-log.js";
+import { killPointFrom } from "./test-kill.js";
 import type { ChildExit } from "./exit-policy.js";
 import type { Binding, JobPatch, QuotaPoller, QuotaVerdict, RunningChild, SupervisorPorts } from "./core.js";
 
@@ -63,16 +65,19 @@ export function realPorts(input: RealPortsInput): SupervisorPorts {
   const identities = new Map<number, ProcessIdentity | null>();
   const exited = new Set<number>();
   const crash = new CrashTracker(config);
+  // Every write to the event log goes through here: a full disk must not end the session (job-log.ts).
+  const log = tolerantAppend((data) => appendEvent(home, jobId, data), (line) => process.stderr.write(line));
   const event = async (type: string, data: Record<string, unknown> = {}) => {
-    appendEvent(home, jobId, { type, ...data });
+    log({ type, ...data });
   };
+  const killAt = killPointFrom(input.env);
   /** The identity of the child spawned last, read right after spawn (the last-resort hook's root). */
   let current: ProcessIdentity | null = null;
   const lastResort = armLastResort({
     marker: jobId,
     currentChild: () => current,
     restoreTerminal: input.restoreTerminal,
-    log: (data) => appendEvent(home, jobId, { type: "last-resort", ...data }),
+    log: (data) => log({ type: "last-resort", ...data }),
   });
 
   const ports: SupervisorPorts = {
@@ -102,7 +107,8 @@ export function realPorts(input: RealPortsInput): SupervisorPorts {
         // Our direct child is reaped by Node the moment it exits: its handle knows first.
         isExited: (id: ProcessIdentity) => (id.pid === child.pid && exited.has(child.pid) ? true : undefined),
         onSignal: (id: ProcessIdentity, signal: NodeJS.Signals) => {
-          appendEvent(home, jobId, { type: "signal", pid: id.pid, signal });
+          log({ type: "signal", pid: id.pid, signal });
+          killAt("during-escalation");
         },
       });
       return { left: r.left.map((p: ProcessIdentity) => p.pid) };
@@ -129,7 +135,7 @@ export function realPorts(input: RealPortsInput): SupervisorPorts {
 
     watchControl(onRequest) {
       const w = watchControlFile(home, jobId, (req) => onRequest(req.action), {
-        onInvalid: () => appendEvent(home, jobId, { type: "control", invalid: true }),
+        onInvalid: () => log({ type: "control", invalid: true }),
       });
       return () => w.close();
     },
@@ -158,6 +164,8 @@ export function realPorts(input: RealPortsInput): SupervisorPorts {
     ended() {
       lastResort.disarm();
     },
+
+    checkpoint: killAt,
 
     sleep(ms, abort) {
       return new Promise<void>((resolve) => {
