@@ -9,112 +9,33 @@
 //
 // Order inside activate (one lock hold): sync back and persist the store first, then replace
 // auth.json, then mark the new account active. A crash between steps loses no token: the store
-// already has what auth.json held before it was replaced.
+// already has what auth.json held before it was replaced. A crash between the last two leaves the
+// store naming the previous account: the next locked operation heals that (codex-auth.ts healActive).
+//
+// An auth.json we cannot read (permissions, still half-written after the retries, not an auth.json)
+// may hold the only copy of a refresh token, so activate refuses to replace it (UnreadableLoginError)
+// unless forced — the same `--force` that replaces a login of no stored account.
 import fs from "node:fs";
-import path from "node:path";
 import { CliError, UsageError } from "../errors.js";
 import { writeFileAtomic } from "../fs/atomic.js";
 import { withStorageLock, type StorageLockOptions } from "../lock/storage-lock.js";
-import { identityFromAuth } from "./jwt.js";
-import { ownershipOf, sameJson } from "./owner.js";
-import { AuthBlobSchema, accountKindOf, describeIssues, type Account, type AccountsFile, type AuthBlob } from "./schema.js";
+import { applySyncBack, codexAuthFile, healActive, readCodexAuth, type ReadRetry, type SyncBackResult } from "./codex-auth.js";
+import type { AuthBlob } from "./schema.js";
 import { findAccount, readAccounts, writeAccounts } from "./store.js";
 
-export const codexAuthFile = (codexHome: string) => path.join(codexHome, "auth.json");
-
-export type CodexAuthRead =
-  | { kind: "missing" }
-  | { kind: "ok"; auth: AuthBlob }
-  /** Still half-written after every retry, or complete JSON that is not an auth.json we understand. */
-  | { kind: "unreadable"; reason: string };
-
-export interface ReadRetry {
-  /** Reads in all (default 8). */
-  attempts?: number;
-  /** First pause between reads, doubling (default 10 ms; 8 attempts wait ~1.3 s in all). */
-  delayMs?: number;
-}
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/**
- * Read CODEX_HOME/auth.json. An empty or unparsable file is what a reader sees while codex is between
- * its truncate and the end of its write, so it is retried with a short backoff. A prefix of a JSON
- * object never parses, so a parsed file is a complete one.
- */
-export async function readCodexAuth(codexHome: string, retry: ReadRetry = {}): Promise<CodexAuthRead> {
-  const file = codexAuthFile(codexHome);
-  const attempts = Math.max(1, retry.attempts ?? 8);
-  let delay = retry.delayMs ?? 10;
-  let lastReason = "";
-  for (let i = 0; i < attempts; i++) {
-    if (i > 0) {
-      await sleep(delay);
-      delay *= 2;
-    }
-    let raw: string;
-    try {
-      raw = fs.readFileSync(file, "utf8");
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === "ENOENT") return { kind: "missing" };
-      return { kind: "unreadable", reason: `${file} cannot be read (${code ?? "error"})` };
-    }
-    let value: unknown;
-    try {
-      value = JSON.parse(raw);
-    } catch {
-      lastReason = raw.trim().length === 0 ? `${file} is empty` : `${file} is not complete JSON`;
-      continue;
-    }
-    const r = AuthBlobSchema.safeParse(value);
-    if (!r.success) return { kind: "unreadable", reason: `${file} is not a usable auth.json: ${describeIssues(r.error)}` };
-    return { kind: "ok", auth: r.data };
-  }
-  return { kind: "unreadable", reason: `${lastReason} after ${attempts} reads (codex may still be writing it)` };
-}
-
-export type SyncBackResult =
-  | { status: "missing" }
-  | { status: "unreadable"; reason: string }
-  /** auth.json is exactly what the owner has stored. */
-  | { status: "unchanged"; account: string }
-  /** Stored into `account`; `active` tells whether it was the active one. */
-  | { status: "synced"; account: string; active: boolean }
-  /** Belongs to `account` but is older than what is stored (by last_refresh): kept the stored one. */
-  | { status: "stale"; account: string }
-  /** Belongs to no stored account: nothing was changed. */
-  | { status: "foreign"; email: string | null };
-
-function refreshedAt(a: AuthBlob): number | null {
-  if (typeof a.last_refresh !== "string") return null;
-  const t = Date.parse(a.last_refresh);
-  return Number.isFinite(t) ? t : null;
-}
-
-/** The stored account that owns `auth`: the active one first, else the first other that matches. */
-export function ownerOf(store: AccountsFile, auth: AuthBlob): Account | null {
-  const active = store.active !== null ? findAccount(store, store.active) : undefined;
-  if (active && ownershipOf(auth, active.auth) === "same") return active;
-  return store.accounts.find((a) => a !== active && ownershipOf(auth, a.auth) === "same") ?? null;
-}
-
-/** Apply a read of auth.json to `store` (mutated in place). No I/O. */
-export function applySyncBack(store: AccountsFile, read: CodexAuthRead): SyncBackResult {
-  if (read.kind === "missing") return { status: "missing" };
-  if (read.kind === "unreadable") return { status: "unreadable", reason: read.reason };
-  const owner = ownerOf(store, read.auth);
-  if (!owner) return { status: "foreign", email: identityFromAuth(read.auth).email ?? null };
-  if (sameJson(owner.auth, read.auth)) return { status: "unchanged", account: owner.name };
-  const theirs = refreshedAt(read.auth);
-  const ours = refreshedAt(owner.auth);
-  if (theirs !== null && ours !== null && theirs < ours) return { status: "stale", account: owner.name };
-  owner.auth = read.auth;
-  owner.kind = accountKindOf(read.auth);
-  // A refresh can bring a new id_token (e.g. a plan change): keep the labels current.
-  owner.identity = { ...owner.identity, ...identityFromAuth(read.auth) };
-  return { status: "synced", account: owner.name, active: owner.name === store.active };
-}
+// The reading and sync rules live in codex-auth.ts; these names are what callers import from here.
+export {
+  applySyncBack,
+  codexAuthFile,
+  describeSync,
+  healActive,
+  ownerOf,
+  readCodexAuth,
+  type CodexAuthRead,
+  type Healed,
+  type ReadRetry,
+  type SyncBackResult,
+} from "./codex-auth.js";
 
 export interface AuthPlaces {
   /** Our storage home (accounts.json, the lock). */
@@ -125,33 +46,19 @@ export interface AuthPlaces {
   retry?: ReadRetry;
 }
 
-/** One line for logs and notices; never a token. */
-export function describeSync(r: SyncBackResult): string {
-  switch (r.status) {
-    case "missing":
-      return "no auth.json to sync back";
-    case "unreadable":
-      return `not synced back: ${r.reason}`;
-    case "unchanged":
-      return `auth.json unchanged for '${r.account}'`;
-    case "synced":
-      return `synced refreshed credentials back into '${r.account}'${r.active ? "" : " (it was not the active account)"}`;
-    case "stale":
-      return `auth.json holds older credentials of '${r.account}' than the store; kept the stored ones`;
-    case "foreign":
-      return `auth.json belongs to a login that is not in the accounts store${r.email ? ` (${r.email})` : ""}; left as it is`;
-  }
-}
-
-/** Sync back under the lock (after a child exits). Writes the store only when something changed. */
+/**
+ * Sync back under the lock (after a child exits), and heal `active` when auth.json belongs to another
+ * stored account than the store says. Writes the store only when something changed.
+ */
 export async function syncBack(places: AuthPlaces): Promise<SyncBackResult> {
   return withStorageLock(
     places.home,
     async (guard) => {
       const store = readAccounts(places.home);
       const read = await readCodexAuth(places.codexHome, places.retry);
-      const result = applySyncBack(store, read);
-      if (result.status === "synced") writeAccounts(places.home, store, guard);
+      const healed = healActive(store, read);
+      const result = healed ? healed.sync : applySyncBack(store, read);
+      if (healed || result.status === "synced") writeAccounts(places.home, store, guard);
       return result;
     },
     places.lock ?? {},
@@ -170,10 +77,28 @@ export class ForeignLoginError extends CliError {
   }
 }
 
+/**
+ * CODEX_HOME/auth.json exists but could not be read (permissions, still half-written, not an
+ * auth.json): it may hold the only copy of a refresh token, so it is not replaced. Exit 1: a fault of
+ * the environment, not of the command line — fix the file (or wait for codex) and retry.
+ */
+export class UnreadableLoginError extends CliError {
+  constructor(readonly reason: string) {
+    super(
+      `not switching accounts: ${reason}. It may hold the only copy of a refresh token, so it was left as it is; ` +
+        "fix it (its permissions, or wait until codex has finished writing it) and retry, or pass --force to replace it anyway (the login it holds is then lost)",
+      1,
+    );
+    this.name = "UnreadableLoginError";
+  }
+}
+
 export interface ActivateOptions extends AuthPlaces {
   name: string;
   /** Replace an auth.json that belongs to no stored account (default false: ForeignLoginError). */
   overwriteForeign?: boolean;
+  /** Replace an auth.json that cannot be read (default false: UnreadableLoginError). */
+  overwriteUnreadable?: boolean;
   now?: () => number;
 }
 
@@ -205,13 +130,17 @@ export async function activate(opts: ActivateOptions): Promise<ActivateResult> {
       const target = findAccount(store, opts.name);
       if (!target) throw new UsageError(`no account named '${opts.name}' (see \`codex-supervisor accounts list\`)`);
       if (!target.enabled) throw new UsageError(`account '${opts.name}' is disabled; enable it first (\`codex-supervisor accounts enable ${opts.name}\`)`);
-      const previous = store.active;
 
       const read = await readCodexAuth(opts.codexHome, opts.retry);
-      const sync = applySyncBack(store, read);
+      // A switch interrupted earlier left `active` behind auth.json: the account auth.json holds is
+      // the one being left.
+      const healed = healActive(store, read);
+      const previous = store.active;
+      const sync = healed ? healed.sync : applySyncBack(store, read);
       if (sync.status === "foreign" && !opts.overwriteForeign) throw new ForeignLoginError(codexAuthFile(opts.codexHome), sync.email);
+      if (sync.status === "unreadable" && !opts.overwriteUnreadable) throw new UnreadableLoginError(sync.reason);
       // Persist what codex refreshed before auth.json is replaced: from here on it is the only copy.
-      if (sync.status === "synced") writeAccounts(opts.home, store, guard);
+      if (healed || sync.status === "synced") writeAccounts(opts.home, store, guard);
 
       const chosen = findAccount(store, opts.name)!;
       writeCodexAuth(opts.codexHome, chosen.auth, () => guard.assertHeld());

@@ -3,6 +3,9 @@
 //
 // The auth blob is kept as a *loose* object: codex may add fields in a later version, and whatever it
 // wrote into CODEX_HOME/auth.json must round-trip through our store byte-for-byte in meaning.
+// Everything else in accounts.json is ours and *strict*: an unknown field (a typo by hand, or a newer
+// version's field under the same schemaVersion) is an error naming it, like in config.json — a
+// stripping parse would accept it and silently drop it on the next write.
 import { z } from "zod";
 
 export const STORE_SCHEMA_VERSION = 1;
@@ -35,7 +38,7 @@ export type AuthBlob = z.infer<typeof AuthBlobSchema>;
 export const AccountKindSchema = z.enum(["chatgpt", "api-key"]);
 export type AccountKind = z.infer<typeof AccountKindSchema>;
 
-export const IdentitySchema = z.object({
+export const IdentitySchema = z.strictObject({
   email: z.string().optional(),
   plan: z.string().optional(),
   accountId: z.string().optional(),
@@ -47,7 +50,7 @@ const isoDate = z.iso.datetime({ offset: true });
 const percent = z.number().finite();
 
 /** Last seen usage of the 5 h (primary) and 7 d (secondary) windows; times are ISO strings. */
-export const UsageSchema = z.object({
+export const UsageSchema = z.strictObject({
   primaryUsedPercent: percent.optional(),
   primaryWindowMinutes: z.number().finite().optional(),
   primaryResetsAt: isoDate.optional(),
@@ -58,7 +61,7 @@ export const UsageSchema = z.object({
 });
 export type Usage = z.infer<typeof UsageSchema>;
 
-export const AccountSchema = z.object({
+export const AccountSchema = z.strictObject({
   name: z.string().regex(ACCOUNT_NAME_RE),
   kind: AccountKindSchema,
   auth: AuthBlobSchema,
@@ -72,7 +75,7 @@ export const AccountSchema = z.object({
 export type Account = z.infer<typeof AccountSchema>;
 
 export const AccountsFileSchema = z
-  .object({
+  .strictObject({
     schemaVersion: z.literal(STORE_SCHEMA_VERSION),
     active: z.string().nullable().default(null),
     accounts: z.array(AccountSchema),
@@ -93,11 +96,15 @@ export function emptyAccountsFile(): AccountsFile {
   return { schemaVersion: STORE_SCHEMA_VERSION, active: null, accounts: [] };
 }
 
-/** One line per problem, with the JSON path — and never the offending value (it may be a secret). */
+/**
+ * One line per problem, with the JSON path — and never the offending value (it may be a secret).
+ * Unknown fields are named (a field name is not a secret) in config.json's wording.
+ */
 export function describeIssues(error: z.ZodError): string {
   return error.issues
     .map((i) => {
       const where = i.path.length > 0 ? i.path.map(String).join(".") : "(top level)";
+      if (i.code === "unrecognized_keys") return i.keys.map((k) => `${where}: unknown field ${JSON.stringify(k)}`).join("; ");
       return `${where}: ${i.message}`;
     })
     .join("; ");

@@ -6,11 +6,16 @@
 // starts with a successful read, such a file is never overwritten. Commands that do not need the store
 // never open it. No message here ever contains a secret (JSON.parse messages can quote the text, so
 // they are not passed through).
+//
+// Heal: a locked update told where CODEX_HOME is first makes the store's `active` follow the owner
+// of auth.json (codex-auth.ts healActive): a writer killed between activate's rename of auth.json and
+// its store write leaves them disagreeing, and the next locked operation repairs it.
 import fs from "node:fs";
 import { CliError } from "../errors.js";
 import { ensureDir, writeFileAtomic } from "../fs/atomic.js";
 import { withStorageLock, type LockGuard, type StorageLockOptions } from "../lock/storage-lock.js";
 import { accountsFile } from "../paths.js";
+import { healActive, readCodexAuth } from "./codex-auth.js";
 import { sameJson } from "./owner.js";
 import { AccountsFileSchema, describeIssues, emptyAccountsFile, STORE_SCHEMA_VERSION, type Account, type AccountsFile } from "./schema.js";
 
@@ -86,20 +91,31 @@ export function writeAccounts(home: string, store: AccountsFile, guard: LockGuar
   writeFileAtomic(file, text, { mode: 0o600 });
 }
 
+export interface UpdateOptions {
+  /**
+   * CODEX_HOME: heal `active` from auth.json's owner before `fn` runs (one read, no retry: a file
+   * codex is rewriting right now belongs to the account it already belonged to, so nothing is lost by
+   * leaving the heal to the next operation). Absent: no heal.
+   */
+  codexHome?: string;
+}
+
 /**
  * Read-modify-write under the storage lock. `fn` mutates `draft` (a private copy) and returns a value;
- * the store is written only when `draft` changed and `fn` did not throw.
+ * the store is written only when `draft` changed (by `fn` or the heal) and `fn` did not throw.
  */
 export async function updateAccounts<T>(
   home: string,
   fn: (draft: AccountsFile, guard: LockGuard) => T | Promise<T>,
   lock: StorageLockOptions = {},
+  opts: UpdateOptions = {},
 ): Promise<T> {
   return withStorageLock(
     home,
     async (guard) => {
       const before = readAccounts(home);
       const draft = structuredClone(before);
+      if (opts.codexHome !== undefined && draft.accounts.length > 0) healActive(draft, await readCodexAuth(opts.codexHome, { attempts: 1 }));
       const result = await fn(draft, guard);
       if (!sameJson(before, draft)) writeAccounts(home, draft, guard);
       return result;

@@ -2,7 +2,7 @@
 // when a token_count arrives and when it leaves an account). Each call is one short locked update.
 import type { StorageLockOptions } from "../lock/storage-lock.js";
 import { usageFromRateLimits, type RateLimits } from "../quota/rate-limits.js";
-import { findAccount, updateAccounts } from "./store.js";
+import { findAccount, updateAccounts, type UpdateOptions } from "./store.js";
 
 /**
  * Store `rateLimits` (seen at `observedAt`, epoch ms) as the account's last known usage. A snapshot
@@ -15,6 +15,7 @@ export async function recordUsage(
   rateLimits: RateLimits,
   observedAt: number,
   lock: StorageLockOptions = {},
+  update: UpdateOptions = {},
 ): Promise<boolean> {
   return updateAccounts(
     home,
@@ -27,6 +28,7 @@ export async function recordUsage(
       return true;
     },
     lock,
+    update,
   );
 }
 
@@ -36,6 +38,7 @@ export async function markCoolingDown(
   name: string,
   until: number | null,
   lock: StorageLockOptions = {},
+  update: UpdateOptions = {},
 ): Promise<boolean> {
   return updateAccounts(
     home,
@@ -47,5 +50,6 @@ export async function markCoolingDown(
       return true;
     },
     lock,
+    update,
   );
 }

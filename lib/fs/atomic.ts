@@ -3,6 +3,8 @@
 // writeFileAtomic: a reader sees either the old file or the complete new one, never a prefix, and a
 // secret written with mode 0600 is never visible with wider bits (the temp file is created with the
 // final mode, O_EXCL, so umask can only narrow it and nobody else can have opened it).
+// A writer SIGKILLed mid-write leaves its temp file behind; the next write of the same target sweeps
+// such leftovers (sweepStaleTemps) when their writer is provably gone.
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
@@ -49,6 +51,60 @@ function tempPathFor(file: string): string {
   return path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
 }
 
+/**
+ * A temp file is swept only when it is this old too: the pid test cannot see writers in another pid
+ * namespace (a container sharing the home) or on another host (a network file system), where the
+ * pid in the name means nothing here. A write holds its temp for milliseconds (seconds on a very slow
+ * fsync); a leftover that waits this long for the next write costs nothing.
+ */
+export const STALE_TEMP_MIN_AGE_MS = 30_000;
+
+/** Is `pid` a live process here? EPERM: it exists but is someone else's — alive. */
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code !== "ESRCH";
+  }
+}
+
+/**
+ * Remove the temp files earlier writers of `file` left (`.<name>.<pid>.<12 hex>.tmp`, the name
+ * writeFileAtomic gives them) whose pid is not alive and that are older than STALE_TEMP_MIN_AGE_MS.
+ * A pid that was reused by another process counts as alive: that leftover simply stays. Our own pid
+ * is never swept (a temp of ours may be in use by another thread). One readdir of the target's
+ * directory; best effort — a failure here never fails the caller's write. Returns the names removed.
+ */
+export function sweepStaleTemps(file: string, now: number = Date.now()): string[] {
+  const dir = path.dirname(file);
+  const prefix = `.${path.basename(file)}.`;
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith(".tmp")) continue;
+    const m = /^(\d+)\.[0-9a-f]{12}\.tmp$/.exec(name.slice(prefix.length));
+    if (!m) continue;
+    const pid = Number(m[1]);
+    if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid || pidAlive(pid)) continue;
+    const p = path.join(dir, name);
+    try {
+      const st = fs.lstatSync(p);
+      if (!st.isFile() || now - st.mtimeMs < STALE_TEMP_MIN_AGE_MS) continue;
+      fs.unlinkSync(p);
+      removed.push(name);
+    } catch {
+      /* gone meanwhile, or not ours to remove (read-only, permissions): leave it */
+    }
+  }
+  return removed;
+}
+
 function fsyncDir(dir: string): void {
   let fd: number | null = null;
   try {
@@ -66,11 +122,13 @@ function fsyncDir(dir: string): void {
 /**
  * Replace `file` atomically with `data`: temp file in the same directory (O_CREAT|O_EXCL, final mode),
  * write + fsync, rename over the target, fsync the directory. On any failure the temp file is removed
- * and the target is untouched. The mode is also enforced with fchmod, because umask could have
+ * and the target is untouched. Stale temps of the same target left by dead writers are swept first. The mode is also enforced with fchmod, because umask could have
  * narrowed it and an existing target's mode must not leak through.
  */
 export function writeFileAtomic(file: string, data: string | Uint8Array, opts: WriteAtomicOptions = {}): void {
   const mode = opts.mode ?? 0o600;
+  // Before the write: on a full disk the leftovers' space is what lets this write succeed.
+  sweepStaleTemps(file);
   const tmp = tempPathFor(file);
   let fd: number | null = null;
   let renamed = false;

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { activate, ForeignLoginError, readCodexAuth, syncBack } from "../../lib/accounts/activate.js";
+import { activate, ForeignLoginError, readCodexAuth, syncBack, UnreadableLoginError } from "../../lib/accounts/activate.js";
 import { readAccounts } from "../../lib/accounts/store.js";
 import { emptyAccountsFile, type AccountsFile } from "../../lib/accounts/schema.js";
 import { UsageError } from "../../lib/errors.js";
@@ -80,8 +80,13 @@ describe("activate", () => {
     expect(readAccounts(h.home).accounts[0]!.auth).toEqual(chatgptAuth("amy", 1));
     rewriteInPlace(authFile(), "");
     expect((await syncBack({ home: h.home, codexHome: h.codexHome, retry: fast })).status).toBe("unreadable");
-    // Switching away still works; the partial file is not stored anywhere.
-    const switched = await activate({ home: h.home, codexHome: h.codexHome, name: "B", retry: fast });
+    // Switching away is refused (the file may be the only copy of a refresh token) unless forced;
+    // forced, the partial file is not stored anywhere.
+    const storeBefore = fs.readFileSync(path.join(h.home, "accounts.json"));
+    await expect(activate({ home: h.home, codexHome: h.codexHome, name: "B", retry: fast })).rejects.toBeInstanceOf(UnreadableLoginError);
+    expect(fs.readFileSync(path.join(h.home, "accounts.json")).equals(storeBefore)).toBe(true);
+    expect(fs.readFileSync(authFile(), "utf8")).toBe("");
+    const switched = await activate({ home: h.home, codexHome: h.codexHome, name: "B", retry: fast, overwriteUnreadable: true });
     expect(switched.sync.status).toBe("unreadable");
     expect(readAccounts(h.home).accounts[0]!.auth).toEqual(chatgptAuth("amy", 1));
     expect(readAuthJson()).toEqual(chatgptAuth("bob", 1));
@@ -117,11 +122,12 @@ describe("activate", () => {
     expect(readAccounts(h.home).accounts[0]!.auth).toEqual(chatgptAuth("amy", 1));
   });
 
-  it("tokens of a stored but inactive account go back to that account, not to the active one", async () => {
+  it("tokens of a stored but inactive account go back to that account, not to the active one (which it becomes: heal)", async () => {
     seed("A");
     fs.writeFileSync(authFile(), JSON.stringify(chatgptAuth("bob", 2)), { mode: 0o600 });
-    expect(await syncBack({ home: h.home, codexHome: h.codexHome, retry: fast })).toEqual({ status: "synced", account: "B", active: false });
+    expect(await syncBack({ home: h.home, codexHome: h.codexHome, retry: fast })).toEqual({ status: "synced", account: "B", active: true });
     const s = readAccounts(h.home);
+    expect(s.active).toBe("B");
     expect(s.accounts.find((a) => a.name === "A")!.auth).toEqual(chatgptAuth("amy", 1));
     expect(s.accounts.find((a) => a.name === "B")!.auth).toEqual(chatgptAuth("bob", 2));
   });

@@ -52,7 +52,9 @@ windows with their reset times, the active account (*), disabled and cooling-dow
 Makes <name> the active account: first the credentials codex refreshed in CODEX_HOME/auth.json are
 synced back into the store for the account that was active, then <name>'s credentials are written
 to CODEX_HOME/auth.json. A running codex keeps the account it started with.
-  --force   replace CODEX_HOME/auth.json even when it holds a login that is not in the store
+  --force   replace CODEX_HOME/auth.json even when it holds a login that is not in the store, or
+            cannot be read (without it both are refused: the file may hold the only copy of a
+            refresh token, which replacing it would lose)
 `,
   remove: `Usage: codex-supervisor accounts remove <name>
 
@@ -235,6 +237,7 @@ async function cmdAdd(ctx: Ctx, p: Parsed): Promise<number> {
       return draft.active !== null;
     },
     lock,
+    { codexHome: ctx.codexHome },
   );
   ctx.out(`added account '${name}' (${describeAccount(account)})\n`);
   if (!hasActive) ctx.err(`make it the active account with: codex-supervisor accounts use ${name}\n`);
@@ -252,7 +255,7 @@ async function cmdList(ctx: Ctx, p: Parsed): Promise<number> {
 async function cmdUse(ctx: Ctx, p: Parsed): Promise<number> {
   const name = oneName("use", p);
   const { lock } = lockOptions(ctx.env);
-  const r = await activate({ home: ctx.home, codexHome: ctx.codexHome, name, lock, overwriteForeign: p.flags.has("--force") });
+  const r = await activate({ home: ctx.home, codexHome: ctx.codexHome, name, lock, overwriteForeign: p.flags.has("--force"), overwriteUnreadable: p.flags.has("--force") });
   if (r.sync.status !== "missing" && r.sync.status !== "unchanged") ctx.err(`${describeSync(r.sync)}\n`);
   ctx.out(r.previous === name ? `active account: ${name} (unchanged)\n` : `active account: ${name}${r.previous ? ` (was ${r.previous})` : ""}\n`);
   return 0;
@@ -274,6 +277,7 @@ async function cmdRemove(ctx: Ctx, p: Parsed): Promise<number> {
       return false;
     },
     lock,
+    { codexHome: ctx.codexHome },
   );
   ctx.out(`removed account '${name}'\n`);
   if (wasActive) ctx.err(`it was the active account; CODEX_HOME/auth.json still holds its login until \`accounts use\` picks another\n`);
@@ -294,6 +298,7 @@ async function cmdSetEnabled(ctx: Ctx, p: Parsed, enabled: boolean): Promise<num
       return true;
     },
     lock,
+    { codexHome: ctx.codexHome },
   );
   ctx.out(changed ? `account '${name}' ${cmd}d\n` : `account '${name}' was already ${cmd}d\n`);
   return 0;
