@@ -130,3 +130,39 @@ describe("recordUsage / markCoolingDown", () => {
     expect(await markCoolingDown(h.home, "ghost", t0)).toBe(false);
   });
 });
+
+describe("strict schema", () => {
+  it("an unknown field is an error naming the file and the field; the store is not rewritten", async () => {
+    const s = { ...emptyAccountsFile(), accounts: [{ ...account("a"), nickname: "x" }], futureFlag: true };
+    writeStoreRaw(h.home, JSON.stringify(s));
+    const before = fs.readFileSync(file());
+    const err = await expectStoreError(() => readAccounts(h.home), /\(top level\): unknown field "futureFlag"/);
+    expect(err.message).toContain('accounts.0: unknown field "nickname"');
+    expect(err.message).not.toContain("SECRET");
+    await expectStoreError(() => updateAccounts(h.home, (d) => void (d.active = null)), /unknown field "futureFlag"/);
+    expect(fs.readFileSync(file()).equals(before)).toBe(true);
+  });
+
+  it("unknown fields inside the auth blob are codex's and are kept through our writes", async () => {
+    const auth = { ...chatgptAuth("amy"), codex_new_field: { x: 1 } };
+    writeStoreRaw(h.home, { ...emptyAccountsFile(), accounts: [account("a", { kind: "chatgpt", auth })] });
+    await markCoolingDown(h.home, "a", Date.parse("2025-06-01T12:00:00Z"));
+    expect(readAccounts(h.home).accounts[0]!.auth).toEqual(auth);
+  });
+
+  it("our own writes produce only fields the schema accepts (every writer, then a strict read)", async () => {
+    const { activate, syncBack } = await import("../../lib/accounts/activate.js");
+    writeStoreRaw(h.home, { ...emptyAccountsFile(), accounts: [account("a", { kind: "chatgpt", auth: chatgptAuth("amy", 1) }), account("b", { kind: "chatgpt", auth: chatgptAuth("bob", 1) })] });
+    await activate({ home: h.home, codexHome: h.codexHome, name: "a" });
+    // codex refreshes with an id_token carrying claims we do not model: identity must stay within the schema.
+    fs.writeFileSync(path.join(h.codexHome, "auth.json"), JSON.stringify({ ...chatgptAuth("amy", 2, { plan: "pro" }) }));
+    expect((await syncBack({ home: h.home, codexHome: h.codexHome })).status).toBe("synced");
+    await recordUsage(h.home, "a", { primary: { usedPercent: 5, windowMinutes: 300, resetsAt: Date.parse("2025-06-01T15:00:00Z") }, secondary: { usedPercent: 1, windowMinutes: 10080, resetsAt: Date.parse("2025-06-07T00:00:00Z") } }, Date.parse("2025-06-01T12:00:00Z"));
+    await markCoolingDown(h.home, "a", Date.parse("2025-06-01T13:00:00Z"), {}, { codexHome: h.codexHome });
+    await activate({ home: h.home, codexHome: h.codexHome, name: "b" });
+    const s = readAccounts(h.home);
+    expect(s.active).toBe("b");
+    expect(s.accounts[0]!.identity.plan).toBe("pro");
+    expect(Object.keys(s).sort()).toEqual(["accounts", "active", "schemaVersion"]);
+  });
+});

@@ -222,16 +222,20 @@ describe("accounts.json", () => {
     );
   });
 
-  // Unknown fields: zod's default object strips them, so a hand-edited or newer-version field would be
-  // accepted and then silently dropped by the next write. Kept behind an env flag until the lead decides
-  // (see the report): ACCOUNTS_UNKNOWN_FIELDS=1 runs it.
-  it.runIf(process.env.ACCOUNTS_UNKNOWN_FIELDS === "1")("an unknown field at the top level or in an account is an error naming it (not silently dropped on the next write)", async () => {
+  // Unknown fields: the schema is strict (a stripping parse would accept a hand-edited or newer-version
+  // field and silently drop it on the next write), so they are an error naming the file and the field.
+  it("an unknown field at the top level or in an account is an error naming it and the file (not silently dropped on the next write)", async () => {
     for (const where of ["", "accounts.0.", "accounts.0.identity.", "accounts.0.usage."]) {
       const doc = mutate(validStore(), `${where}enabeld`, false);
       const home = freshHome();
       const file = accountsFile(home);
       fs.writeFileSync(file, JSON.stringify(doc, null, 2), { mode: 0o600 });
-      expect(() => readAccounts(home), where).toThrow(/enabeld/);
+      const before = fs.readFileSync(file);
+      expect(() => readAccounts(home), where).toThrow(AccountsStoreError);
+      expect(() => readAccounts(home), where).toThrow(`${where === "" ? "(top level)" : where.slice(0, -1)}: unknown field "enabeld"`);
+      expect(() => readAccounts(home), where).toThrow(file);
+      await expect(updateAccounts(home, (d) => void (d.active = null))).rejects.toBeInstanceOf(AccountsStoreError);
+      expectUnchanged(file, before);
     }
   });
 });
