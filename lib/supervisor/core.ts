@@ -268,11 +268,13 @@ export async function superviseCodex(opts: SuperviseOptions): Promise<SuperviseR
 
       const outcome = await runChild(child);
       lastExit = outcome.exit;
-      // Before we print or relaunch: the terminal back to cooked, and codex's refreshed tokens saved.
+      // Before we print or relaunch: the terminal back to cooked, the session named in the record (a
+      // short-lived child may end before a tick bound it; if we die from here on, the record must still
+      // say which session to resume), and codex's refreshed tokens saved.
       p.restoreTerminal();
+      if (!binding) await tryBind(child);
       p.checkpoint?.("before-sync-back");
       await safe(() => p.accounts?.syncBack());
-      if (!binding) await tryBind(child);
       const sessionId = binding?.sessionId ?? null;
       const resumeOrFirst = () => (binding ? opts.resumeArgv(binding.sessionId) : opts.initialArgv);
 
