@@ -214,11 +214,16 @@ export async function superviseCodex(opts: SuperviseOptions): Promise<SuperviseR
   /** Notices followed by a relaunch: the resumed TUI may have wiped them (see the header). */
   const relaunchNotices: string[] = [];
 
+  // A restart asked for while no child runs (before the first spawn, during a backoff) is kept for the
+  // next child, like a stop; a stop outranks it.
+  let pendingRestart = null as Request | null;
   const request = (req: Request) => {
     if (deliver) deliver(req);
     else if (req.kind === "stop") {
       pendingStop = req;
       idleAbort.abort();
+    } else if (req.kind === "restart") {
+      pendingRestart = req;
     }
   };
 
@@ -452,6 +457,15 @@ export async function superviseCodex(opts: SuperviseOptions): Promise<SuperviseR
         deliver = null;
         resolve({ kind: "exited", exit });
       });
+      // A stop that came while no child was ours to stop — after the loop's last look at pendingStop,
+      // during this spawn and its records (e.g. a control file consumed as the watch started) — is
+      // for this child.
+      if (pendingStop) onRequest(pendingStop);
+      else if (pendingRestart) {
+        const req = pendingRestart;
+        pendingRestart = null;
+        onRequest(req);
+      }
     });
   }
 

@@ -106,6 +106,7 @@ export function realPorts(input: RealPortsInput): SupervisorPorts {
         waits: { sigintWaitMs: config.sigintWaitMs, sigtermWaitMs: config.sigtermWaitMs },
         // Our direct child is reaped by Node the moment it exits: its handle knows first.
         isExited: (id: ProcessIdentity) => (id.pid === child.pid && exited.has(child.pid) ? true : undefined),
+        exits: [child.exit],
         onSignal: (id: ProcessIdentity, signal: NodeJS.Signals) => {
           log({ type: "signal", pid: id.pid, signal });
           killAt("during-escalation");

@@ -22,13 +22,13 @@ interface Harness {
 }
 
 /** Ports that call the control callback with "stop" once, from inside the step named `stage`. */
-function portsStoppingAt(stage: Stage): Harness {
+function portsStoppingAt(stage: Stage, action: ControlRequest = "stop"): Harness {
   let control: ((r: ControlRequest) => void) | null = null;
   let fired = false;
   const fire = (here: Stage) => {
     if (fired || here !== stage) return;
     fired = true;
-    control?.("stop");
+    control?.(action);
   };
   const spawned: RunningChild[] = [];
   const enders = new Map<number, (e: ChildExit) => void>();
@@ -121,6 +121,24 @@ describe("a stop request reaches the job whatever the supervisor loop is doing",
       // (except a child that had already ended by itself — the crashed first one in "respawn").
       const mustStop = stage === "respawn" ? h.spawned.slice(1) : h.spawned;
       expect(mustStop.every((c) => h.stopped.includes(c.pid))).toBe(true);
+    });
+  }
+});
+
+// A restart asked for before the first child exists (e.g. `restart` right after `run --detach`) must
+// not be dropped: the first child is restarted (stopTree, then a second spawn).
+describe("a restart request before the first child is kept for it", () => {
+  for (const stage of ["subscribe", "active", "spawn"] as Stage[]) {
+    it(`restart delivered during: ${stage}`, async () => {
+      const h = portsStoppingAt(stage, "restart");
+      const run = superviseCodex({ mode: "exec", initialArgv: ["exec", "x"], resumeArgv: (id) => ["exec", "resume", id], ports: h.ports, handleSignals: false, pollMs: 5 });
+      const deadline = Date.now() + 2000;
+      while (h.spawned.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      const spawnedBeforeEnd = h.spawned.length;
+      h.endAll();
+      await run;
+      expect(spawnedBeforeEnd).toBe(2);
+      expect(h.stopped).toContain(h.spawned[0]!.pid);
     });
   }
 });
