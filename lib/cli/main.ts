@@ -46,8 +46,14 @@ async function version(): Promise<string> {
 export async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
   if (first === undefined || first === "-h" || first === "--help" || first === "help") {
+    // Asked for (--help): stdout, exit 0. Nothing given is a usage error: stderr, exit 2, so a script
+    // that captures stdout never mistakes the help text for a command's output.
+    if (first === undefined) {
+      process.stderr.write(usage());
+      return 2;
+    }
     process.stdout.write(usage());
-    return first === undefined ? 2 : 0;
+    return 0;
   }
   if (first === "-V" || first === "--version") {
     process.stdout.write(`codex-supervisor ${await version()}\n`);

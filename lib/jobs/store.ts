@@ -20,13 +20,16 @@ import { isJobId } from "./ids.js";
 import { isActiveStatus, newJobRecord, parseJobRecord, type JobPatch, type JobRecord, type NewJobInit } from "./record.js";
 import { redactSecrets } from "./redact.js";
 
-/** A record file that exists but cannot be used. The file is kept untouched for inspection. */
+/**
+ * A record file that exists but cannot be used. The file is kept untouched for inspection. Bad input
+ * (SPEC §6: store and record files count), so exit 2 like any other usage error.
+ */
 export class JobRecordCorruptError extends CliError {
   constructor(
     readonly file: string,
     readonly problem: string,
   ) {
-    super(`job record ${file} is unreadable (${problem}); the file is kept as is — inspect or remove it`, 1);
+    super(`job record ${file} is unreadable (${problem}); the file is kept as is — inspect or remove it`, 2);
     this.name = "JobRecordCorruptError";
   }
 }

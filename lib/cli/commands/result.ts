@@ -4,7 +4,7 @@
 // Exit status (documented in --help):
 //   0  the job exited with code 0        1  it ended otherwise (non-zero, signal, stopped, failed)
 //   3  still running                     4  lost (its processes died without an exit being recorded)
-//   2  usage error (unknown or ambiguous id, bad flag)
+//   2  usage error (unknown or ambiguous id, bad flag) or an unreadable record file
 import fs from "node:fs";
 import { jobOutFile, supervisorHome } from "../../paths.js";
 import { isActiveStatus, toJsonView, type JobRecord } from "../../jobs/record.js";
@@ -17,7 +17,7 @@ const HELP = `Usage: codex-supervisor result <id | id-prefix | --name N> [--json
 Final status, exit code and codex's last agent message (from the session's rollout, else the tail of
 the job's output file).
 Exit status: 0 exited with code 0; 1 ended otherwise (non-zero, signal, stopped, failed);
-3 still running; 4 lost; 2 usage error.
+3 still running; 4 lost; 2 usage error or an unreadable record file (named; kept as is).
 `;
 
 export const RESULT_EXIT = { success: 0, unsuccessful: 1, usage: 2, running: 3, lost: 4 } as const;

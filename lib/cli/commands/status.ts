@@ -25,7 +25,7 @@ Options:
 
 Exit status: 0 shown (for --wait: the job has ended, however it ended — \`result\` tells success);
 124 --wait timed out (the job is still running; its current state is shown); 2 usage error
-(unknown or ambiguous job, bad option).
+(unknown or ambiguous job, bad option) or an unreadable record file (named; kept as is).
 `;
 
 /** Re-check period of --wait: bounds how late a death is noticed. */
