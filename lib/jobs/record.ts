@@ -1,6 +1,7 @@
 // The job record: what `<home>/jobs/<id>.json` holds, its validation, and the `--json` view whose
 // top-level names SPEC §5 fixes. A record never holds a secret: argv is the user's own command line
-// (it may hold a prompt), and our CODEX_AUTH_* environment is never stored.
+// (it may hold a prompt) with secret option values redacted by the store (redactArgv), and our
+// CODEX_AUTH_* environment is never stored.
 //
 // Validation is hand-written, not zod: `ls` validates every record of a home with 10 000 of them, and
 // zod (import ~40 ms + ~10 µs per record, more before the JIT warms up) was most of the listing's

@@ -18,7 +18,7 @@ import { CliError, UsageError } from "../errors.js";
 import { jobControlFile, jobLogFile, jobOutFile, jobRecordFile, jobsDir } from "../paths.js";
 import { isJobId } from "./ids.js";
 import { isActiveStatus, newJobRecord, parseJobRecord, type JobPatch, type JobRecord, type NewJobInit } from "./record.js";
-import { redactSecrets } from "./redact.js";
+import { redactArgv, redactSecrets } from "./redact.js";
 
 /**
  * A record file that exists but cannot be used. The file is kept untouched for inspection. Bad input
@@ -147,7 +147,9 @@ function clearActive(home: string, id: string): void {
   }
 }
 
-function writeRecord(home: string, record: JobRecord): void {
+function writeRecord(home: string, given: JobRecord): void {
+  // Every writer comes through here, so no secret in a command line reaches a record (or `ls --json`).
+  const record: JobRecord = { ...given, argv: redactArgv(given.argv) };
   // Refuse to store a record that could not be read back (a bad patch from a caller).
   const check = parseJobRecord(record);
   if (!check.ok) throw new Error(`refusing to write job record ${record.id}: ${check.problem}`);
@@ -155,7 +157,39 @@ function writeRecord(home: string, record: JobRecord): void {
   if (active) markActive(home, record.id);
   // One line of compact JSON: a third less to read and parse than indented (ls reads thousands).
   writeFileAtomic(jobRecordFile(home, record.id), JSON.stringify(record) + "\n", { mode: 0o600 });
-  if (!active) clearActive(home, record.id);
+  if (!active) {
+    clearActive(home, record.id);
+    removeLaunchArgv(home, record.id); // nobody starts this job's codex any more
+  }
+}
+
+// ---- the launch argv ----
+// The record holds the redacted command line; the job's own supervisor still has to run the real one.
+// When redaction changed something, createJob keeps the original in `<jobs>/<id>.argv` (0600 in the
+// 0700 jobs directory, like accounts.json's keys), written before the record so a supervisor that can
+// read the record can read it too, and removed as soon as the record is final.
+
+const launchArgvFile = (home: string, id: string) => path.join(jobsDir(home), `${id}.argv`);
+
+function removeLaunchArgv(home: string, id: string): void {
+  try {
+    fs.unlinkSync(launchArgvFile(home, id));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+  }
+}
+
+/**
+ * The command line to start `record`'s codex with: the unredacted one createJob kept aside when the
+ * record's had secrets replaced, else the record's own. A kept file that cannot be used is an error
+ * naming it (running codex with `[redacted]` in place of a key would fail in a confusing way).
+ */
+export function jobLaunchArgv(home: string, record: JobRecord): string[] {
+  const file = launchArgvFile(home, record.id);
+  const r = readJsonFile(file);
+  if (r.kind === "missing") return [...record.argv];
+  if (r.kind === "ok" && Array.isArray(r.value) && r.value.every((a) => typeof a === "string")) return r.value as string[];
+  throw new CliError(`job ${record.id}: the kept command line ${file} is unreadable${r.kind === "corrupt" ? ` (not valid JSON: ${r.error})` : " (expected a JSON array of strings)"}`, 2);
 }
 
 /** Write a new record (fails if one with that id exists). */
@@ -165,8 +199,13 @@ export function createJob(home: string, init: NewJobInit, now: Date = new Date()
   const file = jobRecordFile(home, init.id);
   if (fs.existsSync(file)) throw new CliError(`job record ${file} already exists`);
   const record = newJobRecord(init, now);
+  const stored = redactArgv(record.argv);
+  if (stored.some((a, i) => a !== record.argv[i])) {
+    writeFileAtomic(launchArgvFile(home, init.id), JSON.stringify(record.argv) + "\n", { mode: 0o600 });
+  }
   writeRecord(home, record);
-  return record;
+  // What was written: callers show it and hand it on; jobLaunchArgv gives the original to the supervisor.
+  return { ...record, argv: stored };
 }
 
 /** Next updatedAt: now, but never earlier than the previous one (the clock may step back). */
@@ -493,7 +532,7 @@ export function resolveJobRef(home: string, ref: string): string {
 export function removeJobFiles(home: string, id: string): string[] {
   assertId(id);
   const removed: string[] = [];
-  for (const f of [jobLogFile(home, id), jobOutFile(home, id), jobControlFile(home, id), path.join(activeDir(home), id), jobRecordFile(home, id)]) {
+  for (const f of [jobLogFile(home, id), jobOutFile(home, id), jobControlFile(home, id), launchArgvFile(home, id), path.join(activeDir(home), id), jobRecordFile(home, id)]) {
     try {
       fs.unlinkSync(f);
       removed.push(f);

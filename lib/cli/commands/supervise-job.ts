@@ -9,7 +9,7 @@ import { CliError, UsageError } from "../../errors.js";
 import { codexHome, supervisorHome } from "../../paths.js";
 import { isJobId } from "../../jobs/ids.js";
 import { isActiveStatus, type JobRecord } from "../../jobs/record.js";
-import { appendEvent, readJob, updateJob, updateJobIf } from "../../jobs/store.js";
+import { appendEvent, jobLaunchArgv, readJob, updateJob, updateJobIf } from "../../jobs/store.js";
 import { isAlive, readIdentity, type ProcessIdentity } from "../../process/identity.js";
 import { parseCodexArgv } from "../../routing/classify.js";
 import { sessionCwd } from "../../session/bind.js";
@@ -82,12 +82,14 @@ export async function superviseJob(home: string, record: JobRecord, opts: Superv
   try {
     const config = loadConfig(env);
     const real = resolveRealCodex({ env, shimFile: ourShimFile(), configRealCodexBin: config.realCodexBin });
-    const parsed = parseCodexArgv(record.argv);
+    // The record's argv has secrets redacted; codex needs the command line as the user gave it.
+    const argv = jobLaunchArgv(home, record);
+    const parsed = parseCodexArgv(argv);
     if (parsed.subcommand !== "exec") throw new UsageError(`job ${id}: argv is not a \`codex exec\` command`);
     appendEvent(home, id, { type: "start", mode: "exec", detached: opts.detached, real: real.path, pid: process.pid });
     const result = await superviseCodex({
       mode: "exec",
-      initialArgv: record.argv,
+      initialArgv: argv,
       resumeArgv: (sessionId) => buildExecResumeArgv(parsed, sessionId, CONTINUE_PROMPT),
       whenAllExhausted: config.whenAllExhausted,
       ports: realPorts({
