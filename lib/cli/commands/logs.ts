@@ -37,23 +37,44 @@ export function renderEventLine(line: string): string {
   return line;
 }
 
-/** Reads a growing file from an offset; complete lines only (a line being written waits for its newline). */
+/** How much of a log is read (and held) at a time: a log of any size is printed in full, in steps. */
+export const TAIL_CHUNK_BYTES = 1024 * 1024;
+
+/**
+ * Reads a growing file from an offset; complete lines only (a line being written waits for its
+ * newline). Each call reads everything there is now, one chunk at a time, handing each chunk's lines
+ * to `emit`, so memory stays bounded by the chunk size however large the file is.
+ */
 export class LineTail {
   private offset = 0;
   private partial = "";
   /** Keeps a UTF-8 character split across two reads whole. */
   private decoder = new StringDecoder("utf8");
-  constructor(private readonly file: string) {}
+  private readonly buf: Buffer;
+  constructor(
+    private readonly file: string,
+    chunkBytes: number = TAIL_CHUNK_BYTES,
+  ) {
+    this.buf = Buffer.alloc(Math.max(1, chunkBytes));
+  }
 
-  /** New complete lines since the last call. `flush` also returns an unterminated last line. */
-  read(flush = false): string[] {
+  /**
+   * Emit the new complete lines since the last call (up to the file's size when called), chunk by
+   * chunk; `flush` also emits an unterminated last line. Returns how many lines were emitted.
+   */
+  drain(emit: (lines: string[]) => void, flush = false): number {
     let fd: number;
     try {
       fd = fs.openSync(this.file, "r");
     } catch {
-      return [];
+      return 0;
     }
-    let text = "";
+    let count = 0;
+    const give = (lines: string[]) => {
+      if (lines.length === 0) return;
+      count += lines.length;
+      emit(lines);
+    };
     try {
       const size = fs.fstatSync(fd).size;
       if (size < this.offset) {
@@ -62,21 +83,30 @@ export class LineTail {
         this.partial = "";
         this.decoder = new StringDecoder("utf8");
       }
-      const buf = Buffer.alloc(Math.min(size - this.offset, 16 * 1024 * 1024));
-      const n = buf.length > 0 ? fs.readSync(fd, buf, 0, buf.length, this.offset) : 0;
-      this.offset += n;
-      text = this.decoder.write(buf.subarray(0, n));
+      while (this.offset < size) {
+        const n = fs.readSync(fd, this.buf, 0, Math.min(this.buf.length, size - this.offset), this.offset);
+        if (n <= 0) break; // shrank while we read: the next call starts over
+        this.offset += n;
+        const lines = (this.partial + this.decoder.write(this.buf.subarray(0, n))).split("\n");
+        this.partial = lines.pop() ?? "";
+        give(lines);
+      }
     } finally {
       fs.closeSync(fd);
     }
-    const lines = (this.partial + text).split("\n");
-    this.partial = lines.pop() ?? "";
-    if (flush) this.partial += this.decoder.end();
-    if (flush && this.partial !== "") {
-      lines.push(this.partial);
+    if (flush) {
+      this.partial += this.decoder.end();
+      if (this.partial !== "") give([this.partial]);
       this.partial = "";
     }
-    return lines;
+    return count;
+  }
+
+  /** Everything new as one array (small files, tests). */
+  read(flush = false): string[] {
+    const out: string[] = [];
+    this.drain((lines) => out.push(...lines), flush);
+    return out;
   }
 }
 
@@ -100,11 +130,11 @@ export async function run(args: string[]): Promise<number> {
 
   if (!parsed.flags.has("follow")) {
     if (output && !fs.existsSync(file)) process.stderr.write(`codex-supervisor: no output file for ${id} (a foreground job prints to its terminal)\n`);
-    emit(tail.read(true));
+    tail.drain(emit, true);
     return 0;
   }
   for (;;) {
-    emit(tail.read());
+    tail.drain(emit);
     const { record } = await readJobReconciled(home, id);
     if (!isActiveStatus(record.status)) break;
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
@@ -114,11 +144,9 @@ export async function run(args: string[]): Promise<number> {
   const deadline = Date.now() + DRAIN_MS;
   let quiet = 0;
   while (Date.now() < deadline && quiet < 2) {
-    const lines = tail.read();
-    emit(lines);
-    quiet = lines.length === 0 ? quiet + 1 : 0;
+    quiet = tail.drain(emit) === 0 ? quiet + 1 : 0;
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
-  emit(tail.read(true));
+  tail.drain(emit, true);
   return 0;
 }
