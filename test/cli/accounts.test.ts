@@ -4,13 +4,20 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { LIST_FIELDS } from "../../lib/accounts/view.js";
+import { officialLauncherLayout } from "../../lib/shim/native-launch.js";
 import { emptyAccountsFile, type AccountsFile } from "../../lib/accounts/schema.js";
 import { account, apiKeyAuth, chatgptAuth, SECRET_MARKERS } from "../accounts/fixtures.js";
 import { allFiles, makeHomes, writeStoreRaw, type Homes } from "../accounts/helpers.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const BIN = path.join(ROOT, "bin/codex-supervisor");
-const NATIVE_CODEX = path.join(ROOT, "node_modules/@openai/codex-linux-x64/vendor/x86_64-unknown-linux-musl/bin/codex");
+/** The pinned codex's native binary for this platform, found behind its launcher as the shim finds it. */
+const NATIVE_CODEX = (() => {
+  const launcher = path.join(ROOT, "node_modules/@openai/codex/bin/codex.js");
+  const layout = officialLauncherLayout(launcher, {});
+  if (!layout) throw new Error(`no native codex binary for ${process.platform}-${process.arch} behind ${launcher} (npm install?)`);
+  return layout.binary;
+})();
 
 interface Run {
   code: number | null;

@@ -4,9 +4,18 @@
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { officialLauncherLayout } from "../../lib/shim/native-launch.js";
 import { HELP_VERSION, ROOT_OPTIONS, SESSION_SUBCOMMAND_OPTIONS, SUBCOMMANDS, type OptionSpec } from "../../lib/routing/grammar.js";
 
-const NATIVE = path.resolve("node_modules/@openai/codex-linux-x64/vendor/x86_64-unknown-linux-musl/bin/codex");
+const LAUNCHER = path.resolve(import.meta.dirname, "../../node_modules/@openai/codex/bin/codex.js");
+
+/** The pinned launcher's native binary for this platform (linux/macOS, x64/arm64), found as the shim finds it. */
+function nativeBinary(): string {
+  const layout = officialLauncherLayout(LAUNCHER, {});
+  if (!layout) throw new Error(`no native codex binary for ${process.platform}-${process.arch} behind ${LAUNCHER} (npm install?)`);
+  return layout.binary;
+}
+const NATIVE = nativeBinary();
 
 function codex(args: string[]): string {
   const r = spawnSync(NATIVE, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: { PATH: "/usr/bin:/bin", HOME: "/nonexistent" } });
