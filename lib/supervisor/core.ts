@@ -41,6 +41,17 @@
 // the screen: the TUI owns it). Seen only after the child was stopped (the login happened in between,
 // switchTo → "foreign"): one notice line + event, and the session is resumed on that login unchanged.
 //
+// A rotation that cannot be planned or carried out (the lock lost or timed out, accounts.json or
+// auth.json unreadable, a full disk — whatever plan/switchTo throw) never ends the session (SPEC: "a
+// lost lock aborts the write, never crashes the session"): one event "rotate-failed" naming the error,
+// one notice line if the child was already stopped, and the session is resumed by id on whatever login
+// CODEX_HOME/auth.json holds. No new attempt before `rotationRetryMs` (default 5 min).
+//
+// exec jobs (one turn per run): a rotate verdict while the child runs means its turn is over and codex
+// exec is about to exit with its result, so the tick never stops it. A turn that hit the usage limit
+// makes exec exit 1 → rotation + `exec resume` on the successor (not crash bookkeeping); a run that
+// finished (exit 0) at the threshold keeps its result, and the accounts are switched for the next run.
+//
 // Not yet bound when a restart is needed: no rollout exists, so codex has not recorded (and the model
 // has not seen) any prompt — the correct relaunch is the original argv (the initial prompt, if any, is
 // still owed). A last bind attempt is made after the child is gone, so a rollout created in the last
@@ -48,7 +59,18 @@
 import type { ChildExit, SupervisedMode } from "./exit-policy.js";
 import { classifyUnrequestedExit, describeExit } from "./exit-policy.js";
 import type { KillStep } from "./test-kill.js";
-import { countdownLine, crashCapNotice, exhaustedNotice, foreignLoginNotice, recapNotice, restartNotice, stoppedNotice, type RestartWhy } from "./notices.js";
+import {
+  countdownLine,
+  crashCapNotice,
+  exhaustedNotice,
+  foreignLoginNotice,
+  nextRunSwitchNotice,
+  recapNotice,
+  restartNotice,
+  rotationFailedNotice,
+  stoppedNotice,
+  type RestartWhy,
+} from "./notices.js";
 
 /** A spawned codex (our direct child). */
 export interface RunningChild {
@@ -168,6 +190,12 @@ export interface SuperviseOptions {
   pollMs?: number;
   /** Every account exhausted: wait for the earliest reset (countdown) or stay on the current one. */
   whenAllExhausted?: "wait" | "stay";
+  /**
+   * After a rotation failed (plan or switch threw: lock lost / timed out, store unreadable, auth.json
+   * unreadable, disk full…): no new rotation attempt before this much time has passed (default 5 min),
+   * so a broken store does not cut the session again at every tick.
+   */
+  rotationRetryMs?: number;
 }
 
 export interface SuperviseResult {
@@ -188,6 +216,9 @@ type Outcome = { kind: "exited"; exit: ChildExit } | { kind: "requested"; req: R
 
 const STOP_SIGNALS = ["SIGTERM", "SIGHUP"] as const;
 
+/** How long a failed rotation waits before the next attempt (see SuperviseOptions.rotationRetryMs). */
+export const DEFAULT_ROTATION_RETRY_MS = 5 * 60_000;
+
 export async function superviseCodex(opts: SuperviseOptions): Promise<SuperviseResult> {
   const p = opts.ports;
   const pollMs = opts.pollMs ?? 250;
@@ -198,6 +229,10 @@ export async function superviseCodex(opts: SuperviseOptions): Promise<SuperviseR
   /** The active account while the current child runs (read at each spawn; rotation changes it). */
   let account: string | null = null;
   const whenAllExhausted = opts.whenAllExhausted ?? "wait";
+  const rotationRetryMs = opts.rotationRetryMs ?? DEFAULT_ROTATION_RETRY_MS;
+  /** Epoch ms before which no rotation is attempted (set when one failed). */
+  let rotationRetryAt = 0;
+  const rotationBackedOff = () => p.now() < rotationRetryAt;
   /** Set while a child runs: routes requests to its outcome. */
   let deliver = null as ((req: Request) => void) | null;
   /** Requests that arrive while no child runs (between children, during a countdown). */
@@ -287,7 +322,7 @@ export async function superviseCodex(opts: SuperviseOptions): Promise<SuperviseR
         const req = outcome.req;
         await p.event("signal", { request: req.kind, exit: describeExit(outcome.exit) });
         if (req.kind === "stop") {
-          if (req.why === "stop requested") await notify(stoppedNotice(sessionId));
+          if (req.why === "stop requested") await notify(stoppedNotice(sessionId, opts.mode));
           return await finish("stopped", outcome.exit, req.why);
         }
         await p.record({ status: "restarting" });
@@ -306,12 +341,24 @@ export async function superviseCodex(opts: SuperviseOptions): Promise<SuperviseR
       // The child ended on its own. The user quitting ends us; a failure because the account ran out
       // (an exec turn hitting the usage limit) is a rotation, not a crash.
       const v = classifyUnrequestedExit(outcome.exit, opts.mode);
-      if (v.kind === "user-quit") return await finish("exited", outcome.exit, "codex exited");
+      if (v.kind === "user-quit") {
+        // An exec job that finished at its rotation threshold: its result stands (never re-run); the
+        // switch is made now, for the next run.
+        if (opts.mode === "exec" && outcome.exit.code === 0) await switchForNextRun(sessionId);
+        return await finish("exited", outcome.exit, "codex exited");
+      }
       if (v.kind === "terminal-gone") return await finish("stopped", outcome.exit, "the terminal closed (SIGHUP)");
       const verdict = await safeVerdict();
-      if (verdict && verdict.action === "rotate" && p.accounts) {
-        const plan = await p.accounts.plan(account, verdict.coolDownUntil);
-        const r = plan.kind === "foreign" ? await skipForeign(plan.detail, account, sessionId) : await rotate({ kind: "rotate", plan, verdict, from: account }, sessionId);
+      // An exec turn that hit the usage limit exits 1: that is this rotation (then `exec resume` on the
+      // successor), not a crash. After a failed rotation, the next attempt waits (rotationRetryMs).
+      if (verdict && verdict.action === "rotate" && p.accounts && !rotationBackedOff()) {
+        let r: Awaited<ReturnType<typeof rotate>>;
+        try {
+          const plan = await p.accounts.plan(account, verdict.coolDownUntil);
+          r = plan.kind === "foreign" ? await skipForeign(plan.detail, account, sessionId) : await rotate({ kind: "rotate", plan, verdict, from: account }, sessionId);
+        } catch (err) {
+          r = await rotationFailed(err, { where: "plan", from: account, to: null, sessionId, childGone: true });
+        }
         if (r === "stopped") return await finish("stopped", outcome.exit, `${stopWhy()} while waiting for a quota reset`);
         if (r !== "stay" && r !== "skipped") {
           restarts++;
@@ -322,7 +369,7 @@ export async function superviseCodex(opts: SuperviseOptions): Promise<SuperviseR
       const crash = p.onCrash(p.now());
       await p.event("crash", { exit: v.why, restart: crash.restart });
       if (!crash.restart) {
-        await notify(crashCapNotice(v.why, crash.max, crash.windowMs, sessionId));
+        await notify(crashCapNotice(v.why, crash.max, crash.windowMs, sessionId, opts.mode));
         return await finish("failed", outcome.exit, `crash restart cap reached (${crash.max} in ${crash.windowMs} ms): ${v.why}`);
       }
       await p.record({ status: "restarting" });
@@ -371,6 +418,8 @@ export async function superviseCodex(opts: SuperviseOptions): Promise<SuperviseR
       let preselectReason: string | null = null;
       let exhaustedLogged = false;
       let foreignLogged = false;
+      let deferLogged = false;
+      let backoffLogged = false;
 
       const onRequest = (req: Request) => {
         if (handling) {
@@ -421,7 +470,32 @@ export async function superviseCodex(opts: SuperviseOptions): Promise<SuperviseR
               await p.event("quota", { action: "preselect", reason: verdict.reason, successor: plan.kind === "switch" ? plan.to : null });
             }
           } else if (verdict.action === "rotate") {
-            const plan = await p.accounts.plan(account, verdict.coolDownUntil);
+            // exec: the turn is over, so codex exec is about to exit with its result — never cut it. A
+            // usage-limit end makes it exit 1 (rotation on that exit); a threshold reading switches the
+            // account for the next run once it has exited (switchForNextRun).
+            if (opts.mode === "exec") {
+              if (!deferLogged) {
+                deferLogged = true;
+                await p.event("quota", { action: "defer", reason: verdict.reason, why: "exec run ends on its own; rotation when it exits" });
+              }
+              return;
+            }
+            // A rotation failed a short while ago: the store/lock is not usable yet; do not cut the session for nothing.
+            if (rotationBackedOff()) {
+              if (!backoffLogged) {
+                backoffLogged = true;
+                await p.event("quota", { action: "backoff", reason: verdict.reason, until: new Date(rotationRetryAt).toISOString() });
+              }
+              return;
+            }
+            let plan: RotationPlan;
+            try {
+              plan = await p.accounts.plan(account, verdict.coolDownUntil);
+            } catch (err) {
+              // Nothing was stopped: the session just goes on (no line on the TUI's screen, it owns it).
+              await rotationFailed(err, { where: "plan", from: account, to: null, sessionId: binding?.sessionId ?? null, childGone: false });
+              return;
+            }
             if (handling) return;
             // A login made by hand is the user's choice: never cut the session to replace it.
             if (plan.kind === "foreign") {
@@ -477,7 +551,7 @@ export async function superviseCodex(opts: SuperviseOptions): Promise<SuperviseR
   async function rotate(
     req: Extract<Request, { kind: "rotate" }>,
     sessionId: string | null,
-  ): Promise<"switched" | "waited" | "stay" | "skipped" | "stopped"> {
+  ): Promise<"switched" | "waited" | "stay" | "skipped" | "failed" | "stopped"> {
     const acc = p.accounts!;
     let plan: RotationPlan = req.plan;
     // The plan was made before the escalation; re-check it now that the store may have changed.
@@ -490,11 +564,17 @@ export async function superviseCodex(opts: SuperviseOptions): Promise<SuperviseR
       return "stay";
     }
     await p.record({ status: "restarting" });
-    // Whatever the rollout said described the account being left.
-    poller?.reset();
     if (plan.kind === "switch") {
-      const sw = await acc.switchTo(plan.to, req.from, req.verdict.coolDownUntil);
+      let sw: SwitchResult;
+      try {
+        sw = await acc.switchTo(plan.to, req.from, req.verdict.coolDownUntil);
+      } catch (err) {
+        return rotationFailed(err, { where: "switch", from: req.from, to: plan.to, sessionId, childGone: true });
+      }
       if (sw.kind === "foreign") return skipForeign(sw.detail, req.from, sessionId);
+      // Whatever the rollout said described the account left. (After a failed switch it still describes
+      // the account in use, and the retry waits for rotationRetryMs.)
+      poller?.reset();
       p.checkpoint?.("after-activation");
       await p.record({ account: plan.to });
       await notify(restartNotice({ kind: "rotate", detail: req.verdict.reason, from: req.from, to: plan.to }, sessionId), { beforeRelaunch: true });
@@ -507,16 +587,22 @@ export async function superviseCodex(opts: SuperviseOptions): Promise<SuperviseR
     await p.event("quota", { action: "wait", until: new Date(earliest.resetsAt).toISOString() });
     await p.record({ status: "restarting", reason: "waiting for a quota reset" });
     while (p.now() < earliest.resetsAt) {
-      p.status(countdownLine(earliest.resetsAt - p.now(), sessionId));
+      p.status(countdownLine(earliest.resetsAt - p.now(), sessionId, opts.mode));
       if (await interruptibleSleep(Math.min(1000, earliest.resetsAt - p.now()))) {
-        p.status(countdownLine(earliest.resetsAt - p.now(), sessionId), true);
-        await notify(stoppedNotice(sessionId));
+        p.status(countdownLine(earliest.resetsAt - p.now(), sessionId, opts.mode), true);
+        await notify(stoppedNotice(sessionId, opts.mode));
         return "stopped";
       }
     }
-    p.status(countdownLine(0, sessionId), true);
-    const sw = await acc.switchTo(earliest.account, req.from, earliest.account === req.from ? null : req.verdict.coolDownUntil);
+    p.status(countdownLine(0, sessionId, opts.mode), true);
+    let sw: SwitchResult;
+    try {
+      sw = await acc.switchTo(earliest.account, req.from, earliest.account === req.from ? null : req.verdict.coolDownUntil);
+    } catch (err) {
+      return rotationFailed(err, { where: "switch", from: req.from, to: earliest.account, sessionId, childGone: true });
+    }
     if (sw.kind === "foreign") return skipForeign(sw.detail, req.from, sessionId);
+    poller?.reset();
     p.checkpoint?.("after-activation");
     await p.record({ account: earliest.account });
     await notify(restartNotice({ kind: "rotate", detail: "usage limit reset", from: req.from, to: earliest.account }, sessionId), { beforeRelaunch: true });
@@ -525,12 +611,70 @@ export async function superviseCodex(opts: SuperviseOptions): Promise<SuperviseR
     return "waited";
   }
 
+  /**
+   * Planning or switching threw (LockLostError, LockTimeoutError, AccountsStoreError,
+   * UnreadableLoginError, FileWriteError, anything): the session must not end for it. One event naming
+   * the error (name + message: files and reasons, never a token) and, when the child is already gone,
+   * one notice line; the caller resumes the session on whatever login CODEX_HOME/auth.json holds. No
+   * rotation is attempted again before rotationRetryMs has passed.
+   */
+  async function rotationFailed(
+    err: unknown,
+    o: { where: "plan" | "switch"; from: string | null; to: string | null; sessionId: string | null; childGone: boolean },
+  ): Promise<"failed"> {
+    rotationRetryAt = p.now() + rotationRetryMs;
+    const error = describeError(err);
+    if (o.childGone || opts.mode === "exec") {
+      await notify(rotationFailedNotice({ from: o.from, to: o.to, error, sessionId: o.sessionId, retryInMs: rotationRetryMs, childGone: o.childGone }), { beforeRelaunch: o.childGone });
+    }
+    await safe(() =>
+      p.event("rotate-failed", { where: o.where, from: o.from, to: o.to, error, sessionId: o.sessionId, retryAt: new Date(rotationRetryAt).toISOString() }),
+    );
+    return "failed";
+  }
+
+  /**
+   * exec, the run finished with status 0: if the rollout says the account is at its rotation threshold,
+   * switch accounts now so the next run (a resume, the next job) uses the successor. Never re-runs the
+   * job; any failure is one notice + event and the job still ends with its own result.
+   */
+  async function switchForNextRun(sessionId: string | null): Promise<void> {
+    const verdict = await safeVerdict();
+    if (!verdict || verdict.action !== "rotate" || !p.accounts || rotationBackedOff()) return;
+    let to: string | null = null;
+    try {
+      const plan = await p.accounts.plan(account, verdict.coolDownUntil);
+      if (plan.kind !== "switch") {
+        await p.event("quota", { action: plan.kind === "foreign" ? "skip" : "stay", reason: verdict.reason, when: "next run" });
+        return;
+      }
+      to = plan.to;
+      const sw = await p.accounts.switchTo(plan.to, account, verdict.coolDownUntil);
+      if (sw.kind === "foreign") {
+        await p.event("rotate-skipped", { from: account, why: sw.detail, sessionId, when: "next run" });
+        return;
+      }
+    } catch (err) {
+      await rotationFailed(err, { where: to ? "switch" : "plan", from: account, to, sessionId, childGone: false });
+      return;
+    }
+    poller?.reset();
+    await notify(nextRunSwitchNotice(account, to, verdict.reason));
+    await p.event("rotate", { from: account, to, reason: verdict.reason, sessionId, when: "next run" });
+  }
+
   /** The rotation is skipped: CODEX_HOME/auth.json is a login of the user's own, kept as it is. */
   async function skipForeign(detail: string, from: string | null, sessionId: string | null): Promise<"skipped"> {
     await notify(foreignLoginNotice(from, detail, sessionId), { beforeRelaunch: true });
     await p.event("rotate-skipped", { from, why: detail, sessionId });
     return "skipped";
   }
+}
+
+/** "LockLostError: storage lock … was lost (…); the write was aborted" — the name says which failure. */
+function describeError(err: unknown): string {
+  if (err instanceof Error) return err.name && err.name !== "Error" ? `${err.name}: ${err.message}` : err.message;
+  return String(err);
 }
 
 async function safe<T>(fn: () => Promise<T> | T | undefined): Promise<T | undefined> {

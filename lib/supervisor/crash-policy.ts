@@ -1,6 +1,7 @@
 // Crash recovery policy (pure): after an unexpected child death, restart with a doubling delay, at
 // most `crashRestartMax` times within a sliding `crashRestartWindowMs`; past the cap, give up with the
-// manual resume command. What counts as a crash (vs the user quitting) is exit-policy.ts's job.
+// manual resume command. What counts as a crash (vs the user quitting) is exit-policy.ts's job; the
+// give-up line (with the mode-aware manual command) is notices.ts crashCapNotice — the one place for it.
 import type { Config } from "../config/schema.js";
 
 export type CrashPolicyConfig = Pick<Config, "crashRestartMax" | "crashRestartWindowMs" | "crashBackoffMs" | "crashBackoffMaxMs">;
@@ -11,23 +12,7 @@ export type CrashPolicyConfig = Pick<Config, "crashRestartMax" | "crashRestartWi
  */
 export type CrashDecision =
   | { action: "restart"; restart: true; delayMs: number; attempt: number; max: number; windowMs: number }
-  | { action: "give-up"; restart: false; max: number; windowMs: number; message: string };
-
-export interface GiveUpContext {
-  /** The session to resume by hand; null when codex died before recording one. */
-  sessionId?: string | null;
-  /** `tui` → `codex resume <id>`; `exec` → `codex exec resume <id>`. */
-  mode?: "tui" | "exec";
-}
-
-/** "10 minutes", "90 seconds", "1.5 hours". */
-export function formatDuration(ms: number): string {
-  const s = ms / 1000;
-  const fmt = (n: number, unit: string) => `${Number.isInteger(n) ? n : n.toFixed(1)} ${unit}${n === 1 ? "" : "s"}`;
-  if (s < 120) return fmt(s, "second");
-  if (s < 7200) return fmt(s / 60, "minute");
-  return fmt(s / 3600, "hour");
-}
+  | { action: "give-up"; restart: false; max: number; windowMs: number };
 
 /** The backoff delay before restart number `attempt` (1-based): base · 2^(attempt-1), capped. */
 export function backoffDelay(attempt: number, cfg: Pick<CrashPolicyConfig, "crashBackoffMs" | "crashBackoffMaxMs">): number {
@@ -39,16 +24,10 @@ export function backoffDelay(attempt: number, cfg: Pick<CrashPolicyConfig, "cras
  * Decide about a crash at `now`, given the times of the restarts already made (`previous`). Only
  * restarts within the window count; the oldest fall out as time passes.
  */
-export function decideCrashRestart(previous: readonly number[], now: number, cfg: CrashPolicyConfig, ctx: GiveUpContext = {}): CrashDecision {
+export function decideCrashRestart(previous: readonly number[], now: number, cfg: CrashPolicyConfig): CrashDecision {
   const recent = previous.filter((t) => now - t < cfg.crashRestartWindowMs && t <= now).length;
   const base = { max: cfg.crashRestartMax, windowMs: cfg.crashRestartWindowMs };
-  if (recent >= cfg.crashRestartMax) {
-    const resume = ctx.sessionId
-      ? `resume it with: codex ${ctx.mode === "exec" ? "exec resume" : "resume"} ${ctx.sessionId}`
-      : "no session was recorded yet, so start codex again";
-    const times = cfg.crashRestartMax === 0 ? "automatic restarts are off (crashRestartMax = 0)" : `it already restarted ${recent} time${recent === 1 ? "" : "s"} within ${formatDuration(cfg.crashRestartWindowMs)} (cap ${cfg.crashRestartMax})`;
-    return { action: "give-up", restart: false, ...base, message: `codex keeps crashing; ${times}, so it is not restarted again — ${resume}` };
-  }
+  if (recent >= cfg.crashRestartMax) return { action: "give-up", restart: false, ...base };
   const attempt = recent + 1;
   return { action: "restart", restart: true, delayMs: backoffDelay(attempt, cfg), attempt, ...base };
 }
@@ -56,13 +35,10 @@ export function decideCrashRestart(previous: readonly number[], now: number, cfg
 /** Stateful wrapper for the supervisor loop: remembers its restarts; `onCrash` fits core.ts's port. */
 export class CrashTracker {
   private readonly restartsAt: number[] = [];
-  constructor(
-    private readonly cfg: CrashPolicyConfig,
-    private readonly ctx: () => GiveUpContext = () => ({}),
-  ) {}
+  constructor(private readonly cfg: CrashPolicyConfig) {}
 
   onCrash(now: number): CrashDecision {
-    const d = decideCrashRestart(this.restartsAt, now, this.cfg, this.ctx());
+    const d = decideCrashRestart(this.restartsAt, now, this.cfg);
     if (d.restart) this.restartsAt.push(now);
     // Forget restarts that can no longer count, so a long-lived session does not grow this list.
     while (this.restartsAt.length > 0 && now - this.restartsAt[0]! >= this.cfg.crashRestartWindowMs) this.restartsAt.shift();

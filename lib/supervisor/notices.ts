@@ -26,12 +26,45 @@ export function restartNotice(why: RestartWhy, sessionId: string | null): string
   }
 }
 
+/** Which command resumes a session by hand: sessions (`tui`) and background jobs (`exec`) differ. */
+export type NoticeMode = "tui" | "exec";
+
+/** `codex resume <id>` / `codex exec resume <id>`. */
+export function manualResumeCommand(sessionId: string, mode: NoticeMode): string {
+  return `codex ${mode === "exec" ? "exec resume" : "resume"} ${sessionId}`;
+}
+
 /** Past the crash cap: what happened and the command that resumes by hand. */
-export function crashCapNotice(detail: string, max: number, windowMs: number, sessionId: string | null): string {
+export function crashCapNotice(detail: string, max: number, windowMs: number, sessionId: string | null, mode: NoticeMode = "tui"): string {
   const head = `${PREFIX} codex ${detail}; giving up after ${max} crash restarts within ${formatDuration(windowMs)}.`;
   return sessionId
-    ? `${head} Resume it yourself with: codex resume ${sessionId}`
+    ? `${head} Resume it yourself with: ${manualResumeCommand(sessionId, mode)}`
     : `${head} No session was recorded yet; start codex again when the problem is fixed.`;
+}
+
+/**
+ * A rotation could not be planned or carried out (the store or the lock failed: lock lost or timed
+ * out, accounts.json unreadable, auth.json unreadable, disk full…). `error` is the error's name and
+ * message (they name files and reasons, never a token). The session goes on with the login
+ * CODEX_HOME/auth.json holds; the rotation is tried again after `retryInMs`.
+ */
+export function rotationFailedNotice(o: { from: string | null; to: string | null; error: string; sessionId: string | null; retryInMs: number; childGone: boolean }): string {
+  const target = o.to ? ` ${o.from ?? "(none)"} → ${o.to}` : o.from ? ` away from ${o.from}` : "";
+  const then = o.childGone
+    ? o.sessionId
+      ? `resuming session ${o.sessionId} on the current login`
+      : "starting codex again on the current login"
+    : "the session goes on with the current login";
+  return `${PREFIX} could not switch account${target}: ${oneLine(o.error)}; ${then}; next try in ${formatDuration(o.retryInMs)}`;
+}
+
+/** An exec job finished at its rotation threshold: the next run (resume or new job) uses the successor. */
+export function nextRunSwitchNotice(from: string | null, to: string, detail: string): string {
+  return `${PREFIX} switched account ${from ?? "(none)"} → ${to} for the next run (${detail}); this run had already finished`;
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, " ").trim();
 }
 
 /**
@@ -58,13 +91,13 @@ export function exhaustedNotice(waitUntilMs: number | null, nowMs: number, stayi
 }
 
 /** The countdown line, rewritten in place with `\r` every second. */
-export function countdownLine(remainingMs: number, sessionId: string | null): string {
-  const tail = sessionId ? ` (Ctrl+C to quit; later: codex resume ${sessionId})` : " (Ctrl+C to quit)";
+export function countdownLine(remainingMs: number, sessionId: string | null, mode: NoticeMode = "tui"): string {
+  const tail = sessionId ? ` (Ctrl+C to quit; later: ${manualResumeCommand(sessionId, mode)})` : " (Ctrl+C to quit)";
   return `${PREFIX} resuming in ${formatDuration(remainingMs)}${tail}`;
 }
 
-export function stoppedNotice(sessionId: string | null): string {
-  return sessionId ? `${PREFIX} stopped; resume with: codex resume ${sessionId}` : `${PREFIX} stopped`;
+export function stoppedNotice(sessionId: string | null, mode: NoticeMode = "tui"): string {
+  return sessionId ? `${PREFIX} stopped; resume with: ${manualResumeCommand(sessionId, mode)}` : `${PREFIX} stopped`;
 }
 
 function formatSeconds(ms: number): string {

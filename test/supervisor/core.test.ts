@@ -1,6 +1,10 @@
 // The supervisor loop against fake ports: which argv each child gets, what ends the loop, what is
 // recorded and printed. The real processes are covered by test/e2e.
 import { describe, expect, it } from "vitest";
+import { AccountsStoreError } from "../../lib/accounts/store.js";
+import { UnreadableLoginError } from "../../lib/accounts/activate.js";
+import { FileWriteError } from "../../lib/fs/atomic.js";
+import { LockLostError, LockTimeoutError, StorageLockError } from "../../lib/lock/storage-lock.js";
 import type { ChildExit } from "../../lib/supervisor/exit-policy.js";
 import {
   superviseCodex,
@@ -385,5 +389,232 @@ describe("superviseCodex", () => {
     };
     await expect(superviseCodex({ ...base, ports: f.ports })).rejects.toThrow("disk full");
     expect(f.ended()).toBe(0);
+  });
+});
+
+// ---- Audit: a rotation that fails must never end the session (SPEC §3: "a lost lock aborts the write,
+// never crashes the session"), and exec jobs are never re-run after their final turn. ----
+
+/** One instance of every failure the account ports can throw while planning or switching. */
+function accountFailures(): Array<[string, Error]> {
+  return [
+    ["LockLostError", new LockLostError("/h/storage.lock", "compromised")],
+    ["LockTimeoutError", new LockTimeoutError("/h/storage.lock", 10_000)],
+    ["StorageLockError", new StorageLockError("/h/storage.lock", Object.assign(new Error("read-only file system"), { code: "EROFS" }))],
+    ["AccountsStoreError", new AccountsStoreError("/h/accounts.json", "not valid JSON (line 1, column 2)")],
+    ["UnreadableLoginError", new UnreadableLoginError("/c/auth.json could not be read (EACCES)")],
+    ["FileWriteError", new FileWriteError("/c/auth.json", Object.assign(new Error("no space"), { code: "ENOSPC" }))],
+    ["Error", new Error("something else")],
+  ];
+}
+
+const rotateNow: QuotaVerdict = { action: "rotate", reason: "5h window 96% used", coolDownUntil: 7 };
+const noVerdict: QuotaVerdict = { action: "none", reason: "", coolDownUntil: null };
+
+describe("superviseCodex: a failing rotation never ends the session", () => {
+  for (const [name, err] of accountFailures()) {
+    it(`plan throws ${name} while codex runs: nothing is stopped, one event, no retry within the back-off`, async () => {
+      let plans = 0;
+      const accounts: AccountPorts = {
+        active: async () => "A",
+        syncBack: async () => {},
+        plan: async () => {
+          plans++;
+          throw err;
+        },
+        switchTo: async () => {
+          throw new Error("must not switch");
+        },
+      };
+      const f = fakePorts({ accounts, verdicts: () => rotateNow, onSpawn: (c) => setTimeout(() => c.end({ code: 0, signal: null }), 80) });
+      const r = await superviseCodex({ ...base, ports: f.ports });
+      expect(r).toMatchObject({ status: "exited", restarts: 0 });
+      expect(f.stopped).toEqual([]);
+      expect(plans).toBe(1); // ~15 ticks saw "rotate"; the back-off kept them from planning again
+      const failed = f.events.filter((e) => e.type === "rotate-failed");
+      expect(failed).toHaveLength(1);
+      expect(failed[0]!.data).toMatchObject({ where: "plan", from: "A", error: expect.stringContaining(err.message) });
+      if (name !== "Error") expect(failed[0]!.data!.error).toMatch(new RegExp(`^${name}: `));
+      expect(f.events.filter((e) => e.type === "quota" && e.data?.action === "backoff")).toHaveLength(1);
+      expect(f.notices).toEqual([]); // the TUI owns the screen while it runs
+    });
+
+    it(`switchTo throws ${name} after the tree was stopped: one notice, resumed by id on the current login`, async () => {
+      const calls: string[] = [];
+      const accounts: AccountPorts = {
+        active: async () => "A",
+        syncBack: async () => {},
+        plan: async (leaving) => ({ kind: "switch", from: leaving, to: "B" }),
+        switchTo: async (to, from) => {
+          calls.push(`${from}->${to}`);
+          throw err;
+        },
+      };
+      const f = fakePorts({ accounts, verdicts: () => rotateNow, onSpawn: (c, i) => i === 1 && setTimeout(() => c.end({ code: 0, signal: null }), 80) });
+      const r = await superviseCodex({ ...base, ports: f.ports });
+      expect(r).toMatchObject({ status: "exited", restarts: 1, exit: { code: 0, signal: null } });
+      expect(calls).toEqual(["A->B"]); // the resumed child's ticks still say rotate: backed off, not cut again
+      expect(f.stopped).toEqual([1000]);
+      expect(f.children.map((c) => c.argv)).toEqual([["--no-daemon", "hello"], ["--no-daemon", "resume", "sess-1"]]);
+      expect(f.notices[0]).toMatch(new RegExp(`^codex-supervisor: could not switch account A → B: .*${err.message.replace(/[()]/g, ".")}.*; resuming session sess-1 on the current login; next try in 5m 00s$`));
+      expect(f.notices[0]).not.toContain("\n");
+      const failed = f.events.filter((e) => e.type === "rotate-failed");
+      expect(failed).toHaveLength(1);
+      expect(failed[0]!.data).toMatchObject({ where: "switch", from: "A", to: "B", sessionId: "sess-1" });
+      expect(f.events.some((e) => e.type === "rotate")).toBe(false);
+      expect(f.records.at(-1)).toMatchObject({ status: "exited" });
+      expect(f.resets()).toBe(0); // the quota state still describes A, the account in use
+    });
+  }
+
+  it("a failed switch is tried again once the back-off has passed, then succeeds", async () => {
+    let active = "A";
+    let switches = 0;
+    const accounts: AccountPorts = {
+      active: async () => active,
+      syncBack: async () => {},
+      plan: async (leaving) => ({ kind: "switch", from: leaving, to: "B" }),
+      switchTo: async (to) => {
+        if (++switches === 1) throw new LockLostError("/h/storage.lock", "compromised");
+        active = to;
+        return { kind: "switched" };
+      },
+    };
+    const f = fakePorts({
+      accounts,
+      verdicts: () => (active === "A" ? rotateNow : noVerdict),
+      onSpawn: (c, i) => i === 2 && setTimeout(() => c.end({ code: 0, signal: null }), 20),
+    });
+    const r = await superviseCodex({ ...base, rotationRetryMs: 100, ports: f.ports });
+    expect(r).toMatchObject({ status: "exited", restarts: 2 });
+    expect(switches).toBe(2);
+    expect(f.events.filter((e) => e.type === "rotate-failed")).toHaveLength(1);
+    expect(f.events.filter((e) => e.type === "rotate" && e.data?.to === "B")).toHaveLength(1);
+  });
+
+  it("the countdown path: switchTo throws after the wait → notice, resumed on the current login", async () => {
+    const accounts: AccountPorts = {
+      active: async () => "A",
+      syncBack: async () => {},
+      plan: async () => ({ kind: "none", earliest: { account: "B", resetsAt: Date.now() + 30 } }),
+      switchTo: async () => {
+        throw new LockTimeoutError("/h/storage.lock", 10_000);
+      },
+    };
+    const f = fakePorts({ accounts, verdicts: () => rotateNow, onSpawn: (c, i) => i === 1 && setTimeout(() => c.end({ code: 0, signal: null }), 40) });
+    const r = await superviseCodex({ ...base, ports: f.ports });
+    expect(r).toMatchObject({ status: "exited", restarts: 1 });
+    expect(f.notices.some((n) => /could not switch account A → B: LockTimeoutError: .*resuming session sess-1/.test(n))).toBe(true);
+  });
+
+  for (const where of ["plan", "switchTo"] as const) {
+    it(`exec job hitting the usage limit (exit 1), ${where} throws: resumed with exec resume, not counted as a crash`, async () => {
+      const accounts: AccountPorts = {
+        active: async () => "A",
+        syncBack: async () => {},
+        plan: async (leaving) => {
+          if (where === "plan") throw new AccountsStoreError("/h/accounts.json", "not valid JSON");
+          return { kind: "switch", from: leaving, to: "B" };
+        },
+        switchTo: async () => {
+          throw new UnreadableLoginError("/c/auth.json could not be read (EACCES)");
+        },
+      };
+      let limited = true;
+      const f = fakePorts({
+        accounts,
+        verdicts: () => (limited ? { action: "rotate", reason: "the last turn hit the usage limit", coolDownUntil: null } : noVerdict),
+        onSpawn: (c, i) =>
+          setTimeout(() => {
+            if (i === 1) limited = false;
+            c.end(i === 0 ? { code: 1, signal: null } : { code: 0, signal: null });
+          }, 20),
+      });
+      const r = await superviseCodex({ ...base, mode: "exec", initialArgv: ["exec", "task"], resumeArgv: (id) => ["exec", "resume", id, "Continue"], ports: f.ports });
+      expect(r).toMatchObject({ status: "exited", restarts: 1, exit: { code: 0, signal: null } });
+      expect(f.stopped).toEqual([]); // exec: the tick never cut the run
+      expect(f.children.map((c) => c.argv)).toEqual([["exec", "task"], ["exec", "resume", "sess-1", "Continue"]]);
+      expect(f.events.some((e) => e.type === "crash")).toBe(false);
+      expect(f.events.filter((e) => e.type === "rotate-failed")).toHaveLength(1);
+      expect(f.notices).toHaveLength(1);
+      expect(f.notices[0]).toMatch(where === "plan" ? /could not switch account away from A: AccountsStoreError: / : /could not switch account A → B: UnreadableLoginError: /);
+    });
+  }
+});
+
+describe("superviseCodex: exec jobs rotate only between runs", () => {
+  const execOpts = { ...base, mode: "exec" as const, initialArgv: ["exec", "task"], resumeArgv: (id: string) => ["exec", "resume", id, "Continue"] };
+
+  it("a finished exec at 96 % used is not stopped or re-run; the accounts are switched for the next run", async () => {
+    let active = "A";
+    const calls: string[] = [];
+    const accounts: AccountPorts = {
+      active: async () => active,
+      syncBack: async () => {},
+      plan: async (leaving) => ({ kind: "switch", from: leaving, to: "B" }),
+      switchTo: async (to, from, until) => {
+        calls.push(`${from}->${to}:${until}`);
+        active = to;
+        return { kind: "switched" };
+      },
+    };
+    // The final task_complete has been read (verdict "rotate", idle) long before exec exits: ~20 ticks race it.
+    const f = fakePorts({ accounts, verdicts: () => rotateNow, onSpawn: (c) => setTimeout(() => c.end({ code: 0, signal: null }), 100) });
+    const r = await superviseCodex({ ...execOpts, ports: f.ports });
+    expect(r).toMatchObject({ status: "exited", restarts: 0, exit: { code: 0, signal: null } });
+    expect(f.stopped).toEqual([]);
+    expect(f.children).toHaveLength(1);
+    expect(calls).toEqual(["A->B:7"]);
+    expect(f.notices).toEqual([expect.stringMatching(/switched account A → B for the next run \(5h window 96% used\)/)]);
+    expect(f.events.filter((e) => e.type === "quota" && e.data?.action === "defer")).toHaveLength(1);
+    expect(f.events.find((e) => e.type === "rotate")?.data).toMatchObject({ from: "A", to: "B", when: "next run" });
+  });
+
+  it("a finished exec whose switch for the next run fails still ends exited 0 (one notice + event)", async () => {
+    const accounts: AccountPorts = {
+      active: async () => "A",
+      syncBack: async () => {},
+      plan: async (leaving) => ({ kind: "switch", from: leaving, to: "B" }),
+      switchTo: async () => {
+        throw new LockLostError("/h/storage.lock", "compromised");
+      },
+    };
+    const f = fakePorts({ accounts, verdicts: () => rotateNow, onSpawn: (c) => setTimeout(() => c.end({ code: 0, signal: null }), 30) });
+    const r = await superviseCodex({ ...execOpts, ports: f.ports });
+    expect(r).toMatchObject({ status: "exited", restarts: 0 });
+    expect(f.children).toHaveLength(1);
+    expect(f.events.filter((e) => e.type === "rotate-failed")).toHaveLength(1);
+    expect(f.notices).toEqual([expect.stringMatching(/could not switch account A → B: LockLostError: /)]);
+  });
+
+  it("a usage-limit exit (status 1) rotates and resumes with exec resume on the successor, no crash bookkeeping", async () => {
+    let active = "A";
+    const accounts: AccountPorts = {
+      active: async () => active,
+      syncBack: async () => {},
+      plan: async (leaving) => ({ kind: "switch", from: leaving, to: "B" }),
+      switchTo: async (to) => {
+        active = to;
+        return { kind: "switched" };
+      },
+    };
+    const f = fakePorts({
+      accounts,
+      verdicts: () => (active === "A" ? { action: "rotate", reason: "the last turn hit the usage limit", coolDownUntil: null } : noVerdict),
+      onSpawn: (c, i) => setTimeout(() => c.end(i === 0 ? { code: 1, signal: null } : { code: 0, signal: null }), 40),
+    });
+    const r = await superviseCodex({ ...execOpts, ports: f.ports });
+    expect(r).toMatchObject({ status: "exited", restarts: 1 });
+    expect(f.stopped).toEqual([]);
+    expect(f.children.map((c) => c.argv)).toEqual([["exec", "task"], ["exec", "resume", "sess-1", "Continue"]]);
+    expect(f.events.some((e) => e.type === "crash")).toBe(false);
+    expect(f.records.filter((p) => p.account === "B")).not.toHaveLength(0);
+  });
+
+  it("the crash cap line names `codex exec resume <id>` for exec jobs", async () => {
+    const f = fakePorts({ crashMax: 0, onSpawn: (c) => setTimeout(() => c.end({ code: null, signal: "SIGKILL" }), 10) });
+    const r = await superviseCodex({ ...execOpts, ports: f.ports });
+    expect(r.status).toBe("failed");
+    expect(f.notices).toEqual([expect.stringMatching(/Resume it yourself with: codex exec resume sess-1$/)]);
   });
 });
