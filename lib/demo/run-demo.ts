@@ -1,7 +1,7 @@
 // `codex-supervisor demo`: the real codex TUI, supervised, against the built-in loopback model server,
 // with two throw-away API-key accounts whose quota climbs per turn, in a throw-away CODEX_HOME and
-// supervisor home. Nothing of the user's (~/.codex, accounts, config) is read or written, and the
-// temporary directory is removed on the way out, whatever way that is.
+// supervisor home (under the user's cache dir, see demo-dir.ts). Nothing of the user's (~/.codex,
+// accounts, config) is read or written, and that directory is removed on the way out, whatever way that is.
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -10,7 +10,8 @@ import { fileURLToPath } from "node:url";
 import { CliError } from "../errors.js";
 import { resolveRealCodex, REAL_CODEX_ENV } from "../shim/resolve-real-codex.js";
 import { mockProviderConfigToml } from "./codex-config.js";
-import { findProcessesWithEnv } from "./leftovers.js";
+import { makeDemoRoot } from "./demo-dir.js";
+import { endLeftovers, findProcessesWithEnv } from "./leftovers.js";
 import { startModelServer, type ModelServer } from "./model-server.js";
 import { accountByKey, DEMO_ACCOUNTS, demoQuota, demoReply, introText, summaryText, type TurnSummary } from "./script.js";
 
@@ -116,7 +117,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     throw new CliError("demo: needs an interactive terminal (stdin and stdout must be a TTY)", 2);
   }
   const realCodex = findRealCodex(o.env);
-  const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "cxs-demo-")));
+  const root = makeDemoRoot(o.env, o.env.HOME && path.isAbsolute(o.env.HOME) ? o.env.HOME : os.homedir());
   let server: ModelServer | null = null;
   const codexHome = path.join(root, "codex-home");
   try {
@@ -146,14 +147,10 @@ export async function runDemo(o: DemoOptions): Promise<number> {
   } finally {
     await server?.close();
     // The supervisor ends its own tree; anything still running with the demo's CODEX_HOME (a codex
-    // daemon would be one) must go before its home is deleted. The path is unique to this run.
-    for (const pid of findProcessesWithEnv("CODEX_HOME", codexHome)) {
-      try {
-        process.kill(pid, "SIGTERM");
-      } catch {
-        // already gone
-      }
-    }
+    // daemon would be one) must go before its home is deleted. The path is unique to this run, and
+    // each process is signalled by the identity read when it was found.
+    const report = await endLeftovers(findProcessesWithEnv("CODEX_HOME", codexHome));
+    for (const d of report.leftDetails) o.out(`demo: process ${d.pid} (${d.comm}) of the demo is still running after SIGKILL\n`);
     if (!o.keep) fs.rmSync(root, { recursive: true, force: true });
   }
 }

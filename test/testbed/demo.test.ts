@@ -1,7 +1,10 @@
 // `codex-supervisor demo` end to end in tmux (compiled dist/, real codex): the intro, three turns on
 // demo-a with its quota climbing, the supervisor's switch to demo-b, a fourth turn answered by demo-b
-// in the same session, the closing summary, the temp dir gone and no process left behind.
+// in the same session, the closing summary, the demo's directory gone and no process left behind.
+// The demo's homes live in the cache dir (XDG_CACHE_HOME, here a test-owned directory outside the temp
+// dir, which is where codex would refuse to create its helper binaries and say so on screen).
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { cleanBaseEnv, pollUntil, REPO_ROOT } from "../helpers/codex-home.js";
@@ -37,6 +40,7 @@ function readJobLogs(home: string): Array<Record<string, unknown> & { type?: str
 describe("codex-supervisor demo", () => {
   let t: TmuxSession | null = null;
   let root: string | null = null;
+  let cache: string | null = null;
   beforeAll(() => {
     if (!fs.existsSync(path.join(REPO_ROOT, "dist", "demo", "run-demo.js"))) throw new Error("build first: dist/demo/run-demo.js is missing");
   });
@@ -49,6 +53,8 @@ describe("codex-supervisor demo", () => {
       });
     }
     root = null;
+    if (cache) fs.rmSync(cache, { recursive: true, force: true });
+    cache = null;
   });
 
   it("--help and a bad flag", async () => {
@@ -62,12 +68,15 @@ describe("codex-supervisor demo", () => {
   });
 
   it("shows a rotation demo-a → demo-b and a resume in the same session, then cleans up", async () => {
-    t = startShell({ env: cleanBaseEnv(), cwd: REPO_ROOT, cols: 140, rows: 50 });
+    // Not under os.tmpdir() on purpose (see the top); removed in afterEach.
+    cache = fs.realpathSync(fs.mkdtempSync(path.join(os.homedir(), ".cxs-demo-test-cache-")));
+    t = startShell({ env: { ...cleanBaseEnv(), XDG_CACHE_HOME: cache }, cwd: REPO_ROOT, cols: 140, rows: 50 });
     await t.waitFor(/READY\$ $/m, 10_000);
     t.sendText(`node ${CLI} demo`);
     t.sendKeys("Enter");
     const intro = await t.waitFor(/\(removed on exit\)/, 20_000, { history: true });
-    root = /(\S*cxs-demo-\w+)/.exec(intro)![1]!;
+    root = /(\S*\/codex-supervisor\/demo-\w+)/.exec(intro)![1]!;
+    expect(path.dirname(root)).toBe(path.join(cache, "codex-supervisor"));
     expect(fs.existsSync(path.join(root, "codex-home", "config.toml"))).toBe(true);
     await t.waitFor(CODEX_COMPOSER_READY, 30_000);
 
@@ -98,6 +107,11 @@ describe("codex-supervisor demo", () => {
     expect(summary).toMatch(/turn 1: demo-a \(5-hour quota now 60 % used\)/);
     expect(summary).toMatch(/turn 4: demo-b/);
     expect(summary).toMatch(/The session moved demo-a → demo-b, and stayed one conversation/);
+    // codex's complaint about a CODEX_HOME in the temp dir never reached the screen (at start or at
+    // the resume), nor did any other warning of its about helper binaries.
+    const screens = [intro, ...seen, summary, t.captureHistory()].join("\n");
+    expect(screens).not.toMatch(/Refusing to create helper binaries/);
+    expect(screens).not.toMatch(/could not create PATH aliases/);
     expect(fs.existsSync(root)).toBe(false);
     expect(findProcessesByEnv("CODEX_HOME", path.join(root, "codex-home"))).toEqual([]);
     // The terminal is usable afterwards.
