@@ -14,7 +14,7 @@ import type { ParsedArgv } from "../routing/types.js";
 import type { ResolvedCodex } from "../shim/resolve-real-codex.js";
 import { restoreTerminal, saveTerminal } from "../terminal/restore.js";
 import { superviseCodex } from "./core.js";
-import { shellStatus, type ChildExit } from "./exit-policy.js";
+import { mirrorExit } from "./mirror-exit.js";
 import { realPorts } from "./ports.js";
 
 export interface ShimInput {
@@ -101,16 +101,4 @@ function safeActiveAccount(home: string): string | null {
   }
 }
 
-/** The status to exit with; a death by signal is re-raised on ourselves (default action restored). */
-export function mirrorExit(exit: ChildExit | null): number {
-  if (!exit) return 1;
-  if (exit.signal && exit.signal !== "SIGSTOP" && exit.signal !== "SIGTSTP") {
-    process.removeAllListeners(exit.signal);
-    try {
-      process.kill(process.pid, exit.signal);
-    } catch {
-      /* fall through to the numeric status */
-    }
-  }
-  return shellStatus(exit);
-}
+export { mirrorExit };
