@@ -32,7 +32,7 @@ import { buildChildEnv } from "./child-env.js";
 import { JOB_HOME_ENV } from "../jobs/marker.js";
 import { CrashTracker } from "./crash-policy.js";
 import { armLastResort } from "./last-resort.js";
-import { tolerantAppend } from "./job-log.js";
+import { tolerant, tolerantAppend } from "./job-log.js";
 import { killPointFrom } from "./test-kill.js";
 import type { ChildExit } from "./exit-policy.js";
 import type { Binding, JobPatch, QuotaPoller, QuotaVerdict, RunningChild, SupervisorPorts } from "./core.js";
@@ -70,6 +70,8 @@ export function realPorts(input: RealPortsInput): SupervisorPorts {
   const event = async (type: string, data: Record<string, unknown> = {}) => {
     log({ type, ...data });
   };
+  // Likewise the record: a stale record beats a session killed by a full disk (`status` may lag).
+  const writeRecord = tolerant("update the job record", (patch: RecordPatch) => updateJob(home, jobId, patch), (line) => process.stderr.write(line));
   const killAt = killPointFrom(input.env);
   /** The identity of the child spawned last, read right after spawn (the last-resort hook's root). */
   let current: ProcessIdentity | null = null;
@@ -146,7 +148,7 @@ export function realPorts(input: RealPortsInput): SupervisorPorts {
     },
 
     async record(patch) {
-      updateJob(home, jobId, toRecordPatch(patch, identities));
+      writeRecord(toRecordPatch(patch, identities));
     },
 
     event,

@@ -7,9 +7,12 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { appendEvent, EventLogWriteError, parseEventLog, readEvents } from "../../lib/jobs/store.js";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { defaultConfig } from "../../lib/config/schema.js";
+import { appendEvent, createJob, EventLogWriteError, parseEventLog, readEvents } from "../../lib/jobs/store.js";
+import { readIdentity } from "../../lib/process/identity.js";
 import { tolerantAppend } from "../../lib/supervisor/job-log.js";
+import { realPorts } from "../../lib/supervisor/ports.js";
 
 const JOB_ID = "j-20250101-0a1b2c3d";
 
@@ -120,6 +123,52 @@ describe.skipIf(PROBLEM !== null)(`event log on a full disk${PROBLEM ? ` (skippe
     expect(warned[0]).toContain(log);
     expect(warned[0]).toMatch(/the session goes on/);
     expect(fs.readFileSync(log).equals(before)).toBe(true);
+  });
+});
+
+describe.skipIf(PROBLEM !== null)(`the real supervisor ports on a full disk${PROBLEM ? ` (skipped: ${PROBLEM})` : ""}`, () => {
+  it("event() and record() resolve (the loop goes on); one stderr line each for the log and the record", async () => {
+    const { home, jobs, log } = homeOnTinyDisk();
+    const me = readIdentity(process.pid)!;
+    createJob(home, { id: JOB_ID, kind: "job", supervisor: { pid: process.pid, identity: me }, cwd: base!, argv: ["exec", "p"], status: "running" });
+    const record = path.join(jobs, `${JOB_ID}.json`);
+    // No byte left: the 3000-byte events and the record rewrites below (8000-byte reason) cannot fit.
+    fill(jobs);
+    const logBefore = fs.readFileSync(log);
+    const recordBefore = fs.readFileSync(record);
+    const ports = realPorts({
+      jobId: JOB_ID,
+      home,
+      codexHome: path.join(base!, "codex"),
+      env: { PATH: process.env.PATH },
+      config: defaultConfig(),
+      real: { path: "/bin/true", how: "env", searched: [] },
+      cwd: base!,
+      sessionCwd: base!,
+      stdio: "ignore",
+      restoreTerminal: () => {},
+      write: () => {},
+      launchedAt: Date.now(),
+    });
+    const lines: string[] = [];
+    const spy = vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    try {
+      for (let i = 0; i < 3; i++) {
+        await expect(ports.event("notice", { line: "n".repeat(3000), i })).resolves.toBeUndefined();
+        await expect(ports.record({ status: "restarting", reason: "r".repeat(8000) })).resolves.toBeUndefined();
+      }
+    } finally {
+      spy.mockRestore();
+      ports.ended?.();
+    }
+    expect(lines).toHaveLength(2);
+    expect(lines.find((l) => l.includes("event log"))).toContain(log);
+    expect(lines.find((l) => l.includes("job record"))).toContain(JOB_ID);
+    expect(fs.readFileSync(log).equals(logBefore), "log unchanged").toBe(true);
+    expect(fs.readFileSync(record).equals(recordBefore), "record unchanged").toBe(true);
   });
 });
 

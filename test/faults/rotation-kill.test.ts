@@ -242,7 +242,9 @@ describe("supervisor SIGKILLed during a rotation: the TUI", () => {
     const first = "rotation kill during escalation";
     b.shell.sendText(`codex "${first}"`);
     b.shell.sendKeys("Enter");
-    const [turn1] = await b.server.waitForRequests(1, 30_000);
+    const [turn1] = await b.server.waitForRequests(1, 30_000).catch((e: Error) => {
+      throw new Error(`${e.message}\nscreen:\n${b.shell.capture()}`);
+    });
     expect(turn1!.bearerKey).toBe(KEY_A);
     const sessionId = turn1!.sessionId!;
     const id = await waitForJob(b.home);
