@@ -10,6 +10,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { usageLimitBody } from "../../lib/demo/model-server.js";
 import { acquireStorageLock } from "../../lib/lock/storage-lock.js";
 import { expectNoLeftovers } from "../helpers/processes.js";
 import { makeWorld, type World } from "../jobs-cli/harness.js";
@@ -100,14 +101,21 @@ describe("exec jobs: a usage-limited turn rotates to the next account", () => {
   it("the storage lock held elsewhere: the switch fails, the session is resumed on A, the job still ends on its own", async () => {
     const world = await worldWithAccounts();
     const env = { ...world.env, CODEX_AUTH_LOCK_STALE_MS: "2000", CODEX_AUTH_LOCK_UPDATE_MS: "1000", CODEX_AUTH_CRASH_RESTART_MAX: "0" };
-    // `run` itself takes the lock (name check + record), so the hold starts right after it returned; the
-    // model answers A only after 2 s, by when it is held. Another process's live hold (heartbeat
+    // `run` itself takes the lock (name check + record), so the hold starts after it returned, and the
+    // model gives A its 429 only once the lock is held. A live hold of another process (heartbeat
     // running): every locked write of the supervisor from then on times out.
-    world.server.setDelay(2000);
+    world.server.setUsageLimitReached(KEY_A, null);
+    let lockHeld!: () => void;
+    const heldNow = new Promise<void>((r) => (lockHeld = r));
+    world.server.setResponder(async (req) => {
+      if (req.bearerKey !== KEY_A) return { text: "ANSWER-FROM-B" };
+      await heldNow;
+      return { status: 429, body: usageLimitBody(Math.floor(Date.now() / 1000) + 1800) };
+    });
     const id = await startJob(world, "exec rotation lock held", env);
     const held = await acquireStorageLock(world.home, { staleMs: 2000, updateMs: 1000 });
+    lockHeld();
     try {
-      world.server.setDelay(0);
       const st = await waitEnded(world, id, env);
       // A is still usage-limited, so the resumed run fails as well; with the crash cap at 0 that ends it.
       expect(st.status).toBe("failed");
