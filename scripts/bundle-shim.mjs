@@ -1,187 +1,140 @@
 #!/usr/bin/env node
-// Bundle the shim's hot path (dist/shim/main.js and the modules it imports statically) into ONE file,
-// dist/shim/bundle.js. Why: on Node 20 each extra ES module costs ~0.6 ms of start-up, and the shim
-// must start codex as fast as the official launcher (one module). Run by scripts/build.mjs after tsc.
-// The supervised path gets the same treatment (bundleSupervisor below): ~46 modules → one file saves
-// ~12 ms of every supervised launch (docs/performance.md).
-//
-// Deliberately tiny and strict: it accepts only what tsc emits for our hot-path modules —
-// single-line `import { a, b as c } from "<spec>";`, `import x from "node:<m>";` and
-// `export function|async function|class|const|let NAME`, `export { a, b as c } from "./x.js";` and
-// literal relative `import("./x.js")` (pointed at the bundled copy, or re-aimed from the bundle's
-// directory) — and fails the build on anything else (namespace imports of our modules, cycles,
-// computed dynamic imports or import.meta outside the bundle's directory), so it can never silently
-// mis-bundle.
-// Each module becomes a function scope; node: builtins are imported once at the top.
-import { createHash } from "node:crypto";
-import { readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+// The two one-file bundles the shim loads, made with esbuild from tsc's output (dist/), so a bundle runs
+// exactly the code the unbundled fallback runs. Why bundles: on Node 20 each extra ES module costs
+// start-up time, and the shim must start codex about as fast as the official launcher (one module).
+// - dist/shim/bundle.js: the passthrough hot path (dist/shim/main.js and its static imports). The
+//   supervisor, zod, the lock and the argv classifier stay OUT: lib/shim/main.ts reaches them by dynamic
+//   import only, and this script fails if any of them ends up inside (FORBIDDEN_IN_SHIM).
+// - dist/supervisor/bundle.js: the supervised launch (dist/supervisor/entry.js, ~50 of our modules).
+// Each bundle is written next to a temp name, imported in a child node (a load error fails the build with
+// that error), checked for its entry export, and only then renamed into place: a bundle that cannot load
+// never ships. Run by scripts/build.mjs after tsc; `node scripts/bundle-shim.mjs` re-bundles alone.
+import { spawnSync } from "node:child_process";
+import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import * as esbuild from "esbuild";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const IMPORT_RE = /^import\s+(.+?)\s+from\s+"([^"]+)";[ \t]*$/gm;
-const REEXPORT_RE = /^export\s+\{([^}]*)\}\s+from\s+"([^"]+)";[ \t]*$/gm;
-const EXPORT_DECL_RE = /^export\s+(?:async\s+function\*?|function\*?|class|const|let)\s+([A-Za-z_$][\w$]*)/gm;
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+/** Modules the passthrough bundle must never contain (each is reached through a dynamic import). */
+const FORBIDDEN_IN_SHIM = [/node_modules\//, /^dist\/supervisor\//, /^dist\/lock\//, /^dist\/config\/(schema|load)\.js$/, /^dist\/routing\//];
+
+/**
+ * Packages the supervisor bundle leaves as real imports. proper-lockfile must: lib/lock/storage-lock.ts
+ * loads its lib/mtime-precision.js through createRequire, and the library's precision cache is keyed by
+ * a module-private Symbol, so a bundled copy would not see the cache (the probe would run again and stamp
+ * fresh locks with a future mtime). zod, signal-exit and cross-spawn are bundled: measured with
+ * `scripts/bench.mjs supervisor`, time to codex spawn ~97-100 ms bundled vs ~111-113 ms as packages.
+ */
+export const SUPERVISOR_EXTERNAL = ["proper-lockfile"];
 
 function fail(msg) {
-  throw new Error(`bundle-shim: ${msg}`);
-}
-
-export function bundleShim(
-  entry = path.join(root, "dist", "shim", "main.js"),
-  out = path.join(root, "dist", "shim", "bundle.js"),
-  { packages = false, fallback = null } = {},
-) {
-  const modules = new Map(); // abs path → { id, body, exportsList }
-  const builtins = new Map(); // "node:fs" (or, with `packages`, "proper-lockfile") → identifier
-  const order = [];
-  const visiting = new Set();
-
-  const builtinId = (spec) => {
-    if (!builtins.has(spec)) builtins.set(spec, `__builtin_${spec.replace(/[^A-Za-z0-9]/g, "_")}`);
-    return builtins.get(spec);
-  };
-
-  function load(file) {
-    if (modules.has(file)) return modules.get(file);
-    if (visiting.has(file)) fail(`import cycle through ${path.relative(root, file)}`);
-    visiting.add(file);
-    let src = readFileSync(file, "utf8");
-    src = src.replace(/^export \{\};\s*$/m, "");
-    // `export { a, b as c } from "./x.js";` (a re-export of one of our modules): bind and re-export.
-    const reexports = [];
-    src = src.replace(REEXPORT_RE, (_m, list, spec) => {
-      if (!spec.startsWith(".")) fail(`${path.relative(root, file)}: re-export of ${spec}`);
-      reexports.push({ list, spec });
-      return "";
-    });
-    if (/^\s*export\s*(\{|\*|default)/m.test(src)) fail(`${path.relative(root, file)}: unsupported export form`);
-    if (/^import\s+["']/m.test(src)) fail(`${path.relative(root, file)}: side-effect import`);
-    const prelude = [];
-    src = src.replace(IMPORT_RE, (_m, clause, spec) => {
-      // With `packages`, a bare package import stays a real import at the top of the bundle, bound
-      // the same way as a builtin (default import = the namespace's `default`).
-      if (spec.startsWith("node:") || (packages && /^[@a-z]/.test(spec))) {
-        const id = builtinId(spec);
-        const named = /^\{(.*)\}$/.exec(clause.trim());
-        if (named) prelude.push(`const {${named[1].replace(/\s+as\s+/g, ": ")}} = ${id};`);
-        else if (/^[A-Za-z_$][\w$]*$/.test(clause.trim())) prelude.push(`const ${clause.trim()} = ${id}.default ?? ${id};`);
-        else fail(`${path.relative(root, file)}: unsupported import of ${spec}`);
-        return "";
-      }
-      if (!spec.startsWith(".")) fail(`${path.relative(root, file)}: bare import ${spec} would not be bundled`);
-      const named = /^\{(.*)\}$/.exec(clause.trim());
-      if (!named) fail(`${path.relative(root, file)}: only named imports of our modules are supported (${clause})`);
-      const dep = load(path.resolve(path.dirname(file), spec));
-      prelude.push(`const {${named[1].replace(/\s+as\s+/g, ": ")}} = ${dep.id};`);
-      return "";
-    });
-    if (/^\s*import\s/m.test(src)) fail(`${path.relative(root, file)}: an import the bundler did not understand`);
-    const exportsList = [];
-    for (const { list, spec } of reexports) {
-      const dep = load(path.resolve(path.dirname(file), spec));
-      const names = list.split(",").map((x) => x.trim()).filter(Boolean);
-      for (const n of names) {
-        const m = /^([A-Za-z_$][\w$]*)(?:\s+as\s+([A-Za-z_$][\w$]*))?$/.exec(n);
-        if (!m) fail(`${path.relative(root, file)}: re-export the bundler did not understand (${n})`);
-        prelude.push(`const { ${m[1]}: ${m[2] ?? m[1]} } = ${dep.id};`);
-        exportsList.push(m[2] ?? m[1]);
-      }
-    }
-    src = src.replace(EXPORT_DECL_RE, (m, name) => {
-      exportsList.push(name);
-      return m.replace(/^export\s+/, "");
-    });
-    if (/^export\s/m.test(src)) fail(`${path.relative(root, file)}: an export the bundler did not understand`);
-    const id = `__mod_${modules.size}_${path.basename(file, ".js").replace(/[^A-Za-z0-9]/g, "_")}`;
-    const mod = { id, file, body: `${prelude.join("\n")}\n${src}`, exportsList };
-    modules.set(file, mod);
-    visiting.delete(file);
-    order.push(mod);
-    return mod;
-  }
-
-  const main = load(entry);
-  const outDir = path.dirname(out);
-  for (const m of order) {
-    const rel = path.relative(root, m.file);
-    const sameDir = path.dirname(m.file) === outDir;
-    // A relative dynamic import resolves against the file it is written in: point it at the bundled
-    // copy (same instance as the static imports) or re-aim it from the bundle's directory.
-    m.body = m.body.replace(/\bimport\("(\.[^"]+)"\)/g, (_m, spec) => {
-      const target = path.resolve(path.dirname(m.file), spec);
-      if (modules.has(target)) return `Promise.resolve(${modules.get(target).id})`;
-      let again = path.relative(outDir, target);
-      if (!again.startsWith(".")) again = `./${again}`;
-      return `import("${again}")`;
-    });
-    // Anything else that depends on the module's own location only works from the bundle's directory.
-    if (!sameDir && /\bimport\((?!Promise)(?!")/.test(m.body.replace(/\bimport\("[^"]*"\)/g, ""))) fail(`${rel}: a dynamic import with a computed specifier`);
-    if (!sameDir && /\bimport\.meta\b/.test(m.body.replace(/createRequire\(import\.meta\.url\)\("[^".][^"]*"\)/g, ""))) {
-      fail(`${rel}: import.meta (other than createRequire(import.meta.url)("<package>")) would point at the bundle`);
-    }
-  }
-  const parts = [
-    `// GENERATED by scripts/bundle-shim.mjs from ${path.relative(root, entry)} and its static imports. Do not edit.`,
-    ...[...builtins].map(([spec, id]) => `import * as ${id} from "${spec}";`),
-  ];
-  const bodies = [];
-  for (const m of order) {
-    bodies.push(`// ---- ${path.relative(path.join(root, "dist"), m.file)}`);
-    bodies.push(`const ${m.id} = (() => {\n${m.body}\nreturn { ${m.exportsList.join(", ")} };\n})();`);
-  }
-  if (fallback) {
-    // A bundle older than its sources (rebuilt with plain tsc, no bundle step) must not run stale code:
-    // each source's size and mtime is recorded here and checked at load (46 stats, well under 1 ms);
-    // when a stat differs (tsc rewrites every file, mostly unchanged), the recorded content hash
-    // decides; on any real difference the unbundled entry runs instead.
-    const sources = order.map((m) => {
-      const st = statSync(m.file);
-      let rel = path.relative(outDir, m.file);
-      if (!rel.startsWith(".")) rel = `./${rel}`;
-      return [rel, st.size, st.mtimeMs, createHash("sha256").update(readFileSync(m.file)).digest("hex")];
-    });
-    parts.push(`import { readFileSync as __readFileSync, statSync as __statSync } from "node:fs";`);
-    parts.push(`import { createHash as __createHash } from "node:crypto";`);
-    parts.push(`const __sources = ${JSON.stringify(sources)};`);
-    parts.push(
-      [
-        "function __fresh() {",
-        "  try {",
-        "    for (const [rel, size, mtimeMs, sha256] of __sources) {",
-        "      const file = new URL(rel, import.meta.url);",
-        "      const st = __statSync(file);",
-        "      if (st.size === size && st.mtimeMs === mtimeMs) continue;",
-        '      if (__createHash("sha256").update(__readFileSync(file)).digest("hex") !== sha256) return false;',
-        "    }",
-        "    return true;",
-        "  } catch {",
-        "    return false;",
-        "  }",
-        "}",
-      ].join("\n"),
-    );
-    parts.push(`const __main = __fresh() ? (() => {\n${bodies.join("\n")}\nreturn ${main.id};\n})() : await import(${JSON.stringify(fallback)});`);
-    parts.push(`export const { ${main.exportsList.join(", ")} } = __main;`);
-  } else {
-    parts.push(...bodies);
-    parts.push(`export const { ${main.exportsList.join(", ")} } = ${main.id};`);
-  }
-  const text = parts.join("\n") + "\n";
-  const tmp = `${out}.${process.pid}.tmp`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, out);
-  return { out, modules: order.map((m) => path.relative(root, m.file)) };
+  throw new Error(`bundle: ${msg}`);
 }
 
 /**
- * The supervised path (dist/supervisor/entry.js: ~46 of our modules plus proper-lockfile, cross-spawn,
- * signal-exit) as ONE file, dist/supervisor/bundle.js, which the shim imports when opted in. Packages
- * stay real imports. The bundle checks at load that its sources are unchanged and otherwise runs
- * ./entry.js, so a later `tsc`-only build never runs stale code.
+ * A bundled module's `import.meta.url` is the bundle's URL. Paths built from it (package.json, bin/,
+ * shim/, node_modules) stay right only when the module sat at the bundle's depth under dist/; a bundled
+ * package has no such place at all. Fail the build on any other case instead of shipping a wrong path.
  */
-export function bundleSupervisor(out = path.join(root, "dist", "supervisor", "bundle.js")) {
-  return bundleShim(path.join(path.dirname(out), "entry.js"), out, { packages: true, fallback: "./entry.js" });
+function checkImportMeta(root, inputs, out) {
+  const dist = path.join(root, "dist");
+  const depth = (rel) => rel.split("/").length;
+  const want = depth(path.relative(dist, path.dirname(out)));
+  for (const rel of Object.keys(inputs)) {
+    if (!/\bimport\.meta\b/.test(readFileSync(path.join(root, rel), "utf8"))) continue;
+    if (rel.includes("node_modules/")) fail(`${rel} uses import.meta: bundled into ${path.relative(root, out)} it would point at the bundle`);
+    if (!rel.startsWith("dist/") || depth(path.relative(dist, path.dirname(path.join(root, rel)))) !== want) {
+      fail(`${rel} uses import.meta at a different depth under dist/ than ${path.relative(root, out)}: its relative paths would resolve elsewhere`);
+    }
+  }
+}
+
+/** Import `file` in a fresh node and check it exports the function `name`; throws with node's stderr. */
+export function verifyBundle(root, file, name) {
+  const code = `const m = await import(${JSON.stringify(pathToFileURL(file).href)});
+if (typeof m[${JSON.stringify(name)}] !== "function") { console.error("no exported function ${name}"); process.exit(1); }`;
+  const r = spawnSync(process.execPath, ["--input-type=module", "-e", code], { cwd: root, encoding: "utf8", timeout: 30_000 });
+  if (r.status !== 0) fail(`${path.relative(root, file)} does not load: ${(r.stderr || r.error?.message || `exit ${r.status ?? r.signal}`).trim()}`);
+}
+
+/**
+ * Bundle `entry` into `out` (atomically, verified). Returns the inputs (paths relative to the repo root).
+ * `check(inputs)` may throw to refuse the bundle.
+ */
+function bundle(spec) {
+  try {
+    return bundleVerified(spec);
+  } catch (err) {
+    // No stale bundle either: without it the shim loads the modules tsc just emitted.
+    rmSync(spec.out, { force: true });
+    throw err;
+  }
+}
+
+function bundleVerified({ root, entry, out, exportName, external, check }) {
+  const result = esbuild.buildSync({
+    absWorkingDir: root,
+    entryPoints: [entry],
+    outfile: out,
+    bundle: true,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    external,
+    write: false,
+    metafile: true,
+    logLevel: "error",
+    banner: { js: `// GENERATED by scripts/bundle-shim.mjs (esbuild) from ${path.relative(root, entry)} and its static imports. Do not edit.` },
+  });
+  const inputs = result.metafile.inputs;
+  check?.(Object.keys(inputs));
+  checkImportMeta(root, inputs, out);
+  const [file] = result.outputFiles;
+  if (!file || result.outputFiles.length !== 1) fail(`expected one output file for ${path.relative(root, entry)}`);
+  // A bundled CommonJS package calls require() for node builtins, which an ES module lacks: give it one.
+  const cjs = Object.values(inputs).some((i) => i.format === "cjs");
+  const text = (cjs ? `import { createRequire as __createRequire } from "node:module";\nconst require = __createRequire(import.meta.url);\n` : "") + file.text;
+  // Same directory as `out` (import.meta.url-relative paths resolve the same); .mjs so it is ESM anywhere.
+  const tmp = path.join(path.dirname(out), `.${path.basename(out, ".js")}.${process.pid}.tmp.mjs`);
+  writeFileSync(tmp, text);
+  try {
+    verifyBundle(root, tmp, exportName);
+    renameSync(tmp, out);
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+  return Object.keys(inputs);
+}
+
+/** dist/shim/bundle.js: the passthrough hot path. `root`: the package directory (tests use a copy). */
+export function bundleShim({ root = ROOT } = {}) {
+  const dist = path.join(root, "dist");
+  return bundle({
+    root,
+    entry: path.join(dist, "shim", "main.js"),
+    out: path.join(dist, "shim", "bundle.js"),
+    exportName: "runShim",
+    // The argv classifier is loaded only when opted in: a separate module (same relative path from the bundle).
+    external: ["../routing/classify.js"],
+    check: (inputs) => {
+      const bad = inputs.filter((rel) => FORBIDDEN_IN_SHIM.some((re) => re.test(rel)));
+      if (bad.length > 0) fail(`the passthrough bundle would contain ${bad.join(", ")} (must stay behind a dynamic import)`);
+    },
+  });
+}
+
+/** dist/supervisor/bundle.js: the supervised launch path. */
+export function bundleSupervisor({ root = ROOT, external = SUPERVISOR_EXTERNAL } = {}) {
+  const dist = path.join(root, "dist");
+  return bundle({
+    root,
+    entry: path.join(dist, "supervisor", "entry.js"),
+    out: path.join(dist, "supervisor", "bundle.js"),
+    exportName: "runSupervisedFromShim",
+    external,
+  });
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -3,6 +3,7 @@
 // Hot path: this module graph is node builtins + small pure modules. zod, proper-lockfile,
 // lib/config/schema, lib/lock and lib/supervisor are loaded only by the dynamic import below
 // (test/shim/hot-path-modules.test.ts fails if that changes).
+import { statSync } from "node:fs";
 import { CliError, UsageError } from "../errors.js";
 import { parseSwitch, SWITCH_EXPECTED } from "../config/opt-in.js";
 import type { ParsedArgv } from "../routing/types.js";
@@ -29,26 +30,52 @@ export function supervisorOptedIn(env: NodeJS.ProcessEnv, config: () => ConfigPe
   return peekSupervisorOptIn(config());
 }
 
+/**
+ * The supervisor, loaded only when opted in. Variable specifiers: the shim must not depend on it at build
+ * or load time (the build's esbuild leaves such an import alone, so it stays a separate file). First the
+ * one-file bundle the build makes (scripts/bundle-shim.mjs; loads faster than ~50 modules), then the
+ * plain modules when the bundle is missing, fails to load, or is older than entry.js (a later tsc-only
+ * build rewrote every module: the bundle may hold old code). Silent unless both fail.
+ */
 async function loadSupervisor(): Promise<SupervisorEntry> {
-  // Variable specifiers: the shim must not depend on the supervisor at build or load time. The
-  // one-file bundle the build makes (scripts/bundle-shim.mjs) loads ~12 ms faster; without it
-  // (plain tsc build), the modules themselves.
   const bundled = "../supervisor/bundle.js";
   const specifier = "../supervisor/entry.js";
-  try {
+  let bundleError: unknown = null;
+  if (bundleIsCurrent(new URL(bundled, import.meta.url), new URL(specifier, import.meta.url))) {
     try {
       return (await import(bundled)) as SupervisorEntry;
     } catch (err) {
-      const e = err as NodeJS.ErrnoException;
-      if (e.code !== "ERR_MODULE_NOT_FOUND" || !String(e.message).includes("bundle.js")) throw err;
+      bundleError = err;
     }
+  }
+  try {
     return (await import(specifier)) as SupervisorEntry;
   } catch (err) {
+    const why = bundleError ? `${(bundleError as Error).message}; then ${(err as Error).message}` : (err as Error).message;
     throw new CliError(
-      `${OPT_IN_ENV} is on but the session supervisor could not be loaded (${(err as Error).message}); ` +
+      `${OPT_IN_ENV} is on but the session supervisor could not be loaded (${why}); ` +
         `reinstall codex-supervisor, or unset ${OPT_IN_ENV} to run codex directly`,
       1,
     );
+  }
+}
+
+/**
+ * The bundle exists and is not older than the entry module. tsc rewrites every module it emits and the
+ * build bundles after it, so a newer entry.js means a tsc-only rebuild since. Equal times count as
+ * current (npm pack gives every file the same mtime). Two stats: no measurable start-up cost.
+ */
+function bundleIsCurrent(bundle: URL, entry: URL): boolean {
+  let bundleTime: number;
+  try {
+    bundleTime = statSync(bundle).mtimeMs;
+  } catch {
+    return false; // no bundle: a plain tsc build
+  }
+  try {
+    return bundleTime >= statSync(entry).mtimeMs;
+  } catch {
+    return true; // no entry.js to prefer
   }
 }
 

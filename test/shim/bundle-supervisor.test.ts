@@ -1,75 +1,197 @@
-// scripts/bundle-shim.mjs with the options the supervised path uses (packages kept as imports, a
-// fallback entry): on a small module graph in a temp dir it must keep one instance per module (a
-// literal dynamic import of a bundled module gets the bundled copy), re-export names, keep a package
-// import working, and run the plain entry instead as soon as a source's content changes (a tsc-only
-// rebuild after the bundle) — but not when a source was merely rewritten with the same content.
+// The esbuild bundles (scripts/bundle-shim.mjs) and the shim's way of loading the supervisor
+// (lib/shim/main.ts loadSupervisor), on a private copy of the package so breaking a bundle here cannot
+// disturb tests that run the shared dist/ at the same time:
+// - a current dist/supervisor/bundle.js is what a supervised launch loads, and the session runs;
+// - a bundle that fails to load (syntax error, or a throw while evaluating) or is older than entry.js
+//   makes the shim load dist/supervisor/entry.js instead, silently, and the session still starts;
+// - only when both fail does the user see one error, naming both;
+// - the build refuses a bundle that does not load (and removes the old one), a passthrough bundle that
+//   would contain the supervisor, and a module using import.meta at another depth than its bundle.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { removeDir, ROOT, tempDir } from "./shim-harness.js";
+import { cleanEnv, FAKE_DIR, isAlive, pathOf, readReport, removeDir, ROOT, tempDir, type FakeReport } from "./shim-harness.js";
 
-let dir: string;
-let bundle: string;
+const RECORDER = path.join(ROOT, "test", "fixtures", "fake-codex", "record-modules.mjs");
 
-const files: Record<string, string> = {
-  "sup/entry.js": [
-    'import { counter, bump } from "../lib/state.js";',
-    'import { MARK } from "../lib/reexport.js";',
-    'import { onExit } from "signal-exit";',
-    'import lockfile from "proper-lockfile";',
-    "export async function probe() {",
-    '  const again = await import("../lib/state.js");',
-    "  bump();",
-    "  return { sameInstance: again.counter() === counter(), mark: MARK, pkg: typeof onExit === \"function\" && typeof lockfile.lockSync === \"function\", url: import.meta.url };",
-    "}",
-  ].join("\n"),
-  "lib/state.js": "let n = 0;\nexport function bump() {\n  n++;\n}\nexport function counter() {\n  return n;\n}\n",
-  "lib/reexport.js": 'export { MARK } from "./mark.js";\n',
-  "lib/mark.js": 'export const MARK = "v1";\n',
-};
+interface Bundler {
+  bundleShim(o: { root: string }): string[];
+  bundleSupervisor(o: { root: string }): string[];
+}
+
+let dir: string; // scratch: homes, reports, module lists
+let pkg: string; // the package copy
+let bundler: Bundler;
+let goodBundle: string;
+let goodEntry: string;
+const sup = (f: string) => path.join(pkg, "dist", "supervisor", f);
 
 beforeAll(async () => {
   dir = tempDir("bundle-sup-");
-  for (const [rel, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-    writeFileSync(path.join(dir, rel), text);
-  }
-  symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
-  const mod = (await import(path.join(ROOT, "scripts", "bundle-shim.mjs"))) as {
-    bundleShim: (entry: string, out: string, opts: { packages: boolean; fallback: string }) => { modules: string[] };
-  };
-  bundle = path.join(dir, "sup", "bundle.js");
-  mod.bundleShim(path.join(dir, "sup", "entry.js"), bundle, { packages: true, fallback: "./entry.js" });
-});
+  pkg = path.join(dir, "pkg");
+  if (!existsSync(path.join(ROOT, "dist", "supervisor", "entry.js"))) throw new Error("dist/ missing: build first (npx tsc -p .)");
+  for (const f of ["dist", "shim", "package.json"]) cpSync(path.join(ROOT, f), path.join(pkg, f), { recursive: true });
+  symlinkSync(path.join(ROOT, "node_modules"), path.join(pkg, "node_modules"));
+  bundler = (await import(path.join(ROOT, "scripts", "bundle-shim.mjs"))) as Bundler;
+  bundler.bundleShim({ root: pkg });
+  bundler.bundleSupervisor({ root: pkg });
+  goodBundle = readFileSync(sup("bundle.js"), "utf8");
+  goodEntry = readFileSync(sup("entry.js"), "utf8");
+}, 60_000);
 afterAll(() => removeDir(dir));
 
-/** Import the bundle in a fresh node and report what ran (the bundle or the plain entry) and how. */
-function run(): { sameInstance: boolean; mark: string; pkg: boolean; url: string } {
-  const code = `const m = await import(${JSON.stringify(pathToFileURL(bundle).href)}); console.log(JSON.stringify(await m.probe()));`;
-  const r = spawnSync(process.execPath, ["--input-type=module", "-e", code], { encoding: "utf8" });
-  expect(r.stderr).toBe("");
-  expect(r.status).toBe(0);
-  return JSON.parse(r.stdout) as ReturnType<typeof run>;
+/** Write a file of the copy with an mtime `offsetMs` from now (the shim compares bundle and entry times). */
+function put(file: string, text: string, offsetMs = 0): void {
+  writeFileSync(file, text);
+  const t = new Date(Date.now() + offsetMs);
+  utimesSync(file, t, t);
 }
 
-it("the bundle runs its own copies: one instance per module, re-exports and packages work", () => {
-  const r = run();
-  expect(r).toMatchObject({ sameInstance: true, mark: "v1", pkg: true });
-  expect(r.url.endsWith("/sup/bundle.js")).toBe(true);
+interface Session {
+  status: number | null;
+  stderr: string;
+  modules: string[];
+  report: FakeReport | null;
+}
+
+/** `codex hello` through the copy's shim, opted in, in front of the stand-in codex (exits 0 at once). */
+function supervisedSession(): Session {
+  const tag = Math.random().toString(16).slice(2);
+  const modulesFile = path.join(dir, `modules-${tag}.txt`);
+  const reportFile = path.join(dir, `report-${tag}.json`);
+  const r = spawnSync(process.execPath, ["--import", RECORDER, path.join(pkg, "shim", "codex"), "hello"], {
+    env: cleanEnv({
+      PATH: pathOf(path.join(pkg, "shim"), FAKE_DIR),
+      HOME: dir,
+      CODEX_HOME: path.join(dir, `codex-home-${tag}`),
+      CODEX_AUTH_SUPERVISOR_HOME: path.join(dir, `home-${tag}`),
+      CODEX_AUTH_CLI_SESSION_SUPERVISOR: "1",
+      FAKE_CODEX_REPORT: reportFile,
+      FAKE_CODEX_MODE: "exit:0",
+      RECORD_MODULES_FILE: modulesFile,
+    }),
+    stdio: ["ignore", "pipe", "pipe"],
+    encoding: "utf8",
+    timeout: 30_000,
+  });
+  expect(r.error).toBeUndefined();
+  const report = readReport(reportFile);
+  // The stand-in codex exits by itself; nothing we started may outlive the session.
+  if (report) expect(isAlive(report.pid)).toBe(false);
+  const modules = readFileSync(modulesFile, "utf8").split("\n").filter((m) => m.startsWith("file://"));
+  return { status: r.status, stderr: r.stderr, modules, report };
+}
+
+const loaded = (s: Session, f: string) => s.modules.some((m) => m.endsWith(`/pkg/dist/supervisor/${f}`));
+
+it("a current bundle is what a supervised launch loads, and the session runs from it", () => {
+  const s = supervisedSession();
+  expect(s.stderr).toBe("");
+  expect(s.status).toBe(0);
+  expect(loaded(s, "bundle.js")).toBe(true);
+  expect(loaded(s, "entry.js")).toBe(false);
+  // Supervised, not passed through: the supervisor adds --no-daemon (embedded session).
+  expect(s.report?.argv).toEqual(["--no-daemon", "hello"]);
 });
 
-it("a source rewritten with the same content (new mtime) still uses the bundle", () => {
-  const f = path.join(dir, "lib", "mark.js");
-  writeFileSync(f, files["lib/mark.js"]!);
-  utimesSync(f, new Date(), new Date(Date.now() + 5000));
-  expect(run().url.endsWith("/sup/bundle.js")).toBe(true);
+it("a bundle that fails to load makes the shim fall back to entry.js, silently, and the session starts", () => {
+  const broken = [
+    "export function runSupervisedFromShim( {\n", // a syntax error
+    'throw new Error("deliberately broken bundle");\n', // a throw while evaluating
+  ];
+  try {
+    for (const text of broken) {
+      put(sup("bundle.js"), text, 5_000); // newer than entry.js: the shim does try it
+      const s = supervisedSession();
+      expect(s.stderr).toBe("");
+      expect(s.status).toBe(0);
+      expect(loaded(s, "bundle.js")).toBe(true);
+      expect(loaded(s, "entry.js")).toBe(true);
+      expect(s.report?.argv).toEqual(["--no-daemon", "hello"]);
+    }
+  } finally {
+    put(sup("bundle.js"), goodBundle, 5_000);
+  }
 });
 
-it("a changed source makes the bundle run the plain entry (never stale code)", () => {
-  writeFileSync(path.join(dir, "lib", "mark.js"), 'export const MARK = "v2";\n');
-  const r = run();
-  expect(r.url.endsWith("/sup/entry.js")).toBe(true);
-  expect(r).toMatchObject({ sameInstance: true, mark: "v2", pkg: true });
+it("a bundle older than entry.js (a tsc-only rebuild since) is not loaded: entry.js runs", () => {
+  const entryTime = statSync(sup("entry.js")).mtimeMs;
+  const t = new Date(entryTime - 10_000);
+  utimesSync(sup("bundle.js"), t, t);
+  try {
+    const s = supervisedSession();
+    expect(s.stderr).toBe("");
+    expect(s.status).toBe(0);
+    expect(loaded(s, "bundle.js")).toBe(false);
+    expect(loaded(s, "entry.js")).toBe(true);
+    expect(s.report?.argv).toEqual(["--no-daemon", "hello"]);
+  } finally {
+    put(sup("bundle.js"), goodBundle, 5_000);
+  }
+});
+
+it("when bundle and entry.js both fail, one error names both and codex is not started", () => {
+  try {
+    put(sup("entry.js"), 'throw new Error("entry broken too");\n');
+    put(sup("bundle.js"), 'throw new Error("bundle broken");\n', 5_000);
+    const s = supervisedSession();
+    expect(s.status).toBe(1);
+    expect(s.report).toBeNull();
+    expect(s.stderr).toContain("the session supervisor could not be loaded");
+    expect(s.stderr).toContain("bundle broken");
+    expect(s.stderr).toContain("entry broken too");
+    expect(s.stderr.trim().split("\n")).toHaveLength(1);
+  } finally {
+    put(sup("entry.js"), goodEntry);
+    put(sup("bundle.js"), goodBundle, 5_000);
+  }
+});
+
+it("the build refuses a supervisor bundle that does not load, with the error, and leaves no bundle", () => {
+  const file = sup("mirror-exit.js");
+  const original = readFileSync(file, "utf8");
+  try {
+    writeFileSync(file, `${original}\nthrow new Error("boom at load");\n`);
+    expect(() => bundler.bundleSupervisor({ root: pkg })).toThrow(/dist\/supervisor\/\S+ does not load: [\s\S]*boom at load/);
+    expect(existsSync(sup("bundle.js"))).toBe(false);
+  } finally {
+    writeFileSync(file, original);
+    bundler.bundleSupervisor({ root: pkg });
+  }
+  expect(existsSync(sup("bundle.js"))).toBe(true);
+});
+
+it("the passthrough bundle leaves the supervisor behind its dynamic import, and the build refuses otherwise", () => {
+  const text = readFileSync(path.join(pkg, "dist", "shim", "bundle.js"), "utf8");
+  expect(text).toContain("import(bundled)");
+  expect(text).toContain('import("../routing/classify.js")');
+  expect(text).not.toContain("function runSupervisedFromShim");
+  const file = path.join(pkg, "dist", "shim", "main.js");
+  const original = readFileSync(file, "utf8");
+  try {
+    writeFileSync(file, `import "../supervisor/entry.js";\n${original}`);
+    expect(() => bundler.bundleShim({ root: pkg })).toThrow(/passthrough bundle would contain .*dist\/supervisor\/entry\.js/);
+  } finally {
+    writeFileSync(file, original);
+    bundler.bundleShim({ root: pkg });
+  }
+});
+
+it("the build refuses a module whose import.meta.url paths would resolve from another depth", () => {
+  // dist/cli/commands/doctor.js finds shim/ as ../../../shim: from dist/supervisor/ that is outside the package.
+  const file = sup("entry.js");
+  try {
+    writeFileSync(file, `import "../cli/commands/doctor.js";\n${goodEntry}`);
+    expect(() => bundler.bundleSupervisor({ root: pkg })).toThrow(/dist\/cli\/commands\/doctor\.js uses import\.meta at a different depth/);
+  } finally {
+    put(file, goodEntry);
+    bundler.bundleSupervisor({ root: pkg });
+  }
+});
+
+it("leaves no temp file next to the bundles", () => {
+  for (const d of ["shim", "supervisor"]) {
+    expect(readdirSync(path.join(pkg, "dist", d)).filter((f) => f.includes(".tmp."))).toEqual([]);
+  }
 });

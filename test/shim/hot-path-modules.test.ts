@@ -1,5 +1,6 @@
 // The passthrough hot path must not load zod, proper-lockfile, the config schema, the lock or the
-// supervisor. A module recorder (--import hook) lists what the shim process really loads.
+// supervisor. A module recorder (--import hook) lists what the shim process really loads: on passthrough,
+// the shim script and dist/shim/bundle.js (esbuild, scripts/bundle-shim.mjs) and nothing else of ours.
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -26,19 +27,26 @@ function loaded(args: string[], extra: Record<string, string>): string[] {
   return readFileSync(file, "utf8").split("\n").filter(Boolean);
 }
 
+/** Our own files (file: URLs) among what the process loaded. */
+const ours = (mods: string[]) => mods.filter((m) => m.startsWith("file://"));
+
 it("passthrough loads the one-file bundle and nothing heavy", () => {
   for (const args of [["--version"], [], ["exec", "hi"], ["resume", "--last"]]) {
     const mods = loaded(args, {});
-    expect(mods.some((m) => m.endsWith("/dist/shim/bundle.js"))).toBe(true);
+    // Exactly the shim script and its bundle: every module of the hot path is inside the bundle.
+    expect(ours(mods).map((m) => path.relative(ROOT, new URL(m).pathname))).toEqual(["shim/codex", "dist/shim/bundle.js"]);
     for (const re of FORBIDDEN) expect(mods.filter((m) => re.test(m))).toEqual([]);
     // Not even the argv classifier: without opt-in nothing needs it.
     expect(mods.filter((m) => m.includes("/dist/routing/"))).toEqual([]);
   }
 });
 
-it("the recorder sees the opted-in path load the classifier and try the supervisor (so the check above can fail)", () => {
+it("the recorder sees the opted-in path load the classifier and the supervisor (so the checks above can fail)", () => {
   const mods = loaded([], { CODEX_AUTH_CLI_SESSION_SUPERVISOR: "1" });
+  expect(ours(mods).length).toBeGreaterThan(2);
   expect(mods.some((m) => m.endsWith("/dist/routing/classify.js"))).toBe(true);
-  // The one-file bundle when the build made one (and it is fresh), else the plain entry module.
+  // The one-file bundle when the build made one (and no tsc-only build came after it), else the plain
+  // entry module (test/shim/bundle-supervisor.test.ts pins down which one when).
   expect(mods.some((m) => /\/dist\/supervisor\/(bundle|entry)\.js/.test(m))).toBe(true);
+  expect(mods.filter((m) => FORBIDDEN.some((re) => re.test(m))).length).toBeGreaterThan(0);
 });
