@@ -9,7 +9,8 @@ import { readJsonFile } from "../fs/atomic.js";
 import { jobRecordFile, type Env } from "../paths.js";
 import { escalateTree, type EscalationWaits } from "../process/escalate.js";
 import { isAlive, isExitedState, type ProcessIdentity } from "../process/identity.js";
-import { listProcesses, readMarker, type ProcInfo } from "../process/proc-table.js";
+import { listProcesses, readMarker } from "../process/proc-table.js";
+import { selfAndAncestors } from "../process/tree.js";
 import { isJobId } from "./ids.js";
 import { JOB_HOME_ENV } from "./marker.js";
 import { parseJobRecord } from "./record.js";
@@ -30,18 +31,6 @@ export interface ReapReport {
   outcomes: ReapOutcome[];
   /** Targets still alive after the escalation. */
   left: number;
-}
-
-/** Pids of this process and its ancestors: never reaped. */
-function protectedPids(procs: ProcInfo[]): Set<number> {
-  const byPid = new Map(procs.map((p) => [p.pid, p]));
-  const out = new Set<number>();
-  let pid: number | undefined = process.pid;
-  while (pid !== undefined && pid > 0 && !out.has(pid)) {
-    out.add(pid);
-    pid = byPid.get(pid)?.ppid;
-  }
-  return out;
 }
 
 /** What the record says about the job a marker names (the marker is untrusted: validated before it becomes a path). */
@@ -72,7 +61,7 @@ export function planReap(home: string): ReapDecision<ProcessIdentity>[] {
   }
   const facts = new Map<string, MarkedJobFacts>();
   for (const m of marked) if (!facts.has(m.marker)) facts.set(m.marker, jobFacts(home, m.marker));
-  return decideReap(marked, facts, protectedPids(procs), home);
+  return decideReap(marked, facts, selfAndAncestors(procs), home);
 }
 
 /**

@@ -12,9 +12,9 @@
 // learns of its own child's exit by an event (Node reaps that child) passes it as `exits`: the wait
 // looks again at once instead of at its next poll.
 import { isAlive, readIdentity, sameIdentity, type ProcessIdentity } from "./identity.js";
-import { listProcesses, type ProcInfo } from "./proc-table.js";
+import { listProcesses } from "./proc-table.js";
 import { signalVerified } from "./signal.js";
-import { snapshotTree, type TreeMember } from "./tree.js";
+import { selfAndAncestors, snapshotTree, type TreeMember } from "./tree.js";
 
 export interface EscalationWaits {
   /** How long to wait for exit after SIGINT (config sigintWaitMs, default 2000). */
@@ -82,17 +82,6 @@ export const DEFAULT_EXIT_POLL_MS = 10;
 /** The first poll after a signal: dying processes are usually gone within a millisecond or two. */
 const FIRST_POLL_MS = 1;
 
-function ancestorsOfSelf(table: readonly ProcInfo[]): Set<number> {
-  const byPid = new Map(table.map((p) => [p.pid, p]));
-  const out = new Set<number>();
-  let pid: number | undefined = process.pid;
-  while (pid !== undefined && pid > 0 && !out.has(pid)) {
-    out.add(pid);
-    pid = byPid.get(pid)?.ppid;
-  }
-  return out;
-}
-
 interface Target {
   identity: ProcessIdentity;
   comm: string;
@@ -123,7 +112,7 @@ export async function escalateTree(input: EscalateInput): Promise<EscalationRepo
   /** Re-read the table: refresh known members, add new descendants of still-valid members + marker carriers. */
   const resnapshot = (after: "start" | EscalationStage) => {
     const table = listProcesses();
-    never ??= new Set([...ancestorsOfSelf(table), ...(input.exclude ?? [])]);
+    never ??= new Set([...selfAndAncestors(table), ...(input.exclude ?? [])]);
     const byPid = new Map(table.map((p) => [p.pid, p]));
     // Only a member that is still the same process may lend its descendants (a reused pid's are not ours).
     for (const pid of never) targets.delete(pid); // and never walk from them into their other children

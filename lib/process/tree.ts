@@ -75,3 +75,15 @@ export function snapshotTree(rootPids: number | readonly number[], opts: Snapsho
   }
   return members;
 }
+
+/** This process and its ancestors, by the table's ppid links: never to be signalled by us. */
+export function selfAndAncestors(table: readonly ProcInfo[]): Set<number> {
+  const byPid = new Map(table.map((p) => [p.pid, p]));
+  const out = new Set<number>();
+  let pid: number | undefined = process.pid;
+  while (pid !== undefined && pid > 0 && !out.has(pid)) {
+    out.add(pid);
+    pid = byPid.get(pid)?.ppid;
+  }
+  return out;
+}

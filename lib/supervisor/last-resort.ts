@@ -22,7 +22,7 @@ import { onExit } from "signal-exit";
 import { isAlive, sameIdentity, type ProcessIdentity } from "../process/identity.js";
 import { listProcesses, type ProcInfo } from "../process/proc-table.js";
 import { signalVerified } from "../process/signal.js";
-import { snapshotTree } from "../process/tree.js";
+import { selfAndAncestors, snapshotTree } from "../process/tree.js";
 
 export interface SyncKillInput {
   /** Our direct child as identified at spawn (null: none running). */
@@ -39,18 +39,6 @@ export interface SyncKillReport {
   killed: number[];
   /** Still alive when the wait ran out. */
   left: number[];
-}
-
-/** This process and its ancestors: never signalled. */
-function selfAndAncestors(table: readonly ProcInfo[]): Set<number> {
-  const byPid = new Map(table.map((p) => [p.pid, p]));
-  const out = new Set<number>();
-  let pid: number | undefined = process.pid;
-  while (pid !== undefined && pid > 0 && !out.has(pid)) {
-    out.add(pid);
-    pid = byPid.get(pid)?.ppid;
-  }
-  return out;
 }
 
 const sleepSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
