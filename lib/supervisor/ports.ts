@@ -14,7 +14,9 @@ import crossSpawn from "cross-spawn";
 import type { Config } from "../config/schema.js";
 import { recordUsage } from "../accounts/usage.js";
 import { lockOpts, realAccountPorts } from "./account-ports.js";
-import { applyQuotaEvent, decideFromState, initialQuotaState, type QuotaEvent, type QuotaState } from "../quota/decide.js";
+import { applyQuotaEvent, decideFromState, initialQuotaState, type QuotaState } from "../quota/decide.js";
+import { toQuotaEvent } from "../quota/from-rollout.js";
+import type { RolloutEvent } from "../session/rollout-events.js";
 import type { RateLimits } from "../quota/rate-limits.js";
 import { appendEvent, listJobs, updateJob } from "../jobs/store.js";
 import { isActiveStatus } from "../jobs/record.js";
@@ -25,7 +27,6 @@ import { readIdentity, type ProcessIdentity } from "../process/identity.js";
 import { escalateTree } from "../process/escalate.js";
 import { bindSession } from "../session/bind.js";
 import { RolloutFollower, watchFollower, type Watcher } from "../session/rollout-follower.js";
-import type { RateLimitWindow as RolloutRateWindow, RolloutEvent } from "../session/rollout-events.js";
 import { launchSpec } from "../shim/native-launch.js";
 import type { ResolvedCodex } from "../shim/resolve-real-codex.js";
 import { buildChildEnv } from "./child-env.js";
@@ -204,31 +205,6 @@ function toRecordPatch(p: JobPatch, identities: Map<number, ProcessIdentity | nu
   if (p.reason !== undefined) out.reason = p.reason;
   if (p.status !== undefined && FINAL.has(p.status)) out.endedAt = new Date().toISOString();
   return out;
-}
-
-/** Rollout events → the quota fold (quota/decide.ts). */
-function toQuotaEvent(e: RolloutEvent): QuotaEvent | null {
-  switch (e.type) {
-    case "task_started":
-      return { kind: "task_started" };
-    case "task_complete":
-      return { kind: "task_complete", error: e.error?.usageLimit ? "usage_limit_exceeded" : (e.error?.codexErrorInfo ?? null) };
-    case "turn_aborted":
-      return { kind: "turn_aborted" };
-    case "token_count":
-      // Only the account's main limit ("codex"); per-model limits do not say when to rotate.
-      if (!e.rateLimits || (e.rateLimits.limitId !== null && e.rateLimits.limitId !== "codex")) return null;
-      return { kind: "token_count", rateLimits: { primary: snake(e.rateLimits.primary), secondary: snake(e.rateLimits.secondary) } };
-    case "error":
-      return e.usageLimit ? { kind: "usage_limit", resetsAt: null } : null;
-    default:
-      return null;
-  }
-}
-
-/** rollout-events keeps codex's epoch seconds under camelCase names; quota/rate-limits reads codex's own shape. */
-function snake(w: RolloutRateWindow | null) {
-  return w ? { used_percent: w.usedPercent, window_minutes: w.windowMinutes, resets_at: w.resetsAt } : null;
 }
 
 /** The watcher's own poll period: only a backstop, the loop polls every pollMs as well. */

@@ -58,22 +58,8 @@ function countNetwork() {
   };
 }
 
-/** Rollout events → quota events, as lib/supervisor/ports.ts maps them. */
-function toQuotaEvent(e) {
-  switch (e.type) {
-    case "task_started":
-      return { kind: "task_started" };
-    case "task_complete":
-      return { kind: "task_complete", error: e.error?.usageLimit ? "usage_limit_exceeded" : (e.error?.codexErrorInfo ?? null) };
-    case "turn_aborted":
-      return { kind: "turn_aborted" };
-    case "token_count":
-      if (!e.rateLimits || (e.rateLimits.limitId !== null && e.rateLimits.limitId !== "codex")) return null;
-      return { kind: "token_count", rateLimits: e.rateLimits };
-    default:
-      return null;
-  }
-}
+/** Rollout events → quota events: the supervisor's own mapping (lib/quota/from-rollout.ts), loaded in bench(). */
+let toQuotaEvent;
 
 const line = (type, payload) => JSON.stringify({ timestamp: new Date().toISOString(), type, payload }) + "\n";
 const tokenCount = (used) =>
@@ -256,12 +242,14 @@ async function realCodexRun(mods) {
 }
 
 export async function bench() {
-  const [follower, decide, server, config] = await Promise.all([
+  const [follower, decide, server, config, fromRollout] = await Promise.all([
     load("session/rollout-follower.js"),
     load("quota/decide.js"),
     load("demo/model-server.js"),
     load("demo/codex-config.js"),
+    load("quota/from-rollout.js"),
   ]);
+  toQuotaEvent = fromRollout.toQuotaEvent;
   const mods = { ...follower, ...decide, ...server, ...config };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cs-bench-quota-"));
   const rows = [];
