@@ -56,8 +56,18 @@ describe("codex TUI through the shim (passthrough)", () => {
 
     t.sendText("codex --no-daemon");
     t.sendKeys("Enter");
+    // Found by its executable, not its name: while the shim starts, `env` runs with the script's name
+    // ("codex") for a moment before it execs node, so a name match can catch the shim itself.
+    const nativeExe = fs.realpathSync(REAL_CODEX_NATIVE);
+    const exeOf = (pid: number) => {
+      try {
+        return fs.readlinkSync(`/proc/${pid}/exe`);
+      } catch {
+        return null;
+      }
+    };
     const codexPid = await pollUntil(
-      () => descendantsOf(shellPid).find((p) => commOf(p.pid) === "codex")?.pid,
+      () => descendantsOf(shellPid).find((p) => exeOf(p.pid) === nativeExe)?.pid,
       15_000,
       "the native codex under the shim",
     );
@@ -66,7 +76,8 @@ describe("codex TUI through the shim (passthrough)", () => {
     // The shim starts the native binary directly (not the npm launcher): shell → node(shim) → codex.
     const chain = tree.map((p) => commOf(p.pid));
     expect(chain[0]).toBe("node");
-    expect(fs.readlinkSync(`/proc/${codexPid}/exe`)).toBe(fs.realpathSync(REAL_CODEX_NATIVE));
+    expect(exeOf(codexPid)).toBe(nativeExe);
+    expect(commOf(codexPid)).toBe("codex");
     // The child's stdin is the pane's terminal (a TTY stays a TTY).
     expect(fs.readlinkSync(`/proc/${codexPid}/fd/0`)).toMatch(/^\/dev\/pts\/\d+$/);
     const env = readEnviron(codexPid)!;
