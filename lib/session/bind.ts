@@ -5,9 +5,13 @@
 // from its first prompt (a TUI without a prompt has no rollout yet) through idle periods until exit,
 // `resume <id>` from start (the old file, reopened for append), `fork` from start (the new file; the
 // parent's file is not held). In daemon mode the app-server daemon holds it instead (hence --no-daemon).
-// So on Linux the exact answer is the rollout our child's process tree holds open (/proc/PID/fd): two
-// sessions started at the same instant in the same directory cannot be confused, and the cost is the
-// tree's open files, independent of the user's history.
+// So on Linux the exact answer is the rollout our child's process tree holds open FOR WRITING
+// (/proc/PID/fd + the access mode in /proc/PID/fdinfo): two sessions started at the same instant in the
+// same directory cannot be confused, and the cost is the tree's open files, independent of the user's
+// history. Read-only descriptors do not count: measured on 0.169.0 (strace), a `codex exec` starting
+// while another session of the same CODEX_HOME is live opens that session's rollout O_RDONLY during
+// its startup (next to the thread-writer-locks scan), before it creates its own (O_RDWR|O_APPEND). A
+// tree caught in that window "held" only the neighbour's rollout and was bound to it.
 //
 // Without /proc (macOS) we fall back to a scan: only the date directories that can hold files created
 // since launch are listed, only files whose creation time (the UUIDv7 in the name, else the name's
@@ -55,8 +59,19 @@ export interface BindAttempt {
   method: BindMethod;
   /** Why there is no binding (or "bound"). */
   outcome: "bound" | "no-rollout-yet" | "ambiguous" | "meta-unreadable" | "no-cwd";
-  /** Rollout files considered (held open, or created since launch). */
+  /** Rollout files considered (held open for writing, or created since launch). */
   candidates: string[];
+  /** fd method only: the pids walked and every rollout descriptor they had (also read-only ones), for diagnostics. */
+  tree?: { pids: number[]; fds: RolloutFd[] };
+}
+
+/** A descriptor of a process that points at a rollout file. */
+export interface RolloutFd {
+  pid: number;
+  fd: number;
+  path: string;
+  /** Opened for writing (O_WRONLY or O_RDWR); false when read-only or when its fdinfo could not be read. */
+  writable: boolean;
 }
 
 /** rollout-YYYY-MM-DDThh-mm-ss-<uuid>.jsonl */
@@ -152,6 +167,14 @@ function readText(file: string): string | null {
   }
 }
 
+function readLink(file: string): string | null {
+  try {
+    return fs.readlinkSync(file);
+  } catch {
+    return null;
+  }
+}
+
 /** pids plus all their descendants, via /proc/PID/task/TID/children (falls back to a /proc scan). */
 export function withDescendants(pids: readonly number[], procRoot = "/proc"): number[] {
   const seen = new Set<number>();
@@ -199,10 +222,18 @@ export function withDescendants(pids: readonly number[], procRoot = "/proc"): nu
   return [...all];
 }
 
-/** Rollout files under sessionsDir that the given processes hold open. */
-export function heldRollouts(pids: readonly number[], sessionsDir: string, procRoot = "/proc"): string[] {
+/** The access mode bits of an fd's open flags (`flags:` in /proc/PID/fdinfo/FD, octal): 0 = O_RDONLY. */
+export function fdinfoWritable(fdinfo: string): boolean | null {
+  const m = /^flags:\s*([0-7]+)\s*$/m.exec(fdinfo);
+  if (!m) return null;
+  const accmode = parseInt(m[1]!, 8) & 3;
+  return accmode === 1 || accmode === 2;
+}
+
+/** Every descriptor of the given processes that points at a rollout file under sessionsDir. */
+export function rolloutFds(pids: readonly number[], sessionsDir: string, procRoot = "/proc"): RolloutFd[] {
   const prefix = sessionsDir.endsWith(path.sep) ? sessionsDir : sessionsDir + path.sep;
-  const found = new Set<string>();
+  const out: RolloutFd[] = [];
   for (const pid of pids) {
     let fds: string[];
     try {
@@ -218,10 +249,20 @@ export function heldRollouts(pids: readonly number[], sessionsDir: string, procR
         continue;
       }
       // A deleted file reads as "<path> (deleted)" and fails the name test.
-      if (target.startsWith(prefix) && ROLLOUT_NAME.test(path.basename(target))) found.add(target);
+      if (!target.startsWith(prefix) || !ROLLOUT_NAME.test(path.basename(target))) continue;
+      // Unreadable fdinfo = the fd was closed in between: not held. The link is read again so flags of a
+      // number reused for another file in between are not taken for this rollout's.
+      const info = readText(`${procRoot}/${pid}/fdinfo/${fd}`);
+      const same = info !== null && readLink(`${procRoot}/${pid}/fd/${fd}`) === target;
+      out.push({ pid, fd: Number(fd), path: target, writable: same && fdinfoWritable(info) === true });
     }
   }
-  return [...found];
+  return out;
+}
+
+/** Rollout files under sessionsDir that the given processes hold open for writing (the sessions they write). */
+export function heldRollouts(pids: readonly number[], sessionsDir: string, procRoot = "/proc"): string[] {
+  return [...new Set(rolloutFds(pids, sessionsDir, procRoot).filter((f) => f.writable).map((f) => f.path))];
 }
 
 function procUsable(procRoot: string): boolean {
@@ -282,13 +323,15 @@ export async function tryBindSession(opts: BindOptions): Promise<BindAttempt> {
   if (method === "fd") {
     const pids = opts.includeDescendants === false ? [...opts.childPids] : withDescendants(opts.childPids, procRoot);
     // /proc shows canonical paths; CODEX_HOME may be given through a symlink.
-    const held = heldRollouts(pids, realOrResolved(sessionsDir), procRoot);
-    if (held.length === 0) return { binding: null, method, outcome: "no-rollout-yet", candidates: [] };
+    const fds = rolloutFds(pids, realOrResolved(sessionsDir), procRoot);
+    const tree = { pids, fds };
+    const held = [...new Set(fds.filter((f) => f.writable).map((f) => f.path))];
+    if (held.length === 0) return { binding: null, method, outcome: "no-rollout-yet", candidates: [], tree };
     const cands = (await loadCandidates(held, held.length > 1)).filter((c) => !excluded(c, exclude));
     const readable = cands.filter((c) => c.meta !== null && !isSubagentSource(c.meta.source));
     if (readable.length === 0) {
       const outcome = cands.some((c) => c.meta === null) ? "meta-unreadable" : "no-rollout-yet";
-      return { binding: null, method, outcome, candidates: held };
+      return { binding: null, method, outcome, candidates: held, tree };
     }
     // Several sessions held by one tree: measured on 0.169.0, `/new` inside the TUI keeps the old thread's
     // rollout open and opens a new one at the next prompt. The session in use is the one written last
@@ -296,7 +339,7 @@ export async function tryBindSession(opts: BindOptions): Promise<BindAttempt> {
     const inCwd = opts.cwd ? readable.filter((c) => c.meta!.cwd !== null && samePath(c.meta!.cwd, opts.cwd!)) : [];
     const pool = inCwd.length > 0 ? inCwd : readable;
     pool.sort((a, b) => b.mtimeMs - a.mtimeMs || b.createdMs - a.createdMs);
-    return bound(pool[0]!, method, held);
+    return { ...bound(pool[0]!, method, held), tree };
   }
 
   if (!opts.cwd) return { binding: null, method, outcome: "no-cwd", candidates: [] };
@@ -334,6 +377,8 @@ export interface WaitOptions {
   signal?: AbortSignal;
   /** Between attempts (default 250 ms). */
   intervalMs?: number;
+  /** Called with every attempt (the bound one included), e.g. to explain a wrong or missing binding. */
+  onAttempt?: (attempt: BindAttempt) => void;
 }
 
 export type WaitBindOptions = Omit<BindOptions, "childPids"> & {
@@ -348,8 +393,9 @@ export async function waitForBinding(opts: WaitBindOptions, wait: WaitOptions): 
   for (;;) {
     if (wait.signal?.aborted) return null;
     const childPids = typeof opts.childPids === "function" ? await opts.childPids() : opts.childPids;
-    const b = await bindSession({ ...opts, childPids });
-    if (b) return b;
+    const attempt = await tryBindSession({ ...opts, childPids });
+    wait.onAttempt?.(attempt);
+    if (attempt.binding) return attempt.binding;
     const left = deadline - Date.now();
     if (left <= 0) return null;
     await new Promise<void>((resolve) => {

@@ -7,15 +7,19 @@ import { startModelServer, type ModelServer } from "../../lib/demo/model-server.
 import {
   bindSession,
   candidateDateDirs,
+  fdinfoWritable,
+  heldRollouts,
+  rolloutFds,
   rolloutFileSessionId,
   rolloutFileTimeMs,
   sessionCwd,
   tryBindSession,
   waitForBinding,
   withDescendants,
+  type BindAttempt,
 } from "../../lib/session/bind.js";
-import { makeCodexHome, REAL_CODEX_LAUNCHER, type CodexHome } from "../helpers/codex-home.js";
-import { descendantsOf, expectNoLeftovers, killTracked, track } from "../helpers/processes.js";
+import { listRollouts, makeCodexHome, REAL_CODEX_LAUNCHER, type CodexHome } from "../helpers/codex-home.js";
+import { descendantsOf, expectNoLeftovers, findProcessesByEnv, killTracked, track, waitForGone, type TrackedProcess } from "../helpers/processes.js";
 
 // ---- a fake CODEX_HOME with rollouts ----
 
@@ -56,7 +60,13 @@ afterEach(async () => {
 
 /** Start a process (optionally behind `depth` wrapper processes) that holds `file` open; resolves once it does. */
 async function holder(file: string, depth = 0): Promise<ChildProcess> {
-  const leaf = `const fs=require("fs");fs.openSync(${JSON.stringify(file)},"a");process.stdout.write("ready\\n");setInterval(()=>{},1e6);`;
+  return holderOf([{ file, flags: "a" }], depth);
+}
+
+/** A process holding each file open with its fs.open flags ("a" = append/write, "r" = read-only). */
+async function holderOf(files: { file: string; flags: "a" | "r" | "r+" }[], depth = 0): Promise<ChildProcess> {
+  const opens = files.map((f) => `fs.openSync(${JSON.stringify(f.file)},${JSON.stringify(f.flags)});`).join("");
+  const leaf = `const fs=require("fs");${opens}process.stdout.write("ready\\n");setInterval(()=>{},1e6);`;
   let code = leaf;
   for (let i = 0; i < depth; i++) {
     code = `const c=require("child_process").spawn(process.execPath,["-e",${JSON.stringify(code)}],{stdio:["ignore","inherit","inherit"]});process.on("SIGTERM",()=>{c.kill("SIGKILL");process.exit(0)});setInterval(()=>{},1e6);`;
@@ -141,6 +151,40 @@ describe("bind by the rollout the child's tree holds open (/proc)", () => {
     expect((await bindSession({ codexHome: tmp, sinceMs: now, childPids: [c.pid!] }))?.sessionId).toBe(first.id);
   });
 
+  it("only rollouts held open for writing count: a tree reading a neighbour's rollout is not bound to it", async () => {
+    // Measured on codex 0.169.0 (strace): an `exec` starting while another session of the same
+    // CODEX_HOME is live opens that session's rollout O_RDONLY during startup, before it creates its
+    // own (O_RDWR|O_APPEND). Counting that descriptor bound both children to the neighbour's session.
+    const now = Date.now();
+    const neighbour = writeRollout(tmp, now, 1, "/same/dir");
+    const mine = writeRollout(tmp, now + 5, 2, "/same/dir");
+    const reader = await holderOf([{ file: neighbour.file, flags: "r" }], 1);
+    const r1 = await tryBindSession({ codexHome: tmp, sinceMs: now, childPids: [reader.pid!], cwd: "/same/dir" });
+    expect(r1).toMatchObject({ binding: null, outcome: "no-rollout-yet", candidates: [] });
+    // The diagnostics still show the read-only descriptor and the walked tree.
+    expect(r1.tree?.pids.length).toBe(2);
+    expect(r1.tree?.fds).toEqual([expect.objectContaining({ path: neighbour.file, writable: false })]);
+
+    // Reading the neighbour (even written after ours) next to writing its own: its own.
+    const both = await holderOf([{ file: neighbour.file, flags: "r" }, { file: mine.file, flags: "a" }]);
+    fs.appendFileSync(neighbour.file, '{"type":"event_msg","payload":{"type":"task_started"}}\n');
+    const later = new Date(Date.now() + 5000);
+    fs.utimesSync(neighbour.file, later, later);
+    expect((await bindSession({ codexHome: tmp, sinceMs: now, childPids: [both.pid!], cwd: "/same/dir" }))?.sessionId).toBe(mine.id);
+    expect(heldRollouts([both.pid!], tmp + "/sessions")).toEqual([mine.file]);
+    // O_RDWR counts as writing (codex opens its rollout O_RDWR|O_APPEND).
+    const rw = await holderOf([{ file: neighbour.file, flags: "r+" }]);
+    expect((await bindSession({ codexHome: tmp, sinceMs: now, childPids: [rw.pid!] }))?.sessionId).toBe(neighbour.id);
+    expect(rolloutFds([rw.pid!], tmp + "/sessions")).toEqual([expect.objectContaining({ path: neighbour.file, writable: true })]);
+  });
+
+  it("fdinfoWritable reads the access mode from the octal flags line", () => {
+    expect(fdinfoWritable("pos:\t0\nflags:\t0100000\nmnt_id:\t30\n")).toBe(false); // O_RDONLY|O_LARGEFILE
+    expect(fdinfoWritable("pos:\t0\nflags:\t02102002\nmnt_id:\t30\n")).toBe(true); // O_RDWR|O_APPEND|O_CLOEXEC...
+    expect(fdinfoWritable("pos:\t0\nflags:\t0102001\n")).toBe(true); // O_WRONLY|O_APPEND
+    expect(fdinfoWritable("pos:\t0\n")).toBeNull();
+  });
+
   it("no held rollout → null (never a guess from the directory), and a held file without its meta line yet → meta-unreadable", async () => {
     const now = Date.now();
     writeRollout(tmp, now, 1, "/w"); // someone else's new session in the same dir
@@ -215,8 +259,29 @@ describe("the real codex (launcher → native), two `exec` runs started at once 
   });
   afterEach(async () => {
     await server.close();
+    // This hook runs before the file's own afterEach: if the test failed early, its codex processes are
+    // still writing into the home (rmSync then fails with ENOTEMPTY). End them — the launchers' trees
+    // and anything carrying this test's unique CODEX_HOME — and poll until they are gone.
+    const procs: TrackedProcess[] = [
+      ...children.flatMap((c) => (c.pid === undefined ? [] : descendantsOf(c.pid).concat(track(c.pid) ?? []))),
+      ...findProcessesByEnv("CODEX_HOME", h.home),
+    ];
+    killTracked(procs);
+    const left = await waitForGone(procs, 10_000);
+    if (left.length > 0) throw new Error(`codex processes of ${h.home} still running after 10 s: ${left.map((p) => p.pid).join(", ")} (home kept)`);
     h.cleanup();
   });
+
+  /** Why a binding went wrong: each tree's pids and rollout fds at its last attempt, and the files that exist. */
+  function explain(attempts: (BindAttempt | null)[], bindings: ({ sessionId: string } | null)[]): string {
+    const lines = attempts.map((a, i) => {
+      const fds = (a?.tree?.fds ?? []).map((f) => `pid ${f.pid} fd ${f.fd} ${f.writable ? "w" : "r"} ${path.basename(f.path)}`);
+      return `child ${i}: bound ${bindings[i]?.sessionId ?? "nothing"} (${a?.outcome ?? "no attempt"}); tree [${a?.tree?.pids.join(" ") ?? ""}]; fds: ${fds.join("; ") || "none"}`;
+    });
+    const files = listRollouts(h.home).map((f) => path.basename(f));
+    const reqs = server.requests.map((q) => `${JSON.stringify(q.prompt)} → ${q.sessionId}`);
+    return [...lines, `rollouts: ${files.join(", ") || "none"}`, `requests: ${reqs.join(", ") || "none"}`].join("\n");
+  }
 
   it("each child is bound to its own session (the one whose request carried its prompt)", async () => {
     const since = Date.now();
@@ -226,15 +291,22 @@ describe("the real codex (launcher → native), two `exec` runs started at once 
       children.push(c);
       return { c, exited: new Promise<number | null>((r) => c.on("exit", (code) => r(code))) };
     });
+    const last: (BindAttempt | null)[] = runs.map(() => null);
     const bindings = await Promise.all(
-      runs.map((r) => waitForBinding({ codexHome: h.home, sinceMs: since, childPids: [r.c.pid!], cwd: h.workDir }, { timeoutMs: 30_000, intervalMs: 50 })),
+      runs.map((r, i) =>
+        waitForBinding(
+          { codexHome: h.home, sinceMs: since, childPids: [r.c.pid!], cwd: h.workDir },
+          { timeoutMs: 30_000, intervalMs: 50, onAttempt: (a) => (last[i] = a) },
+        ),
+      ),
     );
-    expect(bindings.every((b) => b?.method === "fd")).toBe(true);
-    expect(bindings[0]!.sessionId).not.toBe(bindings[1]!.sessionId);
+    const why = explain(last, bindings);
+    expect(bindings.every((b) => b?.method === "fd"), why).toBe(true);
+    expect(bindings[0]!.sessionId, why).not.toBe(bindings[1]!.sessionId);
     for (const code of await Promise.all(runs.map((r) => r.exited))) expect(code).toBe(0);
     for (let i = 0; i < 2; i++) {
       const req = server.requests.find((q) => q.prompt === prompts[i]);
-      expect(req?.sessionId).toBe(bindings[i]!.sessionId);
+      expect(req?.sessionId, why).toBe(bindings[i]!.sessionId);
       expect(bindings[i]!.meta.cwd).toBe(h.workDir);
     }
   }, 60_000);
