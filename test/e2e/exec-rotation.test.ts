@@ -12,8 +12,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { usageLimitBody } from "../../lib/demo/model-server.js";
 import { acquireStorageLock } from "../../lib/lock/storage-lock.js";
-import { expectNoLeftovers } from "../helpers/processes.js";
-import { makeWorld, type World } from "../jobs-cli/harness.js";
+import { makeWorld, type World, disposeWorld } from "../jobs-cli/harness.js";
 
 const KEY_A = "sk-execrot-A-SECRETSECRET";
 const KEY_B = "sk-execrot-B-SECRETSECRET";
@@ -25,9 +24,7 @@ afterEach(async () => {
   if (keyDir) fs.rmSync(keyDir, { recursive: true, force: true });
   keyDir = null;
   if (!w) return;
-  const ids = [...w.jobs];
-  await w.cleanup();
-  for (const id of ids) await expectNoLeftovers({ marker: id });
+  await disposeWorld(w);
   w = null;
 });
 

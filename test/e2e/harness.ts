@@ -3,6 +3,7 @@
 // Everything a test starts is cleaned in `close()`, which also asserts no process kept the job marker.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { startModelServer, type ModelServer } from "../../lib/demo/model-server.js";
 import { jobsDir } from "../../lib/paths.js";
@@ -105,6 +106,22 @@ export async function waitForRecord(home: string, id: string, pred: (r: JobRecor
 export function cli(bed: Bed, args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [CLI_BIN, ...args], { env: bed.env, cwd: bed.h.workDir, encoding: "utf8", timeout: 30_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * Add an API-key account through the real CLI (`accounts add --from-file`), from a 0600 file in a
+ * private temp dir that is removed at once: the key never appears in argv.
+ */
+export function addApiKeyAccount(bed: Bed, name: string, key: string): void {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cxs-keys-"));
+  try {
+    const file = path.join(dir, `${name}.json`);
+    fs.writeFileSync(file, JSON.stringify({ OPENAI_API_KEY: key }), { mode: 0o600 });
+    const r = cli(bed, ["accounts", "add", name, "--from-file", file]);
+    if (r.status !== 0) throw new Error(`accounts add ${name} exited ${r.status}: ${r.stderr}`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 export function cliCommandBuilt(name: string): boolean {

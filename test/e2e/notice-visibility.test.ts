@@ -4,41 +4,26 @@
 // redraws the transcript, so that line is wiped (logged below, not asserted: it is codex's behaviour).
 // What we guarantee: the line is in the job log, and when the session ends the supervisor prints it
 // again ("earlier in this session: …") below codex's last screen, where it stays.
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { requestControl } from "../../lib/jobs/control.js";
 import { readEvents } from "../../lib/jobs/store.js";
 import { findMarkedProcesses, waitForGone, type TrackedProcess } from "../helpers/processes.js";
-import { cli, startBed, submitPrompt, waitForComposerReady, waitForJob, waitForRecord, type Bed } from "./harness.js";
+import { addApiKeyAccount, cli, startBed, submitPrompt, waitForComposerReady, waitForJob, waitForRecord, type Bed } from "./harness.js";
 
 let bed: Bed | null = null;
-let keyDir: string | null = null;
 afterEach(async () => {
   await bed?.close();
   bed = null;
-  if (keyDir) fs.rmSync(keyDir, { recursive: true, force: true });
-  keyDir = null;
 });
-
-function addAccount(b: Bed, name: string, key: string): void {
-  const file = path.join(keyDir!, `${name}.json`);
-  fs.writeFileSync(file, JSON.stringify({ OPENAI_API_KEY: key }), { mode: 0o600 });
-  const r = cli(b, ["accounts", "add", name, "--from-file", file]);
-  expect(r.status, r.stderr).toBe(0);
-  fs.rmSync(file);
-}
 
 const NOTICE = /codex-supervisor: switching account A → B \([^)]*\)[^\n]*; resuming session [0-9a-f-]{36}/;
 
 describe("the rotation notice after the resumed TUI has redrawn the conversation", () => {
   it("is in the job log, and repeated below codex's last screen when the session ends", async () => {
-    keyDir = fs.mkdtempSync(path.join(os.tmpdir(), "cxs-keys-"));
     bed = await startBed({ apiKey: "sk-test-unrelated-login" });
     const b = bed;
-    addAccount(b, "A", "sk-test-A");
-    addAccount(b, "B", "sk-test-B");
+    addApiKeyAccount(b, "A", "sk-test-A");
+    addApiKeyAccount(b, "B", "sk-test-B");
     expect(cli(b, ["accounts", "use", "A", "--force"]).status).toBe(0);
     const quota = (used: number) => ({ primaryUsedPercent: used, primaryWindowMinutes: 300, primaryResetAt: Math.floor(Date.now() / 1000) + 3600, secondaryUsedPercent: 5, secondaryWindowMinutes: 10080 });
     b.server.setQuota("sk-test-A", quota(40));

@@ -5,32 +5,20 @@
 // history and the first prompt sent once. `accounts list --json` shows A near its limit. No key in
 // any of our files (besides the store and auth.json) or --json output.
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { requestControl } from "../../lib/jobs/control.js";
 import { findMarkedProcesses, waitForGone, type TrackedProcess } from "../helpers/processes.js";
-import { cli, cliCommandBuilt, cmdline, countOccurrences, startBed, submitPrompt, waitForJob, waitForRecord, type Bed } from "./harness.js";
+import { addApiKeyAccount, cli, cliCommandBuilt, cmdline, countOccurrences, startBed, submitPrompt, waitForJob, waitForRecord, type Bed } from "./harness.js";
 
 const KEY_A = "sk-test-A";
 const KEY_B = "sk-test-B";
 
 let bed: Bed | null = null;
-let keyDir: string | null = null;
 afterEach(async () => {
   await bed?.close();
   bed = null;
-  if (keyDir) fs.rmSync(keyDir, { recursive: true, force: true });
-  keyDir = null;
 });
-
-function addAccount(b: Bed, name: string, key: string): void {
-  const file = path.join(keyDir!, `${name}.json`);
-  fs.writeFileSync(file, JSON.stringify({ OPENAI_API_KEY: key }), { mode: 0o600 });
-  const r = cli(b, ["accounts", "add", name, "--from-file", file]);
-  expect(r.status, r.stderr).toBe(0);
-  fs.rmSync(file);
-}
 
 /** Every file under `dir` (recursively) except `skip`, with the keys found in it. */
 function filesWithKeys(dir: string, skip: Set<string>): string[] {
@@ -51,11 +39,10 @@ function filesWithKeys(dir: string, skip: Set<string>): string[] {
 
 describe("quota rotation (issue #4)", () => {
   it("A at 96 % → the session moves to B between turns, same session, history kept, nothing re-sent", async () => {
-    keyDir = fs.mkdtempSync(path.join(os.tmpdir(), "cxs-keys-"));
     bed = await startBed({ apiKey: "sk-test-unrelated-login" });
     const b = bed;
-    addAccount(b, "A", KEY_A);
-    addAccount(b, "B", KEY_B);
+    addApiKeyAccount(b, "A", KEY_A);
+    addApiKeyAccount(b, "B", KEY_B);
     const use = cli(b, ["accounts", "use", "A", "--force"]);
     expect(use.status, use.stderr).toBe(0);
     expect(JSON.parse(fs.readFileSync(b.h.authPath, "utf8")).OPENAI_API_KEY).toBe(KEY_A);
@@ -115,11 +102,10 @@ describe("quota rotation (issue #4)", () => {
   }, 150_000);
 
   it("a turn that hits the usage limit (HTTP 429) moves the session to B", async () => {
-    keyDir = fs.mkdtempSync(path.join(os.tmpdir(), "cxs-keys-"));
     bed = await startBed({ apiKey: "sk-test-unrelated-login" });
     const b = bed;
-    addAccount(b, "A", KEY_A);
-    addAccount(b, "B", KEY_B);
+    addApiKeyAccount(b, "A", KEY_A);
+    addApiKeyAccount(b, "B", KEY_B);
     expect(cli(b, ["accounts", "use", "A", "--force"]).status).toBe(0);
     b.server.setUsageLimitReached(KEY_A, Math.floor(Date.now() / 1000) + 1800);
 

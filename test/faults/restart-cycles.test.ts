@@ -17,8 +17,8 @@
 import fs from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { requestControl } from "../../lib/jobs/control.js";
-import { expectNoLeftovers, findMarkedProcesses, isStillRunning, waitForGone, type TrackedProcess } from "../helpers/processes.js";
-import { makeWorld, readRecordRaw, trackedOf, waitForRecord, type World } from "../jobs-cli/harness.js";
+import { findMarkedProcesses, isStillRunning, waitForGone, type TrackedProcess } from "../helpers/processes.js";
+import { makeWorld, readRecordRaw, trackedOf, waitForRecord, type World, disposeWorld } from "../jobs-cli/harness.js";
 
 const CYCLES = Number(process.env.RESTART_CYCLES ?? (process.env.FAULTS === "1" ? 100 : 20));
 const HEAP_CAP = "--max-old-space-size=32";
@@ -41,9 +41,7 @@ describe(`restart cycles of the real codex tree (${CYCLES})`, () => {
   let w: World | null = null;
   afterEach(async () => {
     if (!w) return;
-    const ids = [...w.jobs];
-    await w.cleanup();
-    for (const id of ids) await expectNoLeftovers({ marker: id });
+    await disposeWorld(w);
     w = null;
   });
 

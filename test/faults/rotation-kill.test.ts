@@ -19,7 +19,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { ModelServer } from "../../lib/demo/model-server.js";
 import { runCodex } from "../helpers/codex-home.js";
 import { expectNoLeftovers, findMarkedProcesses, isStillRunning } from "../helpers/processes.js";
-import { makeWorld, readRecordRaw, trackedOf, type World } from "../jobs-cli/harness.js";
+import { makeWorld, readRecordRaw, trackedOf, type World, disposeWorld } from "../jobs-cli/harness.js";
 import { cli as bedCli, startBed, waitForJob, type Bed } from "../e2e/harness.js";
 
 const KEY_A = "sk-rotkill-A-SECRETSECRET";
@@ -161,9 +161,7 @@ describe("supervisor SIGKILLed during a rotation: exec jobs (run --detach)", () 
   let w: World | null = null;
   afterEach(async () => {
     if (!w) return;
-    const ids = [...w.jobs];
-    await w.cleanup();
-    for (const id of ids) await expectNoLeftovers({ marker: id });
+    await disposeWorld(w);
     w = null;
   });
 

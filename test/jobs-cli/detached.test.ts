@@ -5,8 +5,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { runCodex } from "../helpers/codex-home.js";
-import { expectNoLeftovers, findMarkedProcesses, isStillRunning, killTracked, waitForGone } from "../helpers/processes.js";
-import { allHomeText, BIN, makeWorld, readRecordRaw, trackedOf, waitForRecord, type World } from "./harness.js";
+import { findMarkedProcesses, isStillRunning, killTracked, waitForGone } from "../helpers/processes.js";
+import { allHomeText, BIN, makeWorld, readRecordRaw, trackedOf, waitForRecord, type World, disposeWorld } from "./harness.js";
 
 const EXEC = ["exec", "--skip-git-repo-check"];
 
@@ -14,9 +14,7 @@ describe("run --detach", () => {
   let w: World | null = null;
   afterEach(async () => {
     if (!w) return;
-    const ids = [...w.jobs];
-    await w.cleanup();
-    for (const id of ids) await expectNoLeftovers({ marker: id });
+    await disposeWorld(w);
     w = null;
   });
 

@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { startModelServer, type ModelServer } from "../../lib/demo/model-server.js";
 import { makeCodexHome, REAL_CODEX_LAUNCHER, REPO_ROOT, type CodexHome } from "../helpers/codex-home.js";
-import { findMarkedProcesses, killTracked, type TrackedProcess } from "../helpers/processes.js";
+import { expectNoLeftovers, findMarkedProcesses, killTracked, type TrackedProcess } from "../helpers/processes.js";
 
 export const BIN = path.join(REPO_ROOT, "bin", "codex-supervisor");
 
@@ -90,6 +90,13 @@ export async function makeWorld(opts: { delayMs?: number; reply?: string } = {})
       fs.rmSync(home, { recursive: true, force: true });
     },
   };
+}
+
+/** End a world (afterEach): its cleanup, then assert no process carrying one of its jobs' markers is left. */
+export async function disposeWorld(w: World): Promise<void> {
+  const ids = [...w.jobs];
+  await w.cleanup();
+  for (const id of ids) await expectNoLeftovers({ marker: id });
 }
 
 export interface RawRecord {

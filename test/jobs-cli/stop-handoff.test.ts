@@ -15,8 +15,8 @@ import { newJobId } from "../../lib/jobs/ids.js";
 import { createJob, readEvents, updateJob } from "../../lib/jobs/store.js";
 import { jobControlFile, jobOutFile } from "../../lib/paths.js";
 import { readIdentity } from "../../lib/process/identity.js";
-import { expectNoLeftovers, isStillRunning, killTracked, waitForGone } from "../helpers/processes.js";
-import { BIN, makeWorld, readRecordRaw, waitForRecord, type CliResult, type World } from "./harness.js";
+import { isStillRunning, killTracked, waitForGone } from "../helpers/processes.js";
+import { BIN, makeWorld, readRecordRaw, waitForRecord, type CliResult, type World, disposeWorld } from "./harness.js";
 
 const EXEC = ["exec", "--skip-git-repo-check"];
 
@@ -36,9 +36,7 @@ describe("stop at every stage of a detached job's start", () => {
   afterEach(async () => {
     killTracked(placeholders.splice(0).map((p) => p.pid!));
     if (!w) return;
-    const ids = [...w.jobs];
-    await w.cleanup();
-    for (const id of ids) await expectNoLeftovers({ marker: id });
+    await disposeWorld(w);
     // The detached supervisors are gone too (cleanup kills a survivor; the tests assert it ended by itself).
     expect(await waitForGone(supervisors.splice(0), 5000)).toEqual([]);
     w = null;
