@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { CliError } from "../errors.js";
-import { resolveRealCodex, REAL_CODEX_ENV } from "../shim/resolve-real-codex.js";
+import { resolveRealCodex, REAL_CODEX_ENV } from "../codex/resolve-real-codex.js";
 import { mockProviderConfigToml } from "./codex-config.js";
 import { makeDemoRoot } from "./demo-dir.js";
 import { endLeftovers, findProcessesWithEnv } from "./leftovers.js";

@@ -18,7 +18,7 @@
 //   `-s`, `-C`, `--add-dir`, `-p`, `--oss`, `--local-provider`, `--color`, `--approve-for-me` are
 //   rejected after `resume` (exit 2). So exec-level options stay before `resume`, and only what the user
 //   put after `resume`/`fork` (which `exec resume` accepts: same flattened set) goes after it.
-import type { ParsedArgv, RootOption } from "../routing/types.js";
+import type { ParsedArgv, RootOption } from "../codex/argv-types.js";
 
 /** Options that only pick which session to resume/fork: dropped, the id is given explicitly. */
 const SELECTION_OPTIONS = new Set(["last", "all", "include-non-interactive"]);

@@ -5,10 +5,8 @@ import { parseJobArgs } from "../../lib/cli/job-args.js";
 import { parseRunArgs } from "../../lib/cli/commands/run.js";
 import { lastAgentMessageIn, renderResult, resultExitStatus } from "../../lib/cli/commands/result.js";
 import { renderEventLine } from "../../lib/cli/commands/logs.js";
-import { execCdOptions } from "../../lib/cli/commands/supervise-job.js";
 import { detachedSupervisorEnv } from "../../lib/jobs/detach.js";
 import { newJobRecord, type JobRecord } from "../../lib/jobs/record.js";
-import { parseCodexArgv } from "../../lib/routing/classify.js";
 import { UsageError } from "../../lib/errors.js";
 
 const ident = { pid: 10, startTicks: 5, bootId: "b" };
@@ -86,14 +84,9 @@ describe("logs", () => {
   });
 });
 
-describe("detached supervisor environment and exec working directory", () => {
+describe("detached supervisor environment", () => {
   it("drops an inherited job marker (a job started from inside another job is its own job)", () => {
     const env = detachedSupervisorEnv({ PATH: "/bin", CODEX_SUPERVISOR_JOB: "s-20260101-00000000", CODEX_AUTH_SUPERVISOR_HOME: "/h" });
     expect(env).toEqual({ PATH: "/bin", CODEX_AUTH_SUPERVISOR_HOME: "/h" });
-  });
-  it("collects root and exec -C/--cd options, exec's last", () => {
-    const parsed = parseCodexArgv(["-C", "/a", "exec", "--cd", "/b", "go"]);
-    expect(execCdOptions(parsed).map((o) => o.values[0])).toEqual(["/a", "/b"]);
-    expect(execCdOptions(parseCodexArgv(["exec", "go", "--", "-C", "x"]))).toEqual([]);
   });
 });

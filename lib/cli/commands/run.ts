@@ -14,7 +14,7 @@ import { isActiveStatus, type JobRecord } from "../../jobs/record.js";
 import { appendEvent, createJob, ensureJobsDir, listJobs, readJob, updateJob } from "../../jobs/store.js";
 import { withStorageLock } from "../../lock/storage-lock.js";
 import { isAlive, readIdentity, type ProcessIdentity } from "../../process/identity.js";
-import { parseCodexArgv } from "../../routing/classify.js";
+import { parseCodexArgv } from "../../codex/classify.js";
 import { shellStatus } from "../../supervisor/exit-policy.js";
 import { mirrorExit } from "../../supervisor/mirror-exit.js";
 import { superviseJob } from "./supervise-job.js";

@@ -1,7 +1,7 @@
 // parseCodexArgv against a table of argv shapes; the expectations follow what the pinned native codex
-// (clap) was observed to do (see lib/routing/grammar.ts header).
+// (clap) was observed to do (see lib/codex/grammar.ts header).
 import { describe, expect, it } from "vitest";
-import { parseCodexArgv } from "../../lib/routing/classify.js";
+import { parseCodexArgv } from "../../lib/codex/classify.js";
 
 type Row = [argv: string[], kind: string, extra?: Record<string, unknown>];
 

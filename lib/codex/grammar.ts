@@ -1,5 +1,5 @@
 // Codex's real command-line grammar (pinned @openai/codex 0.171.0), as data. The parser in classify.ts
-// walks these tables; test/routing/grammar-vs-real-codex.test.ts compares them with the pinned binary's
+// walks these tables; test/codex/grammar-vs-real-codex.test.ts compares them with the pinned binary's
 // `--help` and `completion bash` output so an upgrade that adds or drops an option or command fails loudly.
 //
 // Facts verified against the native binary (clap), encoded below and in classify.ts:
