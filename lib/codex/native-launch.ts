@@ -3,8 +3,8 @@
 // launcher's environment contract (CODEX_MANAGED_PACKAGE_ROOT = realpath of the package, exactly one
 // CODEX_MANAGED_BY_* = "1"). Anything unexpected in the layout → run the launcher itself.
 // Mirrors @openai/codex 0.171.0 bin/codex.js; hot path: node builtins only, a handful of stat calls.
-import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
 import path from "node:path";
+import { plainFiles, type Files } from "./files.js";
 import { candidateKind, SEEN_ENV, type ResolvedCodex } from "./resolve-real-codex.js";
 
 export interface LaunchSpec {
@@ -51,8 +51,8 @@ export function targetTriple(platform: string = process.platform, arch: string =
   return os && cpu ? `${cpu}-${os}` : null;
 }
 
-function readJson(file: string): unknown {
-  return JSON.parse(readFileSync(file, "utf8"));
+function readJson(file: string, files: Files): unknown {
+  return JSON.parse(files.readText(file));
 }
 
 function field(obj: unknown, key: string): unknown {
@@ -70,27 +70,27 @@ function nodeModulesDirs(fromDir: string): string[] {
 }
 
 /** Where require.resolve(`${pkg}/package.json`) from the launcher would land, realpath'd; null if nowhere. */
-function resolvePackageDir(pkg: string, fromDir: string): string | null {
+function resolvePackageDir(pkg: string, fromDir: string, files: Files): string | null {
   for (const nm of nodeModulesDirs(fromDir)) {
     const pj = path.join(nm, pkg, "package.json");
-    if (existsSync(pj)) return path.dirname(realpathSync(pj));
+    if (files.exists(pj)) return path.dirname(files.realpath(pj));
   }
   return null;
 }
 
-function isPnpmOwned(nodeModulesDir: string, packageRoot: string): boolean {
-  if (!existsSync(path.join(nodeModulesDir, ".modules.yaml"))) return false;
+function isPnpmOwned(nodeModulesDir: string, packageRoot: string, files: Files): boolean {
+  if (!files.exists(path.join(nodeModulesDir, ".modules.yaml"))) return false;
   try {
-    return realpathSync(path.join(nodeModulesDir, "@openai", "codex")) === packageRoot;
+    return files.realpath(path.join(nodeModulesDir, "@openai", "codex")) === packageRoot;
   } catch {
     return false;
   }
 }
 
-function isVitePlusOwned(packagesDir: string, packageRoot: string): boolean {
+function isVitePlusOwned(packagesDir: string, packageRoot: string, files: Files): boolean {
   if (path.basename(packagesDir) !== "packages") return false;
   try {
-    const meta = readJson(path.join(packagesDir, "@openai", "codex.json"));
+    const meta = readJson(path.join(packagesDir, "@openai", "codex.json"), files);
     if (field(meta, "name") !== "@openai/codex") return false;
     const rawId = field(meta, "installId");
     const installId = typeof rawId === "string" ? rawId : "";
@@ -99,7 +99,7 @@ function isVitePlusOwned(packagesDir: string, packageRoot: string): boolean {
       : path.join(packagesDir, "@openai/codex", installId);
     for (const nm of [path.join(installDir, "lib", "node_modules"), path.join(installDir, "node_modules")]) {
       const root = path.join(nm, "@openai", "codex");
-      if (existsSync(root) && realpathSync(root) === packageRoot) return true;
+      if (files.exists(root) && files.realpath(root) === packageRoot) return true;
     }
   } catch {
     // unreadable ownership metadata: not vite-plus (as the launcher decides)
@@ -108,14 +108,14 @@ function isVitePlusOwned(packagesDir: string, packageRoot: string): boolean {
 }
 
 /** The launcher's detectPackageManager(), for the env var it sets. */
-export function detectManagedBy(packageRoot: string, entrypointDir: string, env: NodeJS.ProcessEnv): ManagedBy {
+export function detectManagedBy(packageRoot: string, entrypointDir: string, env: NodeJS.ProcessEnv, files: Files = plainFiles): ManagedBy {
   for (const start of new Set([packageRoot, entrypointDir])) {
     const fsRoot = path.parse(start).root;
     for (let d = start; d !== fsRoot; d = path.dirname(d)) {
-      if (isVitePlusOwned(d, packageRoot)) return "VITE_PLUS";
-      if (isPnpmOwned(path.join(d, "node_modules"), packageRoot)) return "PNPM";
+      if (isVitePlusOwned(d, packageRoot, files)) return "VITE_PLUS";
+      if (isPnpmOwned(path.join(d, "node_modules"), packageRoot, files)) return "PNPM";
     }
-    if (isPnpmOwned(path.join(fsRoot, "node_modules"), packageRoot)) return "PNPM";
+    if (isPnpmOwned(path.join(fsRoot, "node_modules"), packageRoot, files)) return "PNPM";
   }
   if (/\bbun\//.test(env.npm_config_user_agent ?? "")) return "BUN";
   if ((env.npm_execpath ?? "").includes("bun")) return "BUN";
@@ -128,29 +128,29 @@ export function detectManagedBy(packageRoot: string, entrypointDir: string, env:
  * The native binary behind `launcherPath` when it is the official npm launcher with the expected
  * layout and matching versions; null otherwise (the caller then runs the launcher).
  */
-export function officialLauncherLayout(launcherPath: string, env: NodeJS.ProcessEnv): NativeLayout | null {
+export function officialLauncherLayout(launcherPath: string, env: NodeJS.ProcessEnv, files: Files = plainFiles): NativeLayout | null {
   try {
-    const launcherReal = realpathSync(launcherPath);
+    const launcherReal = files.realpath(launcherPath);
     if (path.basename(launcherReal) !== "codex.js" || path.basename(path.dirname(launcherReal)) !== "bin") return null;
-    const packageRoot = realpathSync(path.dirname(path.dirname(launcherReal)));
-    const pkg = readJson(path.join(packageRoot, "package.json"));
+    const packageRoot = files.realpath(path.dirname(path.dirname(launcherReal)));
+    const pkg = readJson(path.join(packageRoot, "package.json"), files);
     const version = field(pkg, "version");
     if (field(pkg, "name") !== "@openai/codex" || typeof version !== "string") return null;
 
     const triple = targetTriple();
     const platformPackage = triple ? PLATFORM_PACKAGE_BY_TARGET[triple] : undefined;
     if (!triple || !platformPackage) return null;
-    const pkgDir = resolvePackageDir(platformPackage, path.dirname(launcherReal));
+    const pkgDir = resolvePackageDir(platformPackage, path.dirname(launcherReal), files);
     const vendorRoot = pkgDir ? path.join(pkgDir, "vendor") : path.join(packageRoot, "vendor");
     const tripleDir = path.join(vendorRoot, triple);
     const binary = path.join(tripleDir, "bin", process.platform === "win32" ? "codex.exe" : "codex");
-    if (!statSync(binary).isFile()) return null;
+    if (!files.stat(binary)?.isFile()) return null;
     // A half-upgraded install (launcher and platform package of different releases): let the launcher decide.
-    if (field(readJson(path.join(tripleDir, "codex-package.json")), "version") !== version) return null;
+    if (field(readJson(path.join(tripleDir, "codex-package.json"), files), "version") !== version) return null;
 
     // The launcher's process.argv[1] is the path it was started by (e.g. a symlink in a bin dir).
     const entrypointDir = path.dirname(path.resolve(launcherPath));
-    const managedBy = detectManagedBy(packageRoot, entrypointDir, env);
+    const managedBy = detectManagedBy(packageRoot, entrypointDir, env, files);
     return { packageRoot, binary, version, managedBy };
   } catch {
     return null;
@@ -185,20 +185,20 @@ function withoutSeen(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
  * (SEEN_ENV) is added only when handing over to a script that may call `codex` again; the real codex
  * (native binary, official launcher, any binary) gets it removed so its own descendants start afresh.
  */
-export function launchSpec(real: ResolvedCodex, argv: string[], baseEnv: NodeJS.ProcessEnv): LaunchSpec {
-  const layout = officialLauncherLayout(real.path, baseEnv);
+export function launchSpec(real: ResolvedCodex, argv: string[], baseEnv: NodeJS.ProcessEnv, files: Files = plainFiles): LaunchSpec {
+  const layout = officialLauncherLayout(real.path, baseEnv, files);
   if (layout) {
     return { command: layout.binary, args: argv.slice(), env: withoutSeen(managedEnv(baseEnv, layout)), native: true };
   }
-  if (isOfficialLauncher(real.path)) {
+  if (isOfficialLauncher(real.path, files)) {
     // Unexpected layout: the launcher finds (or reports) its binary itself.
     return { command: process.execPath, args: [real.path, ...argv], env: withoutSeen(baseEnv), native: false };
   }
   let kind: string;
   let realFile: string;
   try {
-    realFile = realpathSync(real.path);
-    kind = candidateKind(realFile);
+    realFile = files.realpath(real.path);
+    kind = candidateKind(realFile, files);
   } catch {
     return { command: real.path, args: argv.slice(), env: withoutSeen(baseEnv), native: false };
   }
@@ -206,11 +206,11 @@ export function launchSpec(real: ResolvedCodex, argv: string[], baseEnv: NodeJS.
   return { command: real.path, args: argv.slice(), env, native: false };
 }
 
-function isOfficialLauncher(file: string): boolean {
+function isOfficialLauncher(file: string, files: Files): boolean {
   try {
-    const real = realpathSync(file);
+    const real = files.realpath(file);
     if (path.basename(real) !== "codex.js") return false;
-    return field(readJson(path.join(path.dirname(path.dirname(real)), "package.json")), "name") === "@openai/codex";
+    return field(readJson(path.join(path.dirname(path.dirname(real)), "package.json"), files), "name") === "@openai/codex";
   } catch {
     return false;
   }

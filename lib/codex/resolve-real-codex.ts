@@ -7,10 +7,10 @@
 // exports SEEN_ENV (see native-launch.ts) naming the scripts it has already handed over to; a
 // candidate listed there is skipped, so the chain moves on to the next codex instead of looping.
 // Runs on the passthrough hot path: synchronous, node builtins only, few syscalls.
-import { closeSync, openSync, readFileSync, readSync, realpathSync, statSync } from "node:fs";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
 import { CliError } from "../errors.js";
+import { plainFiles, type Files } from "./files.js";
 
 export interface ResolvedCodex {
   /** The file to run, as found (not realpath'd: the npm launcher looks at the path it was started by). */
@@ -34,33 +34,21 @@ export const REAL_CODEX_ENV = "CODEX_AUTH_REAL_CODEX_BIN";
 export type CandidateKind = "shim" | "script" | "binary";
 
 /** How a file starts: our marker → shim; `#!` → script (may be a wrapper); else a binary. */
-export function candidateKind(file: string): CandidateKind {
-  const buf = Buffer.alloc(256);
-  let n = 0;
-  const fd = openSync(file, "r");
-  try {
-    n = readSync(fd, buf, 0, buf.length, 0);
-  } finally {
-    closeSync(fd);
-  }
-  const head = buf.subarray(0, n);
+export function candidateKind(file: string, files: Files = plainFiles): CandidateKind {
+  const head = files.readHead(file, 256);
   if (head.includes(SHIM_MARKER)) return "shim";
   return head[0] === 0x23 && head[1] === 0x21 ? "script" : "binary";
 }
 
-function isExecutableFile(file: string): boolean {
-  try {
-    const st = statSync(file);
-    // Any execute bit: the precise check (owner/group) is left to the exec itself.
-    return st.isFile() && (process.platform === "win32" || (st.mode & 0o111) !== 0);
-  } catch {
-    return false;
-  }
+function isExecutableFile(file: string, files: Files): boolean {
+  const st = files.stat(file);
+  // Any execute bit: the precise check (owner/group) is left to the exec itself.
+  return st !== undefined && st.isFile() && (process.platform === "win32" || (st.mode & 0o111) !== 0);
 }
 
-function safeRealpath(file: string): string | null {
+function safeRealpath(file: string, files: Files): string | null {
   try {
-    return realpathSync(file);
+    return files.realpath(file);
   } catch {
     return null;
   }
@@ -70,17 +58,18 @@ interface Context {
   shimReal: string;
   seen: Set<string>;
   searched: string[];
+  files: Files;
 }
 
 /** Why `file` must not be used, or null when it is a usable codex. */
 function rejection(file: string, ctx: Context): string | null {
-  if (!isExecutableFile(file)) return "not found or not executable";
-  const real = safeRealpath(file);
+  if (!isExecutableFile(file, ctx.files)) return "not found or not executable";
+  const real = safeRealpath(file, ctx.files);
   if (real === null) return "not found";
   if (real === ctx.shimReal) return "this shim";
   if (ctx.seen.has(real)) return `a wrapper already run by this shim (${SEEN_ENV}): skipped to avoid a loop`;
   try {
-    if (candidateKind(real) === "shim") return "another copy of the codex-supervisor shim";
+    if (candidateKind(real, ctx.files) === "shim") return "another copy of the codex-supervisor shim";
   } catch {
     return "unreadable";
   }
@@ -143,7 +132,7 @@ function explicit(value: string, label: string, env: NodeJS.ProcessEnv, ctx: Con
 }
 
 /** Candidate global npm roots, cheapest first: npm's prefix env, ~/.npmrc prefix, node's own prefix. */
-export function npmGlobalRootCandidates(env: NodeJS.ProcessEnv): string[] {
+export function npmGlobalRootCandidates(env: NodeJS.ProcessEnv, files: Files = plainFiles): string[] {
   const roots: string[] = [];
   const toRoot = (prefix: string) =>
     process.platform === "win32" ? path.join(prefix, "node_modules") : path.join(prefix, "lib", "node_modules");
@@ -153,7 +142,7 @@ export function npmGlobalRootCandidates(env: NodeJS.ProcessEnv): string[] {
   const home = env.HOME ?? env.USERPROFILE;
   if (home) {
     try {
-      const rc = readFileSync(path.join(home, ".npmrc"), "utf8");
+      const rc = files.readText(path.join(home, ".npmrc"));
       const m = /^\s*prefix\s*=\s*(.+?)\s*$/m.exec(rc);
       if (m) roots.push(toRoot(path.resolve(m[1]!.replace(/^~(?=$|\/)/, home))));
     } catch {
@@ -179,16 +168,12 @@ function searchNpmGlobal(env: NodeJS.ProcessEnv, ctx: Context): string | null {
     }
     tried.add(root);
     const file = launcherIn(root);
-    let why: string | null;
-    try {
-      why = statSync(file).isFile() ? null : "not a file";
-    } catch {
-      why = "not found";
-    }
+    const st = ctx.files.stat(file);
+    const why = st === undefined ? "not found" : st.isFile() ? null : "not a file";
     ctx.searched.push(`npm global: ${file}${why ? ` (${why})` : ""}`);
     return why === null ? file : null;
   };
-  for (const root of npmGlobalRootCandidates(env)) {
+  for (const root of npmGlobalRootCandidates(env, ctx.files)) {
     const f = tryRoot(root);
     if (f) return f;
   }
@@ -213,12 +198,17 @@ export function resolveRealCodex(opts: {
   env: NodeJS.ProcessEnv;
   shimFile: string;
   configRealCodexBin?: string | null;
+  /** Where file reads go (a recording port lets the shim prove the answer still holds later). */
+  files?: Files;
 }): ResolvedCodex {
   const { env } = opts;
+  const files = opts.files ?? plainFiles;
   const ctx: Context = {
-    shimReal: safeRealpath(opts.shimFile) ?? path.resolve(opts.shimFile),
+    // The shim's own realpath is not a dependency of the answer: every copy of the shim is skipped alike.
+    shimReal: safeRealpath(opts.shimFile, plainFiles) ?? path.resolve(opts.shimFile),
     seen: parseSeen(env),
     searched: [],
+    files,
   };
   const fromEnv = env[REAL_CODEX_ENV];
   if (fromEnv) {

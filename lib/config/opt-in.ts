@@ -1,6 +1,9 @@
 // The opt-in truthiness rule (contracts-extra #5), dependency-free so the shim's hot path can share it
 // with the full config loader without loading zod.
 
+/** The opt-in switch (config field `codexCliSessionSupervisor` is the other way). */
+export const OPT_IN_ENV = "CODEX_AUTH_CLI_SESSION_SUPERVISOR";
+
 const ON = new Set(["1", "true", "yes", "on"]);
 const OFF = new Set(["0", "false", "no", "off", ""]);
 

@@ -3,14 +3,13 @@
 import fs from "node:fs";
 import path from "node:path";
 import { loadConfigDetailed, type LoadedConfig } from "../config/load.js";
-import { parseSwitch, SWITCH_EXPECTED } from "../config/opt-in.js";
+import { OPT_IN_ENV, parseSwitch, SWITCH_EXPECTED } from "../config/opt-in.js";
 import { CliError } from "../errors.js";
 import { accountsFile, codexHome, jobsDir, storageLockTarget, type Env } from "../paths.js";
 import { resolveRealCodex } from "../codex/resolve-real-codex.js";
 import type { Finding } from "./finding.js";
 import { isShimFile, judgePathOrder, scanPathForCodex } from "./path-order.js";
 
-const OPT_IN_ENV = "CODEX_AUTH_CLI_SESSION_SUPERVISOR";
 const REAL_BIN_ENV = "CODEX_AUTH_REAL_CODEX_BIN";
 
 export function checkPath(env: Env, shimFile: string): Finding[] {

@@ -3,17 +3,16 @@
 // Hot path: this module graph is node builtins + small pure modules. zod, proper-lockfile,
 // lib/config/schema, lib/lock and lib/supervisor are loaded only by the dynamic import below
 // (test/shim/hot-path-modules.test.ts fails if that changes).
-import { statSync } from "node:fs";
+import { statSync, writeSync } from "node:fs";
 import { CliError, UsageError } from "../errors.js";
-import { parseSwitch, SWITCH_EXPECTED } from "../config/opt-in.js";
+import { OPT_IN_ENV, parseSwitch, SWITCH_EXPECTED } from "../config/opt-in.js";
 import type { ParsedArgv } from "../codex/argv-types.js";
 import { peekConfig, peekRealCodexBin, peekSupervisorOptIn, type ConfigPeek } from "./config-peek.js";
 import { stripOurEnv } from "../codex/env.js";
 import { launchSpec } from "../codex/native-launch.js";
+import { decideLaunch } from "./decide.js";
 import { passthrough } from "./passthrough.js";
 import { REAL_CODEX_ENV, resolveRealCodex, type ResolvedCodex } from "../codex/resolve-real-codex.js";
-
-export const OPT_IN_ENV = "CODEX_AUTH_CLI_SESSION_SUPERVISOR";
 
 interface SupervisorEntry {
   runSupervisedFromShim(input: { argv: string[]; parsed: ParsedArgv; real: ResolvedCodex; shimFile: string }): Promise<number>;
@@ -101,16 +100,31 @@ async function run(shimFile: string, argv: string[]): Promise<number> {
   return passthrough(launchSpec(real, argv, stripOurEnv(env)));
 }
 
-/** Entry from shim/codex. Never returns: exits like codex (or with our error status). */
-export async function runShim(shimFile: string, argv: string[] = process.argv.slice(2)): Promise<never> {
+/** One line on stderr and our exit status; never a stack trace. */
+function fail(err: unknown): never {
+  if (err instanceof CliError) {
+    process.stderr.write(`codex-supervisor: ${err.message}\n`);
+    process.exit(err.exitCode);
+  }
+  process.stderr.write(`codex-supervisor: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+}
+
+/** The full Node path (entry.ts `run`). Never returns: exits like codex (or with our error status). */
+export async function runShim(shimFile: string, argv: string[]): Promise<never> {
   try {
     process.exit(await run(shimFile, argv));
   } catch (err) {
-    if (err instanceof CliError) {
-      process.stderr.write(`codex-supervisor: ${err.message}\n`);
-      process.exit(err.exitCode);
-    }
-    process.stderr.write(`codex-supervisor: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exit(1);
+    fail(err);
+  }
+}
+
+/** shim/codex asks for a launch record (entry.ts `decide`): print it on stdout (decide.ts). */
+export function runDecide(shimFile: string, recordFile: string | null): never {
+  try {
+    writeSync(1, decideLaunch(process.env, shimFile, recordFile));
+    process.exit(0);
+  } catch (err) {
+    fail(err);
   }
 }

@@ -1,5 +1,5 @@
 // The esbuild bundles (scripts/bundle-shim.mjs) and the shim's way of loading the supervisor
-// (lib/shim/main.ts loadSupervisor), on a private copy of the package so breaking a bundle here cannot
+// (lib/shim/main.ts loadSupervisor, reached through shim/codex and dist/shim/entry.js), on a private copy of the package so breaking a bundle here cannot
 // disturb tests that run the shared dist/ at the same time:
 // - a current dist/supervisor/bundle.js is what a supervised launch loads, and the session runs;
 // - a bundle that fails to load (syntax error, or a throw while evaluating) or is older than entry.js
@@ -60,8 +60,10 @@ function supervisedSession(): Session {
   const tag = Math.random().toString(16).slice(2);
   const modulesFile = path.join(dir, `modules-${tag}.txt`);
   const reportFile = path.join(dir, `report-${tag}.json`);
-  const r = spawnSync(process.execPath, ["--import", RECORDER, path.join(pkg, "shim", "codex"), "hello"], {
+  // shim/codex (sh) execs node on the opted-in path; the module recorder rides in NODE_OPTIONS.
+  const r = spawnSync(path.join(pkg, "shim", "codex"), ["hello"], {
     env: cleanEnv({
+      NODE_OPTIONS: `--import=${RECORDER}`,
       PATH: pathOf(path.join(pkg, "shim"), FAKE_DIR),
       HOME: dir,
       CODEX_HOME: path.join(dir, `codex-home-${tag}`),

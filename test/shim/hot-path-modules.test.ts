@@ -1,6 +1,7 @@
 // The passthrough hot path must not load zod, proper-lockfile, the config schema, the lock or the
-// supervisor. A module recorder (--import hook) lists what the shim process really loads: on passthrough,
-// the shim script and dist/shim/bundle.js (esbuild, scripts/bundle-shim.mjs) and nothing else of ours.
+// supervisor. A module recorder (--import hook) lists what the shim's Node path really loads: on
+// passthrough, dist/shim/entry.js and dist/shim/bundle.js (esbuild, scripts/bundle-shim.mjs) and nothing
+// else of ours. (The fast path starts no Node at all: test/shim/passthrough.test.ts.)
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -17,24 +18,36 @@ beforeAll(async () => {
 });
 afterAll(() => removeDir(dir));
 
+/**
+ * Modules the shim's Node path loads: shim/codex (sh) starts `node dist/shim/entry.js`, and the
+ * recorder rides in NODE_OPTIONS (the stand-in codex, a node script, records too: its own file is left out).
+ * A fresh home each time: no launch record, so the sh always asks Node.
+ */
 function loaded(args: string[], extra: Record<string, string>): string[] {
-  const file = path.join(dir, `modules-${Math.random().toString(16).slice(2)}.txt`);
-  const r = spawnSync(process.execPath, ["--import", RECORDER, SHIM, ...args], {
-    env: cleanEnv({ PATH: pathOf(SHIM_DIR, FAKE_DIR), RECORD_MODULES_FILE: file, CODEX_AUTH_SUPERVISOR_HOME: path.join(dir, "home"), ...extra }),
+  const tag = Math.random().toString(16).slice(2);
+  const file = path.join(dir, `modules-${tag}.txt`);
+  const r = spawnSync(SHIM, args, {
+    env: cleanEnv({
+      PATH: pathOf(SHIM_DIR, FAKE_DIR),
+      RECORD_MODULES_FILE: file,
+      NODE_OPTIONS: `--import=${RECORDER}`,
+      CODEX_AUTH_SUPERVISOR_HOME: path.join(dir, `home-${tag}`),
+      ...extra,
+    }),
     encoding: "utf8",
   });
   expect(r.error).toBeUndefined();
-  return readFileSync(file, "utf8").split("\n").filter(Boolean);
+  return readFileSync(file, "utf8").split("\n").filter(Boolean).filter((m) => !m.includes("/test/fixtures/"));
 }
 
 /** Our own files (file: URLs) among what the process loaded. */
 const ours = (mods: string[]) => mods.filter((m) => m.startsWith("file://"));
 
-it("passthrough loads the one-file bundle and nothing heavy", () => {
+it("the Node path of a passthrough loads the entry and the one-file bundle and nothing heavy", () => {
   for (const args of [["--version"], [], ["exec", "hi"], ["resume", "--last"]]) {
     const mods = loaded(args, {});
-    // Exactly the shim script and its bundle: every module of the hot path is inside the bundle.
-    expect(ours(mods).map((m) => path.relative(ROOT, new URL(m).pathname))).toEqual(["shim/codex", "dist/shim/bundle.js"]);
+    // Exactly the entry and its bundle: every module of the hot path is inside the bundle.
+    expect([...new Set(ours(mods).map((m) => path.relative(ROOT, new URL(m).pathname)))]).toEqual(["dist/shim/entry.js", "dist/shim/bundle.js"]);
     for (const re of FORBIDDEN) expect(mods.filter((m) => re.test(m))).toEqual([]);
     // Not even the argv classifier: without opt-in nothing needs it.
     expect(mods.filter((m) => /\/dist\/codex\/(classify|grammar)\.js$/.test(m))).toEqual([]);

@@ -1,8 +1,10 @@
-// The shim as a real process in front of the stand-in codex (test/fixtures/fake-codex/codex):
-// argv byte-exact, env stripped, exit code and death-by-signal mirrored, signals forwarded,
-// TTY kept, nothing printed, nothing of ours left running.
+// The shim as a real process in front of the stand-in codex (test/fixtures/fake-codex/codex), under
+// every shell it must run in, on both of its paths — the fast path (a current launch record: the sh
+// execs codex, no Node starts) and the Node path (no record: Node decides, the sh execs): argv byte-exact,
+// env stripped, exit code and death-by-signal mirrored, the process the caller started IS codex (a
+// signal to it reaches codex, nothing of ours stays), TTY kept, nothing printed.
 import { spawnSync } from "node:child_process";
-import { realpathSync } from "node:fs";
+import { realpathSync, rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -13,30 +15,54 @@ import {
   isAlive,
   pathOf,
   readReport,
+  recordFile,
   removeDir,
   runShim,
+  SHELLS,
   SHIM,
   SHIM_DIR,
+  spyNode,
   tempDir,
   waitFor,
+  type RunResult,
+  type Shell,
 } from "./shim-harness.js";
 
 let dir: string;
 let report: string;
-const envFor = (extra: Record<string, string | undefined> = {}) =>
-  cleanEnv({ PATH: pathOf(SHIM_DIR, FAKE_DIR), FAKE_CODEX_REPORT: report, ...extra });
+let spy: ReturnType<typeof spyNode>;
 
 beforeAll(async () => {
   await ensureBundle();
   dir = tempDir();
   report = path.join(dir, "report.json");
+  spy = spyNode(dir);
 });
 afterAll(() => removeDir(dir));
 
-describe("passthrough", () => {
+const envFor = (extra: Record<string, string | undefined> = {}) =>
+  cleanEnv({ PATH: pathOf(SHIM_DIR, FAKE_DIR, spy.dir), FAKE_CODEX_REPORT: report, ...extra });
+
+const cases = SHELLS.flatMap((shell) => (["fast", "node"] as const).map((route) => ({ shell, route })));
+
+describe.each(cases)("passthrough under $shell.name, $route path", ({ shell, route }) => {
+  /** Run the shim on the chosen path, and check that path is the one that ran. */
+  async function run(args: string[], env: NodeJS.ProcessEnv, opts: { shell?: Shell } = {}): Promise<RunResult> {
+    if (route === "node") rmSync(recordFile(env), { force: true });
+    else await runShim(["--warm-up"], { ...env, FAKE_CODEX_MODE: undefined, FAKE_CODEX_REPORT: path.join(dir, "warm.json") }, { shell });
+    const before = spy.shimNodeStarts().length;
+    const r = await runShim(args, env, { shell, ...opts });
+    const started = spy.shimNodeStarts().slice(before);
+    if (route === "fast") expect(started, "the fast path must not start Node").toEqual([]);
+    else expect(started).toEqual([expect.stringMatching(/dist\/shim\/entry\.js decide /)]);
+    return r;
+  }
+  /** The shell command that runs the shim under this shell (for `sh -c` and script(1)). */
+  const inline = `${shell.argv0 === "sh" ? `${shell.command[0]} --posix` : shell.command.join(" ")} "${SHIM}"`;
+
   it("hands codex the argv byte for byte and prints nothing of its own", async () => {
-    const args = ["hello world", `it's "quoted" \\ $HOME`, "", "ünïcødé ✓ 日本", "--leading", "-x", "--", "a=b", " ", "-", "\t\n"];
-    const r = await runShim(args, envFor());
+    const args = ["hello world", `it's "quoted" \\ $HOME`, "", "ünïcødé ✓ 日本", "--leading", "-x", "--", "a=b", " ", "-", "\t\n", "*", "$(id)"];
+    const r = await run(args, envFor());
     expect(r.code).toBe(0);
     expect(r.stdout).toBe("");
     expect(r.stderr).toBe("");
@@ -44,67 +70,76 @@ describe("passthrough", () => {
   });
 
   it("removes every CODEX_AUTH_*/CODEX_MULTI_AUTH_* key (any case) and nothing else", async () => {
-    const ours = { CODEX_AUTH_TOKEN: "secret", codex_auth_lower: "x", CODEX_MULTI_AUTH_KEY: "y", Codex_Multi_Auth_Mixed: "z", CODEX_AUTH_: "w" };
-    const keep = { KEEP_ME: "1", CODEX_HOME: "/nonexistent/codex-home", CODEX_AUTHX: "not ours", MY_CODEX_AUTH_TOKEN: "not ours" };
+    const ours = { CODEX_AUTH_TOKEN: "secret", codex_auth_lower: "x", CODEX_MULTI_AUTH_KEY: "y", Codex_Multi_Auth_Mixed: "z", CODEX_AUTH_: "w", CODEX_AUTH_MULTI: "a\nCODEX_AUTH_FAKE=1\nb" };
+    const keep = { KEEP_ME: "1", CODEX_HOME: "/nonexistent/codex-home", CODEX_AUTHX: "not ours", MY_CODEX_AUTH_TOKEN: "not ours", MULTI: "x\nCODEX_AUTH_Y=2" };
     const env = envFor({ ...ours, ...keep });
-    const r = await runShim([], env);
+    const r = await run([], env);
     expect(r.code).toBe(0);
     const got = readReport(report)!.env;
     for (const k of Object.keys(ours)) expect(got).not.toHaveProperty(k);
     // The stand-in is a script (it could be a wrapper that calls `codex` again): it also gets the
     // loop guard naming it. Everything else is exactly the shim's environment.
     const expected: Record<string, string | undefined> = { ...env, CODEX_SUPERVISOR_SHIM_SEEN: realpathSync(FAKE) };
-    for (const k of Object.keys(ours)) delete expected[k];
+    for (const k of [...Object.keys(ours), "CODEX_AUTH_SUPERVISOR_HOME"]) delete expected[k];
+    // bash keeps `$_` (the last argument) as its own variable: the inherited value is not passed on.
+    if (shell.argv0 === "sh") {
+      delete expected._;
+      delete got._;
+    }
     expect(got).toEqual(expected);
   });
 
   it.each([0, 1, 3, 42, 255])("mirrors exit code %i", async (code) => {
-    const r = await runShim(["exec", "x"], envFor({ FAKE_CODEX_MODE: `exit:${code}` }));
+    const r = await run(["exec", "x"], envFor({ FAKE_CODEX_MODE: `exit:${code}` }));
     expect(r.code).toBe(code);
     expect(r.signal).toBeNull();
     expect(r.stderr).toBe("");
   });
 
   it.each(["SIGTERM", "SIGINT", "SIGKILL", "SIGSEGV", "SIGUSR1"] as const)("dies of the same signal when codex dies of %s", async (sig) => {
-    const r = await runShim([], envFor({ FAKE_CODEX_MODE: `signal:${sig}` }));
+    const r = await run([], envFor({ FAKE_CODEX_MODE: `signal:${sig}` }));
     expect(r.signal).toBe(sig);
     expect(r.code).toBeNull();
   });
 
-  it("lets the shell see 128+n for a death by signal", () => {
-    const r = spawnSync("/bin/sh", ["-c", `"${SHIM}"; echo "status=$?"`], { env: envFor({ FAKE_CODEX_MODE: "signal:SIGTERM" }), encoding: "utf8" });
+  it("lets the shell see 128+n for a death by signal", async () => {
+    await run([], envFor({ FAKE_CODEX_MODE: "exit:0" })); // settles the record for this path
+    if (route === "node") rmSync(recordFile(envFor()), { force: true });
+    const r = spawnSync("/bin/sh", ["-c", `${inline}; echo "status=$?"`], { env: envFor({ FAKE_CODEX_MODE: "signal:SIGTERM" }), encoding: "utf8" });
     expect(r.stdout.trim()).toBe("status=143");
   });
 
   it("passes codex's own output through untouched", async () => {
-    const r = await runShim([], envFor({ FAKE_CODEX_MODE: "print:only codex speaks\n" }));
+    const r = await run([], envFor({ FAKE_CODEX_MODE: "print:only codex speaks\n" }));
     expect(r.stdout).toBe("only codex speaks\n");
     expect(r.stderr).toBe("");
   });
 
   it.each(["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"] as const)(
-    "forwards %s to codex while waiting, then dies of it like codex did, leaving no process",
+    "the process the caller started is codex: %s sent to it reaches codex, which dies of it, leaving nothing",
     async (sig) => {
       const file = path.join(dir, `wait-${sig}.json`);
-      const pending = runShim([], envFor({ FAKE_CODEX_MODE: "wait", FAKE_CODEX_REPORT: file }));
+      const env = envFor({ FAKE_CODEX_MODE: "wait", FAKE_CODEX_REPORT: file });
+      rmSync(file, { force: true });
+      const pending = run([], env);
       const ready = await waitFor("the stand-in to be ready", () => readReport(file)?.ready && readReport(file));
-      const shimPid = ready.ppid;
-      // The stand-in is the shim's direct child: no intermediate process of ours.
-      expect(isAlive(shimPid)).toBe(true);
-      process.kill(shimPid, sig);
+      // exec, not a wrapper: the stand-in runs in the very process the caller spawned.
+      expect(isAlive(ready.pid)).toBe(true);
+      process.kill(ready.pid, sig);
       const r = await pending;
-      expect(r.child.pid).toBe(shimPid);
+      expect(r.child.pid).toBe(ready.pid);
       expect(readReport(file)!.received).toBe(sig);
       expect(r.signal).toBe(sig);
       expect(isAlive(ready.pid)).toBe(false);
-      expect(isAlive(shimPid)).toBe(false);
     },
   );
 
-  it("keeps a terminal a terminal (stdin, stdout, stderr)", () => {
+  it("keeps a terminal a terminal (stdin, stdout, stderr)", async () => {
     const file = path.join(dir, "tty.json");
+    await run([], envFor({ FAKE_CODEX_REPORT: file })); // settles the record for this path
+    if (route === "node") rmSync(recordFile(envFor()), { force: true });
     // script(1) gives the shim a pseudo-terminal; -e returns the child's status.
-    const r = spawnSync("script", ["-qec", `"${SHIM}" --some-arg; exit 7`, "/dev/null"], {
+    const r = spawnSync("script", ["-qec", `${inline} --some-arg; exit 7`, "/dev/null"], {
       env: envFor({ FAKE_CODEX_REPORT: file }),
       encoding: "utf8",
       timeout: 20000,
@@ -116,10 +151,10 @@ describe("passthrough", () => {
   });
 
   it("leaves no process behind once codex has exited", async () => {
-    const r = await runShim([], envFor({ FAKE_CODEX_MODE: "exit:5" }));
+    const r = await run([], envFor({ FAKE_CODEX_MODE: "exit:5" }));
     expect(r.code).toBe(5);
     const rep = readReport(report)!;
+    expect(rep.pid).toBe(r.child.pid);
     expect(isAlive(rep.pid)).toBe(false);
-    expect(isAlive(rep.ppid)).toBe(false);
   });
 });

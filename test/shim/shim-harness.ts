@@ -1,6 +1,8 @@
-// Shared set-up for tests that run shim/codex as a real process in front of the stand-in codex.
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+// Shared set-up for tests that run shim/codex as a real process in front of the stand-in codex: the
+// shells it must run under, a spy `node` that tells the fast path (no Node at all) from the Node path,
+// and a private supervisor home for the launch records.
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -28,13 +30,63 @@ export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
-/** An environment without any of our variables (the test runner's may carry some). */
+let home: string | null = null;
+/** A supervisor home of this test process's own (launch records land there, never in the real ~/.codex). */
+export function privateHome(): string {
+  if (home === null) {
+    home = mkdtempSync(path.join(os.tmpdir(), "shim-home-"));
+    const made = home;
+    process.once("exit", () => rmSync(made, { recursive: true, force: true }));
+  }
+  return home;
+}
+
+/** An environment without any of our variables (the test runner's may carry some), with a private home. */
 export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (!/^CODEX_(AUTH|MULTI_AUTH)_/i.test(k) && k !== "CODEX_SUPERVISOR_SHIM_SEEN") env[k] = v;
   }
-  return { ...env, ...extra };
+  return { ...env, CODEX_AUTH_SUPERVISOR_HOME: privateHome(), ...extra };
+}
+
+/** The launch record shim/codex reads for `env` (lib/shim/launch-cache.ts). */
+export function recordFile(env: NodeJS.ProcessEnv): string {
+  return path.join(env.CODEX_AUTH_SUPERVISOR_HOME ?? privateHome(), "shim-cache", `path-${(env.PATH ?? "").length}`);
+}
+
+export interface Shell {
+  name: string;
+  /** Program and its leading arguments; the shim file and its argv follow. */
+  command: string[];
+  argv0?: string;
+}
+
+/**
+ * The shells shim/codex must behave the same under: /bin/sh (dash on Debian, bash 3.2 on macOS), and
+ * bash started as `sh` (its POSIX mode, as macOS /bin/sh runs it) where bash is installed.
+ */
+export const SHELLS: Shell[] = (() => {
+  const out: Shell[] = [{ name: "/bin/sh", command: ["/bin/sh"] }];
+  const bash = spawnSync("/bin/sh", ["-c", "command -v bash"], { encoding: "utf8" }).stdout.trim();
+  if (bash) out.push({ name: "bash as sh", command: [bash], argv0: "sh" });
+  return out;
+})();
+
+/**
+ * A `node` first on PATH that logs each start (its arguments, one line) and then runs the real node:
+ * `shimNodeStarts()` tells whether the shim's Node path ran. Put `dir` before NODE_DIR in PATH.
+ */
+export function spyNode(parent: string): { dir: string; log: string; shimNodeStarts(): string[] } {
+  const dir = path.join(parent, "spy-bin");
+  mkdirSync(dir, { recursive: true });
+  const log = path.join(parent, "node-starts.log");
+  writeFileSync(path.join(dir, "node"), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${log}'\nexec '${process.execPath}' "$@"\n`, { mode: 0o755 });
+  return {
+    dir,
+    log,
+    shimNodeStarts: () => (existsSync(log) ? readFileSync(log, "utf8").split("\n").filter((l) => l.includes("dist/shim/entry.js")) : []),
+  };
 }
 
 export function pathOf(...dirs: string[]): string {
@@ -49,9 +101,13 @@ export interface RunResult {
   child: ChildProcess;
 }
 
-export function runShim(args: string[], env: NodeJS.ProcessEnv, opts: { file?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+export function runShim(args: string[], env: NodeJS.ProcessEnv, opts: { file?: string; timeoutMs?: number; shell?: Shell } = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(opts.file ?? SHIM, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+    const file = opts.file ?? SHIM;
+    const sh = opts.shell;
+    const child = sh
+      ? spawn(sh.command[0]!, [...sh.command.slice(1), file, ...args], { env, stdio: ["ignore", "pipe", "pipe"], argv0: sh.argv0 })
+      : spawn(file, args, { env, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout!.on("data", (d) => (stdout += d));
