@@ -1,5 +1,5 @@
 // A TUI turn in tmux where `codex` resolves to our shim (shim/ first on PATH, the real npm launcher
-// behind it), passthrough mode (no opt-in). The shim must start the real codex with the terminal as
+// behind it), passthrough mode (no opt-in). The shim must exec the real codex with the terminal as
 // its terminal, add nothing that outlives it, strip our env keys, and leave the terminal intact.
 // Uses the compiled dist/ (run `npx tsc -p .` or `npm run build` first).
 import fs from "node:fs";
@@ -73,9 +73,8 @@ describe("codex TUI through the shim (passthrough)", () => {
     );
     const tree = descendantsOf(shellPid);
     started.push(...tree);
-    // The shim starts the native binary directly (not the npm launcher): shell → node(shim) → codex.
-    const chain = tree.map((p) => commOf(p.pid));
-    expect(chain[0]).toBe("node");
+    // The shim execs the native binary directly (not the npm launcher, no wrapper): shell → codex.
+    expect(tree[0]!.pid).toBe(codexPid);
     expect(exeOf(codexPid)).toBe(nativeExe);
     expect(commOf(codexPid)).toBe("codex");
     // The child's stdin is the pane's terminal (a TTY stays a TTY).
