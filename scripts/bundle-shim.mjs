@@ -3,7 +3,7 @@
 // exactly the code the unbundled fallback runs. Why bundles: on Node 20 each extra ES module costs
 // start-up time, and the shim must start codex about as fast as the official launcher (one module).
 // - dist/shim/bundle.js: the passthrough hot path (dist/shim/main.js and its static imports). The
-//   supervisor, zod, the lock and the argv classifier stay OUT: lib/shim/main.ts reaches them by dynamic
+//   supervisor, zod, the lock, the argv classifier and the grammar learning stay OUT: lib/shim/main.ts reaches them by dynamic
 //   import only, and this script fails if any of them ends up inside (FORBIDDEN_IN_SHIM).
 // - dist/supervisor/bundle.js: the supervised launch (dist/supervisor/entry.js, ~50 of our modules).
 // Each bundle is written next to a temp name, imported in a child node (a load error fails the build with
@@ -18,7 +18,7 @@ import * as esbuild from "esbuild";
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 /** Modules the passthrough bundle must never contain (each is reached through a dynamic import). */
-const FORBIDDEN_IN_SHIM = [/node_modules\//, /^dist\/supervisor\//, /^dist\/lock\//, /^dist\/config\/(schema|load)\.js$/, /^dist\/codex\/(classify|grammar)\.js$/];
+const FORBIDDEN_IN_SHIM = [/node_modules\//, /^dist\/supervisor\//, /^dist\/lock\//, /^dist\/config\/(schema|load)\.js$/, /^dist\/codex\/(classify|grammar|help-grammar|learned-grammar)\.js$/];
 
 /**
  * Packages the supervisor bundle leaves as real imports. proper-lockfile must: lib/lock/storage-lock.ts
@@ -117,7 +117,7 @@ export function bundleShim({ root = ROOT } = {}) {
     out: path.join(dist, "shim", "bundle.js"),
     exportName: "runShim",
     // The argv classifier is loaded only when opted in: a separate module (same relative path from the bundle).
-    external: ["../codex/classify.js"],
+    external: ["../codex/classify.js", "../codex/learned-grammar.js"],
     check: (inputs) => {
       const bad = inputs.filter((rel) => FORBIDDEN_IN_SHIM.some((re) => re.test(rel)));
       if (bad.length > 0) fail(`the passthrough bundle would contain ${bad.join(", ")} (must stay behind a dynamic import)`);

@@ -1,14 +1,14 @@
-// parseCodexArgv: classify a codex argv by codex's real grammar (grammar.ts). Pure, never throws.
+// parseCodexArgv: classify a codex argv by codex's real grammar (grammar.ts, or the installed codex's).
+// Pure, never throws.
 // Whatever codex itself would reject (unknown option, missing value, extra positional) is classified
 // "passthrough" with a reason, so codex prints its own error and exit status.
 import {
   HELP_VERSION,
   IMAGE_OPTION,
   ROOT_MAX_POSITIONALS,
-  ROOT_OPTIONS,
   SESSION_MAX_POSITIONALS,
-  SESSION_SUBCOMMAND_OPTIONS,
-  SUBCOMMANDS,
+  SHIPPED_GRAMMAR,
+  type Grammar,
   type OptionSpec,
   type SubcommandSpec,
 } from "./grammar.js";
@@ -29,14 +29,32 @@ function table(specs: readonly OptionSpec[]): OptionTable {
   return { byLong, byShort };
 }
 
-const ROOT_TABLE = table(ROOT_OPTIONS);
-const RESUME_TABLE = table([...ROOT_OPTIONS, ...SESSION_SUBCOMMAND_OPTIONS.resume]);
-const FORK_TABLE = table([...ROOT_OPTIONS, ...SESSION_SUBCOMMAND_OPTIONS.fork]);
+interface Tables {
+  root: OptionTable;
+  resume: OptionTable;
+  fork: OptionTable;
+  subcommands: Map<string, SubcommandSpec>;
+}
 
-const SUBCOMMAND_BY_TOKEN = new Map<string, SubcommandSpec>();
-for (const s of SUBCOMMANDS) {
-  SUBCOMMAND_BY_TOKEN.set(s.name, s);
-  for (const a of s.aliases) SUBCOMMAND_BY_TOKEN.set(a, s);
+/** The lookup tables of a grammar, built once per grammar value. */
+const compiled = new WeakMap<Grammar, Tables>();
+function tablesOf(g: Grammar): Tables {
+  let t = compiled.get(g);
+  if (!t) {
+    const subcommands = new Map<string, SubcommandSpec>();
+    for (const s of g.subcommands) {
+      subcommands.set(s.name, s);
+      for (const a of s.aliases) subcommands.set(a, s);
+    }
+    t = {
+      root: table(g.rootOptions),
+      resume: table([...g.rootOptions, ...g.sessionOptions.resume]),
+      fork: table([...g.rootOptions, ...g.sessionOptions.fork]),
+      subcommands,
+    };
+    compiled.set(g, t);
+  }
+  return t;
 }
 
 interface LevelResult {
@@ -173,9 +191,11 @@ function passthrough(base: ParsedArgv, reason: string): ParsedArgv {
   return { ...base, kind: "passthrough", reason };
 }
 
-export function parseCodexArgv(argv: string[]): ParsedArgv {
+/** Classify `argv` by `grammar` (the installed codex's when learned, lib/codex/learned-grammar.ts). */
+export function parseCodexArgv(argv: string[], grammar: Grammar = SHIPPED_GRAMMAR): ParsedArgv {
   const original = argv.slice();
-  const root = parseLevel(original, 0, ROOT_TABLE, SUBCOMMAND_BY_TOKEN, ROOT_MAX_POSITIONALS);
+  const t = tablesOf(grammar);
+  const root = parseLevel(original, 0, t.root, t.subcommands, ROOT_MAX_POSITIONALS);
   const sub = root.subcommand;
   const base: ParsedArgv = {
     kind: "passthrough",
@@ -200,7 +220,7 @@ export function parseCodexArgv(argv: string[]): ParsedArgv {
   const level = parseLevel(
     original,
     sub.index + 1,
-    name === "resume" ? RESUME_TABLE : FORK_TABLE,
+    name === "resume" ? t.resume : t.fork,
     null,
     SESSION_MAX_POSITIONALS,
   );

@@ -125,3 +125,77 @@ export const SESSION_SUBCOMMAND_OPTIONS: Readonly<Record<"resume" | "fork", read
 /** Positional slots: root has PROMPT; resume/fork have SESSION_ID then PROMPT. */
 export const ROOT_MAX_POSITIONALS = 1;
 export const SESSION_MAX_POSITIONALS = 2;
+
+// `codex exec` (pinned 0.171.0, from `codex exec --help`, `exec resume --help`, `exec fork --help`;
+// test/codex/exec-grammar-vs-real-codex.test.ts). Unlike the root tables these include -h/-V.
+const COMMON_EXEC: OptionSpec[] = [
+  { long: "config", short: "c", takesValue: true },
+  { long: "enable", takesValue: true },
+  { long: "disable", takesValue: true },
+  { long: "remote", takesValue: true },
+  { long: "remote-auth-token-env", takesValue: true },
+  { long: "strict-config", takesValue: false },
+  { long: "model", short: "m", takesValue: true },
+  { long: "dangerously-bypass-approvals-and-sandbox", takesValue: false },
+  { long: "dangerously-bypass-hook-trust", takesValue: false },
+  { long: "worktree", takesValue: false },
+  { long: "thread-source", takesValue: true },
+  { long: "cyber-access-program", takesValue: true },
+  { long: "skip-git-repo-check", takesValue: false },
+  { long: "trust", takesValue: false },
+  { long: "ephemeral", takesValue: false },
+  { long: "ignore-user-config", takesValue: false },
+  { long: "ignore-rules", takesValue: false },
+  { long: "output-schema", takesValue: true },
+  { long: "json", takesValue: false },
+  { long: "output-last-message", short: "o", takesValue: true },
+  { long: "help", short: "h", takesValue: false },
+];
+
+/** `codex exec [OPTIONS]`. */
+export const EXEC_OPTIONS: readonly OptionSpec[] = [
+  ...COMMON_EXEC,
+  { long: "image", short: "i", takesValue: true, multiValue: true },
+  { long: "oss", takesValue: false },
+  { long: "local-provider", takesValue: true },
+  { long: "profile", short: "p", takesValue: true },
+  { long: "sandbox", short: "s", takesValue: true },
+  { long: "approve-for-me", takesValue: false },
+  { long: "cd", short: "C", takesValue: true },
+  { long: "add-dir", takesValue: true },
+  { long: "color", takesValue: true },
+  { long: "version", short: "V", takesValue: false },
+];
+/** `codex exec resume [OPTIONS]`. */
+export const EXEC_RESUME_OPTIONS: readonly OptionSpec[] = [
+  ...COMMON_EXEC,
+  { long: "image", short: "i", takesValue: true },
+  { long: "last", takesValue: false },
+  { long: "all", takesValue: false },
+];
+/** `codex exec fork [OPTIONS]`. */
+export const EXEC_FORK_OPTIONS: readonly OptionSpec[] = [...COMMON_EXEC, { long: "image", short: "i", takesValue: true }];
+export const EXEC_SUBCOMMANDS: readonly string[] = ["resume", "fork", "review", "help"];
+
+/** Everything routing and resume need to know about codex's command line, as one value. */
+export interface Grammar {
+  /** Root options other than help/version. */
+  rootOptions: readonly OptionSpec[];
+  subcommands: readonly SubcommandSpec[];
+  /** resume/fork's own options on top of the root ones. */
+  sessionOptions: Readonly<Record<"resume" | "fork", readonly OptionSpec[]>>;
+  exec: {
+    options: readonly OptionSpec[];
+    resume: readonly OptionSpec[];
+    fork: readonly OptionSpec[];
+    subcommands: readonly string[];
+  };
+}
+
+/** The grammar this release was built and tested against (the fallback when none was learned). */
+export const SHIPPED_GRAMMAR: Grammar = {
+  rootOptions: ROOT_OPTIONS,
+  subcommands: SUBCOMMANDS,
+  sessionOptions: SESSION_SUBCOMMAND_OPTIONS,
+  exec: { options: EXEC_OPTIONS, resume: EXEC_RESUME_OPTIONS, fork: EXEC_FORK_OPTIONS, subcommands: EXEC_SUBCOMMANDS },
+};

@@ -19,6 +19,7 @@
 //   rejected after `resume` (exit 2). So exec-level options stay before `resume`, and only what the user
 //   put after `resume`/`fork` (which `exec resume` accepts: same flattened set) goes after it.
 import type { ParsedArgv, RootOption } from "../codex/argv-types.js";
+import { SHIPPED_GRAMMAR, type Grammar, type OptionSpec } from "../codex/grammar.js";
 
 /** Options that only pick which session to resume/fork: dropped, the id is given explicitly. */
 const SELECTION_OPTIONS = new Set(["last", "all", "include-non-interactive"]);
@@ -26,6 +27,8 @@ const SELECTION_OPTIONS = new Set(["last", "all", "include-non-interactive"]);
 export interface ResumeArgvOptions {
   /** The bound session's cwd (session_meta.cwd); lets `--worktree` be replaced by `-C <cwd>`. */
   sessionCwd?: string | null;
+  /** codex's grammar (the installed codex's, when learned: lib/codex/learned-grammar.ts); default the shipped one. */
+  grammar?: Grammar;
 }
 
 function has(options: readonly RootOption[], name: string): boolean {
@@ -78,63 +81,7 @@ export function buildResumeArgv(parsed: ParsedArgv, sessionId: string, o: Resume
 }
 
 // ---------------------------------------------------------------------------------------------------
-// `codex exec` grammar (pinned 0.171.0, from `codex exec --help`, `exec resume --help`, `exec fork --help`).
-
-interface Spec {
-  long: string;
-  short?: string;
-  takesValue: boolean;
-  multiValue?: boolean;
-}
-
-const COMMON_EXEC: Spec[] = [
-  { long: "config", short: "c", takesValue: true },
-  { long: "enable", takesValue: true },
-  { long: "disable", takesValue: true },
-  { long: "remote", takesValue: true },
-  { long: "remote-auth-token-env", takesValue: true },
-  { long: "strict-config", takesValue: false },
-  { long: "model", short: "m", takesValue: true },
-  { long: "dangerously-bypass-approvals-and-sandbox", takesValue: false },
-  { long: "dangerously-bypass-hook-trust", takesValue: false },
-  { long: "worktree", takesValue: false },
-  { long: "thread-source", takesValue: true },
-  { long: "cyber-access-program", takesValue: true },
-  { long: "skip-git-repo-check", takesValue: false },
-  { long: "trust", takesValue: false },
-  { long: "ephemeral", takesValue: false },
-  { long: "ignore-user-config", takesValue: false },
-  { long: "ignore-rules", takesValue: false },
-  { long: "output-schema", takesValue: true },
-  { long: "json", takesValue: false },
-  { long: "output-last-message", short: "o", takesValue: true },
-  { long: "help", short: "h", takesValue: false },
-];
-
-/** `codex exec [OPTIONS]`. */
-export const EXEC_OPTIONS: readonly Spec[] = [
-  ...COMMON_EXEC,
-  { long: "image", short: "i", takesValue: true, multiValue: true },
-  { long: "oss", takesValue: false },
-  { long: "local-provider", takesValue: true },
-  { long: "profile", short: "p", takesValue: true },
-  { long: "sandbox", short: "s", takesValue: true },
-  { long: "approve-for-me", takesValue: false },
-  { long: "cd", short: "C", takesValue: true },
-  { long: "add-dir", takesValue: true },
-  { long: "color", takesValue: true },
-  { long: "version", short: "V", takesValue: false },
-];
-/** `codex exec resume [OPTIONS]`. */
-export const EXEC_RESUME_OPTIONS: readonly Spec[] = [
-  ...COMMON_EXEC,
-  { long: "image", short: "i", takesValue: true },
-  { long: "last", takesValue: false },
-  { long: "all", takesValue: false },
-];
-/** `codex exec fork [OPTIONS]`. */
-export const EXEC_FORK_OPTIONS: readonly Spec[] = [...COMMON_EXEC, { long: "image", short: "i", takesValue: true }];
-export const EXEC_SUBCOMMANDS: readonly string[] = ["resume", "fork", "review", "help"];
+// `codex exec`: its grammar (lib/codex/grammar.ts; the installed codex's, when learned) walked clap-style.
 
 interface Level {
   options: RootOption[];
@@ -143,7 +90,7 @@ interface Level {
 }
 
 /** clap-style parse of one level. Unknown options are kept as single-token flags (never thrown on). */
-function parseLevel(argv: readonly string[], start: number, specs: readonly Spec[], subcommands: readonly string[]): Level {
+function parseLevel(argv: readonly string[], start: number, specs: readonly OptionSpec[], subcommands: readonly string[]): Level {
   const byLong = new Map(specs.map((s) => [s.long, s]));
   const byShort = new Map(specs.filter((s) => s.short).map((s) => [s.short!, s]));
   const r: Level = { options: [], positionals: [], subcommand: null };
@@ -165,7 +112,7 @@ function parseLevel(argv: readonly string[], start: number, specs: readonly Spec
       i++;
       continue;
     }
-    let spec: Spec | undefined;
+    let spec: OptionSpec | undefined;
     let attached = false;
     if (t.startsWith("--")) {
       const eq = t.indexOf("=");
@@ -202,13 +149,14 @@ export interface ExecParts {
   subcommandOptions: RootOption[];
 }
 
-export function parseExecParts(parsed: ParsedArgv): ExecParts {
+export function parseExecParts(parsed: ParsedArgv, grammar: Grammar = SHIPPED_GRAMMAR): ExecParts {
   if (parsed.subcommand !== "exec") return { execOptions: [], subcommand: null, subcommandOptions: [] };
   const args = parsed.subcommandArgs;
-  const top = parseLevel(args, 0, EXEC_OPTIONS, EXEC_SUBCOMMANDS);
+  const g = grammar.exec;
+  const top = parseLevel(args, 0, g.options, g.subcommands);
   if (!top.subcommand || top.subcommand.name === "help") return { execOptions: top.options, subcommand: null, subcommandOptions: [] };
   const name = top.subcommand.name;
-  const specs = name === "resume" ? EXEC_RESUME_OPTIONS : name === "fork" ? EXEC_FORK_OPTIONS : EXEC_OPTIONS;
+  const specs = name === "resume" ? g.resume : name === "fork" ? g.fork : g.options;
   const sub = parseLevel(args, top.subcommand.index + 1, specs, []);
   return { execOptions: top.options, subcommand: name, subcommandOptions: sub.options };
 }
@@ -218,7 +166,7 @@ export function parseExecParts(parsed: ParsedArgv): ExecParts {
  * background `exec` job. Images and the original prompt are dropped; so are --last/--all.
  */
 export function buildExecResumeArgv(parsed: ParsedArgv, sessionId: string, continuePrompt: string, o: ResumeArgvOptions = {}): string[] {
-  const { execOptions, subcommandOptions } = parseExecParts(parsed);
+  const { execOptions, subcommandOptions } = parseExecParts(parsed, o.grammar);
   const keep = (opts: RootOption[]) => opts.filter((x) => x.name !== "image" && !SELECTION_OPTIONS.has(x.name) && x.name !== "help" && x.name !== "version");
   // `-C` is only accepted before `resume`: a --worktree given after it becomes `-C <cwd>` at exec level.
   const subKept = keep(subcommandOptions);

@@ -5,6 +5,7 @@
 // (test/shim/hot-path-modules.test.ts fails if that changes).
 import { statSync, writeSync } from "node:fs";
 import { CliError, UsageError } from "../errors.js";
+import { supervisorHome } from "../paths.js";
 import { OPT_IN_ENV, parseSwitch, SWITCH_EXPECTED } from "../config/opt-in.js";
 import type { ParsedArgv } from "../codex/argv-types.js";
 import { peekConfig, peekRealCodexBin, peekSupervisorOptIn, type ConfigPeek } from "./config-peek.js";
@@ -89,9 +90,12 @@ async function run(shimFile: string, argv: string[]): Promise<number> {
     configRealCodexBin: env[REAL_CODEX_ENV] ? null : peekRealCodexBin(config()),
   });
   if (supervisorOptedIn(env, config)) {
-    // Only an opted-in user pays for parsing the argv (a separate module, kept out of the bundle).
+    // Only an opted-in user pays for parsing the argv, by the installed codex's own grammar (separate
+    // modules, kept out of the bundle; the grammar is learned once per codex binary).
     const { parseCodexArgv } = (await import("../codex/classify.js")) as typeof import("../codex/classify.js");
-    const parsed = parseCodexArgv(argv);
+    const { installedGrammar } = (await import("../codex/learned-grammar.js")) as typeof import("../codex/learned-grammar.js");
+    const { grammar } = await installedGrammar(launchSpec(real, [], stripOurEnv(env)), supervisorHome(env));
+    const parsed = parseCodexArgv(argv, grammar);
     if (parsed.kind !== "passthrough") {
       const entry = await loadSupervisor();
       return entry.runSupervisedFromShim({ argv, parsed, real, shimFile });

@@ -1,8 +1,8 @@
-// The exec option tables in resume-argv.ts must match the pinned codex's own `--help`, so an upgrade that
+// The exec option tables in lib/codex/grammar.ts must match the pinned codex's own `--help`, so an upgrade that
 // adds, drops or changes an option of `exec`, `exec resume` or `exec fork` fails here loudly.
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { EXEC_FORK_OPTIONS, EXEC_OPTIONS, EXEC_RESUME_OPTIONS, EXEC_SUBCOMMANDS } from "../../lib/session/resume-argv.js";
+import { EXEC_FORK_OPTIONS, EXEC_OPTIONS, EXEC_RESUME_OPTIONS, EXEC_SUBCOMMANDS } from "../../lib/codex/grammar.js";
 import { REAL_CODEX_NATIVE } from "../helpers/codex-home.js";
 
 interface HelpOption {

@@ -11,9 +11,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseCodexArgv } from "../../lib/codex/classify.js";
-import { ROOT_OPTIONS, SESSION_SUBCOMMAND_OPTIONS, SUBCOMMANDS, type OptionSpec } from "../../lib/codex/grammar.js";
+import { EXEC_OPTIONS, ROOT_OPTIONS, SESSION_SUBCOMMAND_OPTIONS, SUBCOMMANDS, type OptionSpec } from "../../lib/codex/grammar.js";
 import type { ParsedArgv } from "../../lib/codex/argv-types.js";
-import { buildExecResumeArgv, buildResumeArgv, EXEC_OPTIONS, needsNoDaemon, withNoDaemon } from "../../lib/session/resume-argv.js";
+import { buildExecResumeArgv, buildResumeArgv, needsNoDaemon, withNoDaemon } from "../../lib/session/resume-argv.js";
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 300);
 const ID = "01a1faff-286d-7cb3-b5d6-fad968b9095a";

@@ -1,0 +1,212 @@
+// The grammar learned from the installed codex's own --help (lib/codex/help-grammar.ts, learned-grammar.ts):
+// - from the pinned codex it is exactly the shipped table (the table is checked against the binary);
+// - a stand-in "newer codex" — the pinned codex's real help plus a value-taking root option, an exec
+//   option and a command we never shipped — routes `codex --that-option exec` under the supervisor as
+//   an interactive session (exec is the option's value) whose resume argv keeps the option; learned once
+//   per binary (cached in our home by its identity), learned again when the binary changes.
+import { spawnSync } from "node:child_process";
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseCodexArgv } from "../../lib/codex/classify.js";
+import { SHIPPED_GRAMMAR } from "../../lib/codex/grammar.js";
+import { grammarDifferences, grammarFromHelp, parseHelp, type HelpTexts } from "../../lib/codex/help-grammar.js";
+import { grammarCacheFile, installedGrammar } from "../../lib/codex/learned-grammar.js";
+import { buildExecResumeArgv, buildResumeArgv } from "../../lib/session/resume-argv.js";
+import { REAL_CODEX_NATIVE } from "../helpers/codex-home.js";
+import { cleanEnv, ensureBundle, pathOf, readReport, removeDir, SHIM, SHIM_DIR, tempDir } from "../shim/shim-harness.js";
+
+const ID = "01a1faff-286d-7cb3-b5d6-fad968b9095a";
+const HELP_ARGS: Array<[keyof HelpTexts, string[]]> = [
+  ["root", []],
+  ["resume", ["resume"]],
+  ["fork", ["fork"]],
+  ["exec", ["exec"]],
+  ["execResume", ["exec", "resume"]],
+  ["execFork", ["exec", "fork"]],
+];
+
+function pinnedHelp(): HelpTexts {
+  const out: HelpTexts = {};
+  for (const [k, args] of HELP_ARGS) {
+    const r = spawnSync(REAL_CODEX_NATIVE, [...args, "--help"], { encoding: "utf8", env: { PATH: "/usr/bin:/bin", HOME: "/nonexistent" } });
+    expect(r.status).toBe(0);
+    out[k] = r.stdout;
+  }
+  return out;
+}
+
+/** The pinned help with lines added after a section heading. */
+function withLines(text: string, heading: string, lines: string[]): string {
+  const i = text.indexOf(`\n${heading}\n`);
+  expect(i).toBeGreaterThan(-1);
+  const at = i + heading.length + 2;
+  return text.slice(0, at) + lines.map((l) => `${l}\n`).join("") + text.slice(at);
+}
+
+let dir: string;
+let newer: string;
+let helpLog: string;
+let newerHelp: HelpTexts;
+
+beforeAll(async () => {
+  await ensureBundle();
+  dir = tempDir("learned-grammar-");
+  const pinned = pinnedHelp();
+  newerHelp = {
+    ...pinned,
+    root: withLines(withLines(pinned.root!, "Options:", ["      --that-option <VALUE>", "          An option this release of codex-supervisor never shipped"]), "Commands:", ["  newcmd      A command we never shipped"]),
+    exec: withLines(pinned.exec!, "Options:", ["      --exec-new <VALUE>", "          New in exec"]),
+  };
+  // The stand-in: answers `[...] --help` with those texts (logging each), otherwise reports argv and env.
+  const bin = path.join(dir, "newer");
+  mkdirSync(bin);
+  newer = path.join(bin, "codex");
+  helpLog = path.join(dir, "help-calls.log");
+  const texts = Object.fromEntries(HELP_ARGS.map(([k, args]) => [[...args, "--help"].join(" "), newerHelp[k]]));
+  writeFileSync(
+    newer,
+    `#!${process.execPath}
+import { appendFileSync, writeFileSync } from "node:fs";
+const texts = ${JSON.stringify(texts)};
+const args = process.argv.slice(2).join(" ");
+if (args in texts) {
+  appendFileSync(${JSON.stringify(helpLog)}, args + "\\n");
+  process.stdout.write(texts[args]);
+  process.exit(0);
+}
+if (process.env.FAKE_CODEX_REPORT) writeFileSync(process.env.FAKE_CODEX_REPORT, JSON.stringify({ argv: process.argv.slice(2), env: process.env, pid: process.pid, ppid: process.ppid }));
+`,
+  );
+  chmodSync(newer, 0o755);
+});
+afterAll(() => removeDir(dir));
+
+describe("grammar from --help", () => {
+  it("from the pinned codex: exactly the shipped table", () => {
+    const g = grammarFromHelp(pinnedHelp());
+    expect(grammarDifferences(g)).toEqual([]);
+    expect(g).toEqual(SHIPPED_GRAMMAR);
+  });
+
+  it("parseHelp reads clap's option and command lines (values, multi-values, optional values, short-only, aliases)", () => {
+    const text = [
+      "Usage: codex [OPTIONS]",
+      "",
+      "Commands:",
+      "  exec        Run non-interactively [aliases: e]",
+      "  two         Two aliases [aliases: t, tw]",
+      "",
+      "Options:",
+      "  -c, --config <key=value>",
+      "          Override",
+      "      --flag",
+      "  -i, --image <FILE>...",
+      "      --maybe[=<WHEN>]",
+      "  -x <X>",
+      "  -q, --quick <Q>  Short help puts the text here",
+      "",
+      "Arguments:",
+      "  [PROMPT]",
+    ].join("\n");
+    expect(parseHelp(text)).toEqual({
+      options: [
+        { long: "config", short: "c", takesValue: true },
+        { long: "flag", takesValue: false },
+        { long: "image", short: "i", takesValue: true, multiValue: true },
+        { long: "maybe", takesValue: true },
+        { long: "x", short: "x", takesValue: true },
+        { long: "quick", short: "q", takesValue: true },
+      ],
+      commands: [
+        { name: "exec", aliases: ["e"] },
+        { name: "two", aliases: ["t", "tw"] },
+      ],
+    });
+  });
+
+  it("a newer codex's value option routes `--that-option exec` as interactive, and resume argv keeps it with its value", () => {
+    const g = grammarFromHelp(newerHelp);
+    expect(grammarDifferences(g)).toEqual(["--that-option <value>", "command newcmd", "exec --exec-new <value>"]);
+    const argv = ["--that-option", "exec"];
+    // The shipped table does not know the option: it would pass through (codex's own error or behaviour).
+    expect(parseCodexArgv(argv).kind).toBe("passthrough");
+    const parsed = parseCodexArgv(argv, g);
+    expect(parsed.kind).toBe("interactive");
+    expect(parsed.subcommand).toBeNull();
+    expect(parsed.rootOptions).toEqual([{ name: "that-option", tokens: ["--that-option", "exec"], values: ["exec"] }]);
+    expect(buildResumeArgv(parsed, ID)).toEqual(["--no-daemon", "--that-option", "exec", "resume", ID]);
+    // A new command is passed through; exec's new option keeps its value across an exec resume.
+    expect(parseCodexArgv(["newcmd"], g)).toMatchObject({ kind: "passthrough", subcommand: "newcmd" });
+    const job = parseCodexArgv(["exec", "--exec-new", "v", "fix it"], g);
+    expect(buildExecResumeArgv(job, ID, "go on", { grammar: g })).toEqual(["exec", "--exec-new", "v", "resume", ID, "go on"]);
+  });
+});
+
+describe("learned from the installed codex, once per binary", () => {
+  const spec = () => ({ command: newer, args: [] as string[], env: cleanEnv({ PATH: "/usr/bin:/bin" }) });
+  const helpCalls = () => {
+    try {
+      return readFileSync(helpLog, "utf8").split("\n").filter(Boolean).length;
+    } catch {
+      return 0;
+    }
+  };
+
+  it("asks codex's --help the first time, reads the cache after, asks again when the binary changes", async () => {
+    const home = path.join(dir, "home-cache");
+    rmSync(helpLog, { force: true });
+    const first = await installedGrammar(spec(), home);
+    expect(first.source).toBe("help");
+    expect(helpCalls()).toBe(HELP_ARGS.length);
+    expect(grammarDifferences(first.grammar)).toContain("--that-option <value>");
+    const st = statSync(grammarCacheFile(home));
+    expect(st.mode & 0o777).toBe(0o600);
+    const second = await installedGrammar(spec(), home);
+    expect(second.source).toBe("cache");
+    expect(second.grammar).toEqual(first.grammar);
+    expect(helpCalls()).toBe(HELP_ARGS.length);
+    // Same path, a new mtime: another binary as far as we can tell.
+    const t = new Date(Date.now() - 5_000);
+    utimesSync(newer, t, t);
+    expect((await installedGrammar(spec(), home)).source).toBe("help");
+    expect(helpCalls()).toBe(2 * HELP_ARGS.length);
+  });
+
+  it("a cache file that is not private to us is not believed", async () => {
+    const home = path.join(dir, "home-open");
+    await installedGrammar(spec(), home);
+    chmodSync(grammarCacheFile(home), 0o666);
+    expect((await installedGrammar(spec(), home)).source).toBe("help");
+  });
+
+  it("a codex that cannot print its help leaves the shipped grammar", async () => {
+    const broken = path.join(dir, "broken-codex");
+    writeFileSync(broken, "#!/bin/sh\nexit 3\n", { mode: 0o755 });
+    const r = await installedGrammar({ command: broken, args: [], env: cleanEnv() }, path.join(dir, "home-broken"));
+    expect(r.source).toBe("shipped");
+    expect(r.grammar).toBe(SHIPPED_GRAMMAR);
+  });
+
+  it("through the shim, opted in: `codex --that-option exec` is a supervised interactive session", () => {
+    const report = path.join(dir, "report.json");
+    const env = cleanEnv({
+      PATH: pathOf(SHIM_DIR),
+      CODEX_AUTH_CLI_SESSION_SUPERVISOR: "1",
+      CODEX_AUTH_REAL_CODEX_BIN: newer,
+      CODEX_AUTH_SUPERVISOR_HOME: path.join(dir, "home-shim"),
+      CODEX_HOME: path.join(dir, "codex-home"),
+      HOME: dir,
+      FAKE_CODEX_REPORT: report,
+    });
+    const r = spawnSync(SHIM, ["--that-option", "exec"], { env, encoding: "utf8", timeout: 30_000 });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    // Supervised (not passed through): the supervisor starts the TUI embedded, --no-daemon first.
+    expect(readReport(report)!.argv).toEqual(["--no-daemon", "--that-option", "exec"]);
+    // Its record: a supervised interactive session of that argv.
+    const jobs = path.join(dir, "home-shim", "jobs");
+    const records = readdirSync(jobs).filter((f) => f.endsWith(".json")).map((f) => JSON.parse(readFileSync(path.join(jobs, f), "utf8")) as { kind: string; argv: string[] });
+    expect(records.map((x) => [x.kind, x.argv])).toEqual([["session", ["--that-option", "exec"]]]);
+  });
+});
