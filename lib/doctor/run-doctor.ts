@@ -2,6 +2,7 @@
 import { supervisorHome, type Env } from "../paths.js";
 import { planReap } from "../jobs/reap.js";
 import { checkConfig, checkLock, checkOptIn, checkPath, checkPermissions, checkRealCodex } from "./checks.js";
+import { checkCodexVersion } from "./codex-version.js";
 import type { Finding } from "./finding.js";
 
 /** Orphans = what `reap --dry-run` would kill. */
@@ -38,6 +39,7 @@ export function runDoctor(input: DoctorInput): Finding[] {
   findings.push(...checkPath(env, shimFile));
   const { findings: configFindings, loaded } = checkConfig(env, home);
   findings.push(...checkRealCodex(env, shimFile, loaded));
+  findings.push(...checkCodexVersion(env, shimFile, loaded?.config.realCodexBin ?? null));
   findings.push(...checkOptIn(env, loaded));
   findings.push(...configFindings);
   findings.push(...checkLock(home, loaded?.config.lockStaleMs ?? 10_000));
