@@ -1,13 +1,14 @@
 // The pinned real codex through the shim: same output and status as the official launcher, and the
 // native binary is started directly with the launcher's environment contract.
 import { spawnSync } from "node:child_process";
-import { realpathSync } from "node:fs";
+import { existsSync, realpathSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, expect, it } from "vitest";
 import { launchSpec } from "../../lib/codex/native-launch.js";
-import { cleanEnv, ensureBundle, pathOf, REAL_LAUNCHER, ROOT, SHIM, SHIM_DIR } from "../shim/shim-harness.js";
+import { REAL_CODEX_NATIVE } from "../helpers/codex-home.js";
+import { cleanEnv, ensureBundle, pathOf, REAL_CODEX_BIN_DIR, REAL_LAUNCHER, SHIM, SHIM_DIR } from "../shim/shim-harness.js";
 
-const BIN = path.join(ROOT, "node_modules", ".bin");
+const BIN = REAL_CODEX_BIN_DIR;
 const env = () => cleanEnv({ PATH: pathOf(SHIM_DIR, BIN) });
 beforeAll(ensureBundle);
 
@@ -38,9 +39,12 @@ it("starts the native binary directly with the launcher's env contract", () => {
     CODEX_MANAGED_BY_BUN: "1",
     CODEX_SUPERVISOR_SHIM_SEEN: "/x",
   });
-  const pkg = realpathSync(path.join(ROOT, "node_modules", "@openai", "codex"));
+  const pkg = realpathSync(path.join(path.dirname(REAL_LAUNCHER), ".."));
+  // Where npm puts the platform package: nested (global install) or beside it (a project's node_modules).
+  const platformPkg = [path.join(pkg, "node_modules", "@openai", "codex-linux-x64"), path.join(pkg, "..", "codex-linux-x64")].find((d) => existsSync(d));
   expect(spec.native).toBe(true);
-  expect(spec.command).toBe(path.join(realpathSync(path.join(ROOT, "node_modules", "@openai", "codex-linux-x64")), "vendor", "x86_64-unknown-linux-musl", "bin", "codex"));
+  expect(spec.command).toBe(path.join(realpathSync(platformPkg!), "vendor", "x86_64-unknown-linux-musl", "bin", "codex"));
+  expect(spec.command).toBe(REAL_CODEX_NATIVE);
   expect(spec.args).toEqual(["a"]);
   expect(spec.env).toEqual({ PATH: "/usr/bin", CODEX_MANAGED_PACKAGE_ROOT: pkg, CODEX_MANAGED_BY_NPM: "1" });
 });

@@ -6,22 +6,30 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { officialLauncherLayout } from "../../lib/codex/native-launch.js";
 import { mockProviderConfigToml, type MockConfigOptions } from "../../lib/demo/codex-config.js";
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
-/** The official npm launcher of the pinned codex (a Node script). */
-export const REAL_CODEX_LAUNCHER = path.join(REPO_ROOT, "node_modules", "@openai", "codex", "bin", "codex.js");
-/** The native binary the launcher starts. */
-export const REAL_CODEX_NATIVE = path.join(
-  REPO_ROOT,
-  "node_modules",
-  "@openai",
-  "codex-linux-x64",
-  "vendor",
-  "x86_64-unknown-linux-musl",
-  "bin",
-  "codex",
-);
+
+/**
+ * The codex the tests run: the pinned one in node_modules, or — for `npm run test:compat` — the one
+ * installed with `npm install -g --prefix <dir>` in the directory CODEX_SUPERVISOR_TEST_CODEX_PREFIX names.
+ */
+const TEST_PREFIX = process.env.CODEX_SUPERVISOR_TEST_CODEX_PREFIX;
+/** A directory whose `codex` is the official npm launcher (what a user's PATH has). */
+export const REAL_CODEX_BIN_DIR = TEST_PREFIX ? path.join(TEST_PREFIX, "bin") : path.join(REPO_ROOT, "node_modules", ".bin");
+/** The official npm launcher of the codex under test (a Node script). */
+export const REAL_CODEX_LAUNCHER = TEST_PREFIX
+  ? path.join(TEST_PREFIX, "lib", "node_modules", "@openai", "codex", "bin", "codex.js")
+  : path.join(REPO_ROOT, "node_modules", "@openai", "codex", "bin", "codex.js");
+/** The native binary the launcher starts (found as the shim finds it: any platform). */
+export const REAL_CODEX_NATIVE = (() => {
+  const layout = officialLauncherLayout(REAL_CODEX_LAUNCHER, {});
+  if (!layout) throw new Error(`no native codex behind ${REAL_CODEX_LAUNCHER} for ${process.platform}-${process.arch} (npm install?)`);
+  return layout.binary;
+})();
+/** Its version (what it writes as cli_version). */
+export const REAL_CODEX_VERSION = (JSON.parse(fs.readFileSync(path.join(path.dirname(REAL_CODEX_LAUNCHER), "..", "package.json"), "utf8")) as { version: string }).version;
 
 // The config text itself is production code (the `demo` command uses it too).
 export { mockProviderConfigToml, tomlString, type MockConfigOptions } from "../../lib/demo/codex-config.js";

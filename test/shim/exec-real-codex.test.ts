@@ -9,9 +9,9 @@ import { mkdirSync, mkdtempSync, readlinkSync, realpathSync, rmSync } from "node
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REAL_CODEX_NATIVE } from "../helpers/codex-home.js";
+import { REAL_CODEX_LAUNCHER, REAL_CODEX_NATIVE } from "../helpers/codex-home.js";
 import { expectNoLeftovers, findProcessesByEnv, readEnviron } from "../helpers/processes.js";
-import { cleanEnv, ensureBundle, pathOf, recordFile, ROOT, SHELLS, SHIM, SHIM_DIR, spyNode } from "./shim-harness.js";
+import { cleanEnv, ensureBundle, pathOf, REAL_CODEX_BIN_DIR, recordFile, SHELLS, SHIM, SHIM_DIR, spyNode } from "./shim-harness.js";
 
 const MARK = "CODEX_SHIM_TEST_MARK";
 const NATIVE = realpathSync(REAL_CODEX_NATIVE);
@@ -47,8 +47,10 @@ async function untilExe(child: ChildProcess, want: string, timeoutMs = 15_000): 
 describe.runIf(process.platform === "linux").each(SHELLS)("the real codex through the shim under $name", (shell) => {
   it.each(["Node path (first call)", "fast path (warm record)"])("codex app-server, %s: SIGKILL of the pid started leaves no codex, and its env has no CODEX_AUTH_*", async (route) => {
     const mark = randomUUID();
+    // codex refuses a CODEX_HOME that does not exist (and exits): make it, so it serves until killed.
+    mkdirSync(path.join(dir, `codex-home-${mark}`));
     const env = cleanEnv({
-      PATH: pathOf(SHIM_DIR, path.join(ROOT, "node_modules", ".bin"), spy.dir),
+      PATH: pathOf(SHIM_DIR, REAL_CODEX_BIN_DIR, spy.dir),
       CODEX_HOME: path.join(dir, `codex-home-${mark}`),
       CODEX_AUTH_SUPERVISOR_HOME: path.join(dir, `sup-${mark}`),
       CODEX_AUTH_TOKEN: "secret-token",
@@ -71,7 +73,7 @@ describe.runIf(process.platform === "linux").each(SHELLS)("the real codex throug
       expect(spy.shimNodeStarts().slice(before).map((l) => l.split(" ")[1])).toEqual(route.startsWith("fast") ? [] : ["decide"]);
       const seen = readEnviron(child.pid!)!;
       for (const k of seen.keys()) expect(k).not.toMatch(/^codex_(multi_)?auth_/i);
-      expect(seen.get("CODEX_MANAGED_PACKAGE_ROOT")).toBe(realpathSync(path.join(ROOT, "node_modules", "@openai", "codex")));
+      expect(seen.get("CODEX_MANAGED_PACKAGE_ROOT")).toBe(realpathSync(path.join(path.dirname(REAL_CODEX_LAUNCHER), "..")));
       expect(seen.get("CODEX_MANAGED_BY_NPM")).toBe("1");
       expect(seen.get(MARK)).toBe(mark);
       // Everything started for this call carries the mark; the pid we started is the only one.

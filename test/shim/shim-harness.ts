@@ -13,7 +13,7 @@ export const SHIM = path.join(SHIM_DIR, "codex");
 export const FAKE_DIR = path.join(ROOT, "test", "fixtures", "fake-codex");
 export const FAKE = path.join(FAKE_DIR, "codex");
 export const NODE_DIR = path.dirname(process.execPath);
-export const REAL_LAUNCHER = path.join(ROOT, "node_modules", "@openai", "codex", "bin", "codex.js");
+export { REAL_CODEX_BIN_DIR, REAL_CODEX_LAUNCHER as REAL_LAUNCHER } from "../helpers/codex-home.js";
 
 /** Make sure the shim's bundle matches the compiled dist/ (tests run after `tsc`, maybe without `npm run build`). */
 export async function ensureBundle(): Promise<void> {
