@@ -15,7 +15,6 @@ import { appendEvent, createJob, ensureJobsDir, listJobs, readJob, updateJob } f
 import { withStorageLock } from "../../lock/storage-lock.js";
 import { isAlive, readIdentity, type ProcessIdentity } from "../../process/identity.js";
 import { parseCodexArgv } from "../../routing/classify.js";
-import { shellStatus } from "../../supervisor/exit-policy.js";
 import { mirrorExit } from "../../supervisor/mirror-exit.js";
 import { superviseJob } from "./supervise-job.js";
 
@@ -79,24 +78,6 @@ function liveJobNamed(home: string, name: string): JobRecord | null {
   return null;
 }
 
-/**
- * A foreground job ends like its last codex, as the shim does: a death by signal is re-raised on us
- * (SPEC §2). superviseJob gives the shell-style number only; the final record (written by this very
- * process a moment ago) has the signal. Re-raised only when the record agrees with that number — a
- * stale record (its write failed) must not make us die of a signal codex did not die of.
- */
-function mirrorFinalExit(home: string, id: string, status: number): number {
-  let rec: JobRecord;
-  try {
-    rec = readJob(home, id);
-  } catch {
-    return status;
-  }
-  if (!rec.signal || isActiveStatus(rec.status)) return status;
-  const exit = { code: null, signal: rec.signal as NodeJS.Signals };
-  return shellStatus(exit) === status ? mirrorExit(exit) : status;
-}
-
 export async function run(args: string[]): Promise<number> {
   const opts = parseRunArgs(args);
   if (opts.help) {
@@ -127,8 +108,8 @@ export async function run(args: string[]): Promise<number> {
 
   if (!opts.detach) {
     process.stderr.write(`codex-supervisor: job ${id}\n`);
-    const status = await superviseJob(home, record, { detached: false });
-    return mirrorFinalExit(home, id, status);
+    // A foreground job ends like its last codex, as the shim does (a death by signal re-raised).
+    return mirrorExit((await superviseJob(home, record, { detached: false })).exitAs);
   }
 
   let pid: number;
