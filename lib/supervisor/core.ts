@@ -228,7 +228,11 @@ export async function superviseCodex(opts: SuperviseOptions): Promise<SuperviseR
             binding = await attempt("bind", () => p.bind(child, true), null);
             // Bound only now (a short run): its lines decide how it ended (e.g. an exec turn at the limit).
             const b = binding;
-            if (b) facts = await attempt("drain", () => p.follow(b, startedAtOf(e.seq), () => {}).drain(), []);
+            if (b) {
+              const early: RolloutFact[] = [];
+              const rest = await attempt("drain", () => p.follow(b, startedAtOf(e.seq), (f) => early.push(...f)).drain(), []);
+              facts = [...early, ...rest];
+            }
           }
           await attempt("sync-back", async () => p.accounts?.syncBack(), undefined);
           children.delete(e.seq);

@@ -90,7 +90,7 @@ export type Phase =
   | { k: "boot" }
   /** Activating another account before the first spawn. */
   | { k: "start-switch"; to: string }
-  | { k: "spawning"; prompt: string | null }
+  | { k: "spawning"; argv: string[] }
   | { k: "running"; reading: Reading | null }
   /** The escalation runs; `treeDone` once it reported, while Node has not yet told our child's exit. */
   | { k: "stopping"; replace: Replace; treeDone: boolean }

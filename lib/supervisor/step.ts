@@ -61,7 +61,7 @@ type Out = Effect[];
 
 /** Effects that begin the loop. */
 export function start(ctx: StepContext, s: State): StepResult {
-  if (!ctx.accounts) return spawnNext({ ...s }, [], null, ctx.initialArgv);
+  if (!ctx.accounts) return spawnNext({ ...s }, [], ctx.initialArgv);
   const state: State = { ...s, phase: { k: "boot" }, accountsReq: s.accountsReq + 1 };
   return { state, effects: [{ kind: "load-accounts", req: state.accountsReq }] };
 }
@@ -109,22 +109,23 @@ function isCurrent(s: State, seq: number): boolean {
   return s.child !== null && s.child.seq === seq;
 }
 
-function spawnNext(s: State, out: Out, prompt: string | null, argv: string[]): StepResult {
+function spawnNext(s: State, out: Out, argv: string[]): StepResult {
   s.seq += 1;
-  s.phase = { k: "spawning", prompt };
+  s.phase = { k: "spawning", argv };
   out.push({ kind: "spawn", seq: s.seq, argv });
   return { state: s, effects: out };
 }
 
 function onSpawned(ctx: StepContext, s: State, e: EventOf<"spawned">, out: Out): StepResult {
   if (e.seq !== s.seq || s.phase.k !== "spawning") return { state: s, effects: out };
+  const argv = s.phase.argv;
   s.child = { seq: e.seq, pid: e.pid, startedAt: e.startedAt, login: e.login, alive: true };
   s.facts = initialFacts();
   s.said = [];
   if (s.login === null || s.login.key !== e.login.key) s.login = e.login;
   s.phase = { k: "running", reading: null };
   out.push({ kind: "record", patch: { status: "running", childPid: e.pid, restarts: s.restarts, account: e.login.owner } });
-  out.push({ kind: "log", type: "spawn", data: { pid: e.pid, account: e.login.owner, seq: e.seq } });
+  out.push({ kind: "log", type: "spawn", data: { pid: e.pid, argv, account: e.login.owner, seq: e.seq } });
   // A resumed session writes to the rollout we know: follow its new lines at once.
   if (s.binding) out.push({ kind: "follow", seq: e.seq, binding: s.binding, since: e.startedAt });
   else out.push({ kind: "bind", seq: e.seq });
@@ -230,7 +231,7 @@ function onAccounts(ctx: StepContext, s: State, e: EventOf<"accounts">, out: Out
       return { state: s, effects: out };
     }
     if (e.error) out.push({ kind: "log", type: "error", data: { where: "start", message: e.error } });
-    return spawnNext(s, out, null, ctx.initialArgv);
+    return spawnNext(s, out, ctx.initialArgv);
   }
   if (ph.k === "running" && ph.reading) {
     const reading = ph.reading;
@@ -488,7 +489,7 @@ function onSwitched(ctx: StepContext, s: State, e: EventOf<"switched">, out: Out
     if (e.outcome !== "switched") out.push({ kind: "log", type: "rotate-failed", data: { where: "start", to: ph.to, error: e.detail } });
     else out.push({ kind: "log", type: "rotate", data: { from: null, to: ph.to, reason: "the active account had no room at start" } });
     if (s.pendingStop) return finishStopped(ctx, s, s.pendingStop, e.at, out);
-    return spawnNext(s, out, null, ctx.initialArgv);
+    return spawnNext(s, out, ctx.initialArgv);
   }
   if (ph.k !== "switching") return { state: s, effects: out };
   const sessionId = sessionOf(s);
@@ -520,7 +521,7 @@ function onSwitched(ctx: StepContext, s: State, e: EventOf<"switched">, out: Out
 function rotationFailed(ctx: StepContext, s: State, error: string, at: number, o: { from: string | null; to: string | null; childGone: boolean }, out: Out): StepResult {
   s.rotationRetryAt = at + ctx.rotationRetryMs;
   const sessionId = sessionOf(s);
-  out.push({ kind: "log", type: "rotate-failed", data: { from: o.from, to: o.to, error, sessionId, retryAt: new Date(s.rotationRetryAt).toISOString() } });
+  out.push({ kind: "log", type: "rotate-failed", data: { where: o.childGone ? "switch" : "plan", from: o.from, to: o.to, error, sessionId, retryAt: new Date(s.rotationRetryAt).toISOString() } });
   if (o.childGone || ctx.mode === "exec") {
     const line = rotationFailedNotice({ from: o.from, to: o.to, error, sessionId, retryInMs: ctx.rotationRetryMs, childGone: o.childGone });
     if (o.childGone) pushRelaunchNotice(s, line, out, true);
@@ -606,7 +607,7 @@ function relaunch(ctx: StepContext, s: State, at: number, o: RelaunchOpts, out: 
   const argv = s.binding ? ctx.resumeArgv(s.binding.sessionId, o.prompt) : ctx.initialArgv;
   out.push({ kind: "record", patch: { status: "restarting", restarts: s.restarts } });
   out.push({ kind: "log", type: "restart", data: { why: o.why, sessionId: sessionOf(s), continuePrompt: o.prompt !== null && s.binding !== null } });
-  return spawnNext(s, out, o.prompt, argv);
+  return spawnNext(s, out, argv);
 }
 
 function finishStopped(ctx: StepContext, s: State, why: StopWhy, at: number, out: Out, suffix = ""): StepResult {

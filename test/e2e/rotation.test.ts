@@ -101,7 +101,7 @@ describe("quota rotation (issue #4)", () => {
     expect(filesWithKeys(b.home, new Set([path.join(b.home, "accounts.json")]))).toEqual([]);
   }, 150_000);
 
-  it("a turn that hits the usage limit (HTTP 429) moves the session to B", async () => {
+  it("a turn that hits the usage limit (HTTP 429) moves the session to B and the turn carries on there", async () => {
     bed = await startBed({ apiKey: "sk-test-unrelated-login" });
     const b = bed;
     addApiKeyAccount(b, "A", KEY_A);
@@ -119,7 +119,13 @@ describe("quota rotation (issue #4)", () => {
     expect(limited.length).toBeGreaterThan(0);
     const sessionId = limited[0]!.sessionId!;
     const argv = cmdline(rec.child!.pid);
-    expect(argv.slice(argv.indexOf("resume"))).toEqual(["resume", sessionId]);
+    // The cut turn carries on under B with the continue prompt, nobody types it again.
+    expect(argv.slice(argv.indexOf("resume"))).toEqual(["resume", sessionId, "Continue the task from where you left off."]);
+    const continued = await pollUntilTurn(b, "Continue the task from where you left off.");
+    expect(continued.bearerKey).toBe(KEY_B);
+    expect(continued.sessionId).toBe(sessionId);
+    expect(countOccurrences(continued.userTexts, first)).toBe(1);
+    await b.shell.waitFor(/switching account A → B \(the last turn hit the usage limit\); resuming session \S+ and continuing the turn the limit cut/, 20_000, { history: true });
 
     await b.shell.waitFor((s) => s.includes(first), 20_000);
     const second = "usage limit prompt two";
