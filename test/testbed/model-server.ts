@@ -2,8 +2,12 @@
 // need — a replaceable responder with a default echo, per-key quota headers, a per-key 429
 // usage-limit mode, a default delay, and waiting for requests with a deadline. Every request is
 // recorded (method, path, headers incl. Authorization, parsed body, prompt, codex session id).
+// ChatGPT logins (chatgpt-auth.ts): it also answers codex's token endpoint (`tokenUrl`, for
+// CODEX_REFRESH_TOKEN_URL_OVERRIDE) and `wham/accounts/check` under `chatgptBaseUrl`, and attributes
+// every model call's access token — see `chatgpt`.
 import { ModelServer as LoopbackServer, type ModelRequest, type Reply } from "../../lib/demo/model-server.js";
-import { quotaHeaders, usageLimitBody as usageLimitBodyAt, type Quota } from "../../lib/demo/responses-protocol.js";
+import { headerValue, quotaHeaders, usageLimitBody as usageLimitBodyAt, type Quota } from "../../lib/demo/responses-protocol.js";
+import { ChatgptAuthority } from "./chatgpt-auth.js";
 
 export type { Reply } from "../../lib/demo/model-server.js";
 export type { Quota, RequestKind } from "../../lib/demo/responses-protocol.js";
@@ -43,11 +47,14 @@ interface Waiter {
 }
 
 export class ModelServer {
+  /** The ChatGPT accounts, logins and token endpoint this server plays. */
+  readonly chatgpt = new ChatgptAuthority();
   private responder: Responder;
   private delayMs: number;
   private readonly quotas = new Map<string, QuotaSource>();
   private readonly usageLimits = new Map<string, number>();
   private readonly waiters = new Set<Waiter>();
+  private readonly accountTurns = new Map<string, number>();
   private server!: LoopbackServer;
 
   private constructor(opts: ModelServerOptions) {
@@ -78,18 +85,30 @@ export class ModelServer {
     return this.server.baseUrl;
   }
 
+  /** The whole URL of the token endpoint (CODEX_REFRESH_TOKEN_URL_OVERRIDE). */
+  get tokenUrl(): string {
+    return `${this.server.url}/oauth/token`;
+  }
+  /** codex's `chatgpt_base_url`: its backend calls (wham/accounts/check) stay here. */
+  get chatgptBaseUrl(): string {
+    return `${this.server.url}/backend-api`;
+  }
+
   setResponder(responder: Responder | null): void {
     this.responder = responder ?? defaultResponder;
   }
   setDelay(ms: number): void {
     this.delayMs = ms;
   }
-  /** Rate-limit headers for requests made with this bearer key (null: send none). */
+  /**
+   * Rate-limit headers for requests made with this bearer key — or, for a ChatGPT login, this test
+   * account's name (the count is then the account's turns) — null: send none.
+   */
   setQuota(key: string, quota: QuotaSource | null): void {
     if (quota === null) this.quotas.delete(key);
     else this.quotas.set(key, quota);
   }
-  /** Answer this key's /responses requests with 429 usage_limit_reached (null: stop doing so). */
+  /** Answer this key's (or test ChatGPT account's) /responses requests with 429 usage_limit_reached (null: stop doing so). */
   setUsageLimitReached(key: string, resetsAtEpochSeconds: number | null): void {
     if (resetsAtEpochSeconds === null) this.usageLimits.delete(key);
     else this.usageLimits.set(key, resetsAtEpochSeconds);
@@ -142,10 +161,23 @@ export class ModelServer {
 
   private async answer(rec: RecordedRequest): Promise<Reply | null> {
     this.notifyWaiters();
-    if (rec.kind === "other") return null;
-    const key = rec.bearerKey;
+    if (rec.kind === "other") {
+      if (rec.method === "POST" && rec.path === "/oauth/token") return this.chatgpt.tokenEndpoint(rec.body);
+      if (rec.method === "GET" && rec.path.endsWith("/wham/accounts/check")) return this.chatgpt.accountCheck(headerValue(rec.headers, "chatgpt-account-id"), rec.bearerKey);
+      return null;
+    }
+    const denied = this.chatgpt.checkModelCall(rec.seq, rec.bearerKey, headerValue(rec.headers, "chatgpt-account-id"));
+    if (denied) return denied;
+    // A ChatGPT login's bearer changes at every refresh: its quota follows the account's name.
+    const chatgptAccount = rec.bearerKey !== null ? this.chatgpt.ownerOfToken(rec.bearerKey)?.account : undefined;
+    const key = chatgptAccount ?? rec.bearerKey;
+    let count = rec.countForKey;
+    if (chatgptAccount !== undefined) {
+      count = (this.accountTurns.get(chatgptAccount) ?? 0) + (rec.kind === "turn" ? 1 : 0);
+      if (rec.kind === "turn") this.accountTurns.set(chatgptAccount, count);
+    }
     const quotaSrc = key !== null ? this.quotas.get(key) : undefined;
-    const quota = quotaSrc === undefined ? {} : typeof quotaSrc === "function" ? quotaSrc(rec.countForKey, rec) : quotaSrc;
+    const quota = quotaSrc === undefined ? {} : typeof quotaSrc === "function" ? quotaSrc(count, rec) : quotaSrc;
     const limitResetsAt = key !== null ? this.usageLimits.get(key) : undefined;
     const reply: Reply = limitResetsAt !== undefined ? { status: 429, body: usageLimitBody(limitResetsAt) } : await this.responder(rec);
     return {
