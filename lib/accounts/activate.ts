@@ -1,11 +1,11 @@
 // Putting an account into CODEX_HOME/auth.json, and bringing back what codex wrote there.
 //
-// Codex refreshes ChatGPT tokens itself and rewrites auth.json in place (truncate + write, not an
-// atomic rename). A refresh token is single-use: once codex has refreshed, the copy in our store is
-// dead and the only live one is in auth.json. So before anything replaces auth.json — and after every
-// child exit — we "sync back": read auth.json (retrying while it is half-written, never storing a
-// partial file) and store it for the account that owns it. Ownership is checked (same account id /
-// user, or same API key): a login that belongs to nobody we know is never copied over an account.
+// Codex refreshes ChatGPT tokens itself and replaces auth.json with the new ones. A refresh token is
+// single-use: once codex has refreshed, the copy in our store is dead and the only live one is in
+// auth.json. So before anything replaces auth.json — and after every child exit — we "sync back":
+// read auth.json (retrying while it is half-written, never storing a partial file) and store it for
+// the account that owns it, if it is the newer copy (lineage.ts). Ownership is checked (same account
+// id / user, or same API key): a login that belongs to nobody we know is never copied over an account.
 //
 // Order inside activate (one lock hold): sync back and persist the store first, then replace
 // auth.json, then mark the new account active. A crash between steps loses no token: the store
@@ -19,7 +19,7 @@ import fs from "node:fs";
 import { CliError, UsageError } from "../errors.js";
 import { writeFileAtomic } from "../fs/atomic.js";
 import { withStorageLock, type StorageLockOptions } from "../lock/storage-lock.js";
-import { applySyncBack, codexAuthFile, healActive, readCodexAuth, type ReadRetry, type SyncBackResult } from "./codex-auth.js";
+import { applySyncBack, codexAuthFile, healActive, ownerOf, readCodexAuth, type ReadRetry, type SyncBackResult } from "./codex-auth.js";
 import type { AuthBlob } from "./schema.js";
 import { findAccount, readAccounts, writeAccounts } from "./store.js";
 
@@ -143,7 +143,10 @@ export async function activate(opts: ActivateOptions): Promise<ActivateResult> {
       if (healed || sync.status === "synced") writeAccounts(opts.home, store, guard);
 
       const chosen = findAccount(store, opts.name)!;
-      writeCodexAuth(opts.codexHome, chosen.auth, () => guard.assertHeld());
+      // auth.json already holds this account's login: codex's copy stays (every running codex has
+      // adopted it), unless it holds a refresh token the stored login provably replaced.
+      const holdsChosen = read.kind === "ok" && ownerOf(store, read.auth) === chosen;
+      if (!holdsChosen || (sync.status === "stale" && sync.proof === "lineage")) writeCodexAuth(opts.codexHome, chosen.auth, () => guard.assertHeld());
 
       store.active = chosen.name;
       chosen.lastUsedAt = new Date(now()).toISOString();

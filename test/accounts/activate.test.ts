@@ -137,7 +137,7 @@ describe("activate", () => {
     s.accounts[0]!.auth = chatgptAuth("amy", 5);
     writeStoreRaw(h.home, s);
     fs.writeFileSync(authFile(), JSON.stringify(chatgptAuth("amy", 4)), { mode: 0o600 });
-    expect(await syncBack({ home: h.home, codexHome: h.codexHome, retry: fast })).toEqual({ status: "stale", account: "A" });
+    expect(await syncBack({ home: h.home, codexHome: h.codexHome, retry: fast })).toEqual({ status: "stale", account: "A", proof: "last-refresh" });
     expect(readAccounts(h.home).accounts[0]!.auth).toEqual(chatgptAuth("amy", 5));
   });
 
