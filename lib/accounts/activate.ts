@@ -19,8 +19,8 @@ import fs from "node:fs";
 import { CliError, UsageError } from "../errors.js";
 import { writeFileAtomic } from "../fs/atomic.js";
 import { withStorageLock, type StorageLockOptions } from "../lock/storage-lock.js";
-import { applySyncBack, codexAuthFile, healActive, ownerOf, readCodexAuth, type ReadRetry, type SyncBackResult } from "./codex-auth.js";
-import type { AuthBlob } from "./schema.js";
+import { applySyncBack, codexAuthFile, healActive, ownerOf, readCodexAuth, type CodexAuthRead, type ReadRetry, type SyncBackResult } from "./codex-auth.js";
+import type { AccountsFile, AuthBlob } from "./schema.js";
 import { findAccount, readAccounts, writeAccounts } from "./store.js";
 
 // The reading and sync rules live in codex-auth.ts; these names are what callers import from here.
@@ -46,23 +46,37 @@ export interface AuthPlaces {
   retry?: ReadRetry;
 }
 
+export interface SyncedLogin {
+  sync: SyncBackResult;
+  /** What auth.json held. */
+  read: CodexAuthRead;
+  /** The store after the sync (as written, when it was). */
+  store: AccountsFile;
+}
+
 /**
- * Sync back under the lock (after a child exits), and heal `active` when auth.json belongs to another
- * stored account than the store says. Writes the store only when something changed.
+ * Sync back under the lock: store what auth.json holds under its owner (if newer), and heal `active`
+ * when auth.json belongs to another stored account than the store says. Writes the store only when
+ * something changed.
  */
-export async function syncBack(places: AuthPlaces): Promise<SyncBackResult> {
+export async function syncLogin(places: AuthPlaces): Promise<SyncedLogin> {
   return withStorageLock(
     places.home,
     async (guard) => {
       const store = readAccounts(places.home);
       const read = await readCodexAuth(places.codexHome, places.retry);
       const healed = healActive(store, read);
-      const result = healed ? healed.sync : applySyncBack(store, read);
-      if (healed || result.status === "synced") writeAccounts(places.home, store, guard);
-      return result;
+      const sync = healed ? healed.sync : applySyncBack(store, read);
+      if (healed || sync.status === "synced") writeAccounts(places.home, store, guard);
+      return { sync, read, store };
     },
     places.lock ?? {},
   );
+}
+
+/** `syncLogin`'s result alone (after a child exits, before a rotation). */
+export async function syncBack(places: AuthPlaces): Promise<SyncBackResult> {
+  return (await syncLogin(places)).sync;
 }
 
 /** CODEX_HOME/auth.json holds a login we do not know; replacing it would lose it. */
