@@ -8,12 +8,24 @@
 // see it empty or half-written: the reader retries.
 import fs from "node:fs";
 import path from "node:path";
+import { writeFileAtomic } from "../fs/atomic.js";
 import { identityFromAuth } from "./jwt.js";
 import { newerLogin, storeLogin, type OrderProof } from "./lineage.js";
 import { ownershipOf, sameJson } from "./owner.js";
 import { AuthBlobSchema, describeIssues, type Account, type AccountsFile, type AuthBlob } from "./schema.js";
 
 export const codexAuthFile = (codexHome: string) => path.join(codexHome, "auth.json");
+
+/**
+ * Write `auth` as CODEX_HOME/auth.json: temp file + rename, 0600 (as codex does). Creates CODEX_HOME
+ * (0700) if missing. `beforeRename` is the lock guard's check.
+ */
+export function writeCodexAuth(codexHome: string, auth: AuthBlob, beforeRename: () => void): void {
+  fs.mkdirSync(codexHome, { recursive: true, mode: 0o700 });
+  const text = JSON.stringify(auth, null, 2);
+  beforeRename();
+  writeFileAtomic(codexAuthFile(codexHome), text, { mode: 0o600 });
+}
 
 export type CodexAuthRead =
   | { kind: "missing" }

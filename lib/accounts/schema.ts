@@ -8,7 +8,7 @@
 // stripping parse would accept it and silently drop it on the next write.
 import { z } from "zod";
 
-/** 2 added `supersededRefreshTokens`; a version-1 file reads as is and is written back as 2. */
+/** 2 added `supersededRefreshTokens` and `releasedLogins`; a version-1 file reads as is and is written back as 2. */
 export const STORE_SCHEMA_VERSION = 2;
 
 /** Account names are used on the command line and in notices: keep them short and shell-friendly. */
@@ -85,6 +85,8 @@ export const AccountsFileSchema = z
     schemaVersion: z.union([z.literal(1), z.literal(STORE_SCHEMA_VERSION)]),
     active: z.string().nullable().default(null),
     accounts: z.array(AccountSchema),
+    /** Tags (adopt.ts loginTag) of logins `accounts remove` deleted while auth.json still held them. */
+    releasedLogins: z.array(z.string().regex(/^sha256:[0-9a-f]{32}$/)).optional(),
   })
   .superRefine((f, ctx) => {
     const seen = new Set<string>();
