@@ -5,6 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { activate } from "../../lib/accounts/activate.js";
+import { loginTag } from "../../lib/accounts/adopt.js";
 import { CODEX_PROACTIVE_REFRESH_MS, describeLogin, loginFingerprint, refreshDueAt } from "../../lib/accounts/login-info.js";
 import { watchLogin, type LoginWatch } from "../../lib/accounts/login-watch.js";
 import { emptyAccountsFile, type AuthBlob } from "../../lib/accounts/schema.js";
@@ -28,7 +29,10 @@ describe("describeLogin (pure)", () => {
   it("owner, foreign, missing, unreadable", () => {
     expect(describeLogin(store, { kind: "ok", auth: chatgptAuth("amy", 2) }, unchanged)).toMatchObject({ kind: "account", account: "A", email: "amy@example.com" });
     expect(describeLogin(store, { kind: "ok", auth: apiKeyAuth("kay") }, unchanged)).toMatchObject({ kind: "account", account: "K", email: null });
-    expect(describeLogin(store, { kind: "ok", auth: chatgptAuth("zed", 1) }, { status: "foreign", email: "zed@example.com" })).toMatchObject({ kind: "foreign", account: null, email: "zed@example.com" });
+    expect(describeLogin(store, { kind: "ok", auth: chatgptAuth("zed", 1) }, { status: "foreign", email: "zed@example.com" })).toMatchObject({ kind: "foreign", account: null, released: false, email: "zed@example.com" });
+    const released = { ...store, releasedLogins: [loginTag(chatgptAuth("zed", 1))] };
+    expect(describeLogin(released, { kind: "ok", auth: chatgptAuth("zed", 1) }, { status: "foreign", email: null })).toMatchObject({ kind: "foreign", released: true });
+    expect(describeLogin(released, { kind: "ok", auth: chatgptAuth("zed", 2) }, { status: "foreign", email: null })).toMatchObject({ kind: "foreign", released: false });
     expect(describeLogin(store, { kind: "missing" }, { status: "missing" })).toMatchObject({ kind: "missing", fingerprint: "missing" });
     expect(describeLogin(store, { kind: "unreadable", reason: "x" }, { status: "unreadable", reason: "x" })).toMatchObject({ kind: "unreadable", fingerprint: "unreadable" });
   });
