@@ -6,6 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { activate, codexAuthFile, describeSync } from "../../accounts/activate.js";
 import { addAccount, newAccount } from "../../accounts/adopt.js";
+import { readCredentialStore, storeProblem } from "../../accounts/credential-store.js";
 import { importLogin } from "../../accounts/import-login.js";
 import { captureCodexLogin } from "../../accounts/login.js";
 import { ownershipOf } from "../../accounts/owner.js";
@@ -278,6 +279,8 @@ async function cmdUse(ctx: Ctx, p: Parsed): Promise<number> {
   else if (r.sync.status !== "missing" && r.sync.status !== "unchanged" && r.sync.status !== "foreign") ctx.err(`${describeSync(r.sync)}\n`);
   if (r.keptAside !== null) ctx.err(`the unreadable CODEX_HOME/auth.json was moved aside to ${r.keptAside}\n`);
   ctx.out(r.previous === name ? `active account: ${name} (unchanged)\n` : `active account: ${name}${r.previous ? ` (was ${r.previous})` : ""}\n`);
+  const store = storeProblem(readCredentialStore(ctx.codexHome), ctx.codexHome);
+  if (store) ctx.err(`note: ${store.problem}: codex will not see this switch; ${store.fix}\n`);
   return 0;
 }
 
