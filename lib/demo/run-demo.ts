@@ -13,7 +13,7 @@ import { mockProviderConfigToml } from "./codex-config.js";
 import { makeDemoRoot } from "./demo-dir.js";
 import { endLeftovers, findProcessesWithEnv } from "./leftovers.js";
 import { startModelServer, type ModelServer } from "./model-server.js";
-import { accountByKey, DEMO_ACCOUNTS, demoQuota, demoReply, introText, summaryText, type TurnSummary } from "./script.js";
+import { accountByKey, DEMO_ACCOUNTS, demoAnswer, demoQuota, introText, summaryText, type TurnSummary } from "./script.js";
 
 const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const SHIM_FILE = path.join(PACKAGE_ROOT, "shim", "codex");
@@ -127,8 +127,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     for (const d of [codexHome, supervisorHome, workDir, keyDir]) fs.mkdirSync(d, { recursive: true, mode: 0o700 });
 
     const now = Math.floor(Date.now() / 1000);
-    server = await startModelServer({ responder: (req) => demoReply(req, now) });
-    for (const a of DEMO_ACCOUNTS) server.setQuota(a.apiKey, (n) => demoQuota(a, n, now));
+    server = await startModelServer({ answer: (req) => demoAnswer(req, now) });
     fs.writeFileSync(path.join(codexHome, "config.toml"), mockProviderConfigToml({ baseUrl: server.baseUrl, model: "demo-model", trustedDirs: [workDir] }));
 
     const env = demoEnv(o.env, {

@@ -2,6 +2,7 @@
 import { supervisorHome, type Env } from "../paths.js";
 import { planReap } from "../jobs/reap.js";
 import { checkConfig, checkLock, checkOptIn, checkPath, checkPermissions, checkRealCodex } from "./checks.js";
+import { checkCredentialStore } from "./credential-store-check.js";
 import type { Finding } from "./finding.js";
 
 /** Orphans = what `reap --dry-run` would kill. */
@@ -43,5 +44,6 @@ export function runDoctor(input: DoctorInput): Finding[] {
   findings.push(...checkLock(home, loaded?.config.lockStaleMs ?? 10_000));
   findings.push(...checkOrphans(home));
   findings.push(...checkPermissions(env, home));
+  findings.push(...checkCredentialStore(env));
   return findings;
 }

@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { startModelServer, type ModelServer } from "../../lib/demo/model-server.js";
+import { startModelServer, type ModelServer } from "./model-server.js";
 import {
   listRollouts,
   makeCodexHome,

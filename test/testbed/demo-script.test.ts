@@ -1,6 +1,6 @@
 // The demo's pure script: quota per turn, the model's replies, the closing summary.
 import { describe, expect, it } from "vitest";
-import type { RecordedRequest } from "../../lib/demo/model-server.js";
+import type { ModelRequest as RecordedRequest } from "../../lib/demo/model-server.js";
 import { DEMO_ACCOUNTS, demoQuota, demoReply, summaryText } from "../../lib/demo/script.js";
 
 const [A, B] = DEMO_ACCOUNTS as [(typeof DEMO_ACCOUNTS)[number], (typeof DEMO_ACCOUNTS)[number]];

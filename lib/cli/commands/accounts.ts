@@ -4,11 +4,14 @@
 // values that could be a key (flag values, extra positionals, malformed names).
 import fs from "node:fs";
 import path from "node:path";
-import { activate, describeSync } from "../../accounts/activate.js";
-import { identityFromAuth } from "../../accounts/jwt.js";
+import { activate, codexAuthFile, describeSync } from "../../accounts/activate.js";
+import { addAccount, newAccount } from "../../accounts/adopt.js";
+import { readCredentialStore, storeProblem } from "../../accounts/credential-store.js";
+import { importLogin } from "../../accounts/import-login.js";
 import { captureCodexLogin } from "../../accounts/login.js";
 import { ownershipOf } from "../../accounts/owner.js";
-import { ACCOUNT_NAME_RE, accountKindOf, AuthBlobSchema, describeIssues, type Account, type AuthBlob } from "../../accounts/schema.js";
+import { removeAccount } from "../../accounts/remove.js";
+import { ACCOUNT_NAME_RE, AuthBlobSchema, describeIssues, type Account, type AuthBlob } from "../../accounts/schema.js";
 import { findAccount, readAccounts, updateAccounts } from "../../accounts/store.js";
 import { accountListRows, formatAccountsTable } from "../../accounts/view.js";
 import { loadConfig } from "../../config/load.js";
@@ -21,6 +24,7 @@ const HELP: Record<string, string> = {
 
 Commands:
   add <name>              log in with \`codex login\` (in a temporary CODEX_HOME) and store the account
+  import [<name>]         store the login CODEX_HOME/auth.json holds now (e.g. your first account)
   list [--json]           the stored accounts, their last seen 5h/7d usage and state
   use <name>              make <name> the active account (writes CODEX_HOME/auth.json)
   remove <name>           forget an account
@@ -39,6 +43,12 @@ Stores a new account named <name> (letters, digits, . _ @ + -; at most 64 charac
                            \`codex login --with-api-key\` on stdin). A key is never accepted on the
                            command line.
 `,
+  import: `Usage: codex-supervisor accounts import [<name>]
+
+Stores the login CODEX_HOME/auth.json holds now (what \`codex login\` wrote) as an account and makes it
+the active one — the usual first step when you are already logged in. <name> defaults to the email's
+local part ("amy"), or "api-key", made unique. A login that is stored already is named, not added twice.
+`,
   list: `Usage: codex-supervisor accounts list [--json]
 
 Lists the stored accounts: kind, email and plan when known, the last seen usage of the 5h and 7d
@@ -49,16 +59,18 @@ windows with their reset times, the active account (*), disabled and cooling-dow
 `,
   use: `Usage: codex-supervisor accounts use <name> [--force]
 
-Makes <name> the active account: first the credentials codex refreshed in CODEX_HOME/auth.json are
-synced back into the store for the account that was active, then <name>'s credentials are written
-to CODEX_HOME/auth.json. A running codex keeps the account it started with.
-  --force   replace CODEX_HOME/auth.json even when it holds a login that is not in the store, or
-            cannot be read (without it both are refused: the file may hold the only copy of a
-            refresh token, which replacing it would lose)
+Makes <name> the active account: first the login in CODEX_HOME/auth.json is stored under the account
+it belongs to (if it is newer than the stored copy), then <name>'s credentials are written to
+CODEX_HOME/auth.json. A running codex keeps the account it started with until it must refresh.
+  --force   replace CODEX_HOME/auth.json even when it holds a login that is not in the store (it is
+            kept first, as an account with a generated name) or cannot be read (the file is moved
+            aside next to it). Without --force both are refused.
 `,
   remove: `Usage: codex-supervisor accounts remove <name>
 
-Forgets the account (its stored credentials are deleted). CODEX_HOME/auth.json is not changed.
+Forgets the account (its stored credentials are deleted). If CODEX_HOME/auth.json holds its login,
+auth.json is switched to the best other enabled account; with none, codex stays logged in with it and
+a later \`accounts use <name>\` replaces it.
 `,
   enable: `Usage: codex-supervisor accounts enable <name>
 
@@ -122,11 +134,11 @@ function oneName(cmd: string, p: Parsed): string {
   return p.positionals[0]!;
 }
 
-function checkNewName(name: string): void {
+function checkNewName(cmd: string, name: string): void {
   // Not echoed when invalid: a mistyped command line may have put a key here.
-  if (/^sk-/i.test(name)) throw new UsageError("accounts add: the account name looks like an API key; give the key with --api-key-env <VAR>");
+  if (/^sk-/i.test(name)) throw new UsageError(`accounts ${cmd}: the account name looks like an API key; give the key with --api-key-env <VAR>`);
   if (!ACCOUNT_NAME_RE.test(name)) {
-    throw new UsageError("accounts add: invalid account name: use 1-64 letters, digits, '.', '_', '@', '+' or '-', starting with a letter or digit");
+    throw new UsageError(`accounts ${cmd}: invalid account name: use 1-64 letters, digits, '.', '_', '@', '+' or '-', starting with a letter or digit`);
   }
 }
 
@@ -194,7 +206,7 @@ function describeAccount(a: Pick<Account, "kind" | "identity">): string {
 
 async function cmdAdd(ctx: Ctx, p: Parsed): Promise<number> {
   const name = oneName("add", p);
-  checkNewName(name);
+  checkNewName("add", name);
   const fromFile = p.flags.get("--from-file");
   const keyVar = p.flags.get("--api-key-env");
   if (fromFile !== undefined && keyVar !== undefined) throw new UsageError("accounts add: --from-file and --api-key-env cannot be used together");
@@ -218,22 +230,14 @@ async function cmdAdd(ctx: Ctx, p: Parsed): Promise<number> {
     });
   }
 
-  const account: Account = {
-    name,
-    kind: accountKindOf(auth),
-    auth,
-    identity: identityFromAuth(auth),
-    usage: {},
-    enabled: true,
-    addedAt: new Date().toISOString(),
-  };
+  const account = newAccount(name, auth, new Date());
   const hasActive = await updateAccounts(
     ctx.home,
     (draft) => {
       if (findAccount(draft, name)) throw new UsageError(`accounts add: an account named '${name}' already exists`);
       const same = draft.accounts.find((a) => ownershipOf(auth, a.auth) === "same");
       if (same) throw new UsageError(`${source} is already stored as account '${same.name}'`);
-      draft.accounts.push(account);
+      addAccount(draft, account);
       return draft.active !== null;
     },
     lock,
@@ -241,6 +245,21 @@ async function cmdAdd(ctx: Ctx, p: Parsed): Promise<number> {
   );
   ctx.out(`added account '${name}' (${describeAccount(account)})\n`);
   if (!hasActive) ctx.err(`make it the active account with: codex-supervisor accounts use ${name}\n`);
+  return 0;
+}
+
+async function cmdImport(ctx: Ctx, p: Parsed): Promise<number> {
+  if (p.positionals.length > 1) throw new UsageError(`accounts import: expected at most one <name>, got ${p.positionals.length} arguments`);
+  const name = p.positionals[0];
+  if (name !== undefined) checkNewName("import", name);
+  const { lock } = lockOptions(ctx.env);
+  const r = await importLogin({ home: ctx.home, codexHome: ctx.codexHome, lock, ...(name !== undefined ? { name } : {}) });
+  const file = codexAuthFile(ctx.codexHome);
+  if (r.status === "already") {
+    ctx.out(`the login in ${file} is already stored as account '${r.account.name}' (${describeAccount(r.account)})\n`);
+  } else {
+    ctx.out(`imported the login in ${file} as account '${r.account.name}' (${describeAccount(r.account)}); it is the active account\n`);
+  }
   return 0;
 }
 
@@ -256,31 +275,28 @@ async function cmdUse(ctx: Ctx, p: Parsed): Promise<number> {
   const name = oneName("use", p);
   const { lock } = lockOptions(ctx.env);
   const r = await activate({ home: ctx.home, codexHome: ctx.codexHome, name, lock, overwriteForeign: p.flags.has("--force"), overwriteUnreadable: p.flags.has("--force") });
-  if (r.sync.status !== "missing" && r.sync.status !== "unchanged") ctx.err(`${describeSync(r.sync)}\n`);
+  if (r.imported !== null) ctx.err(`CODEX_HOME/auth.json held a login that was not in the store; it is kept as account '${r.imported}'\n`);
+  else if (r.sync.status !== "missing" && r.sync.status !== "unchanged" && r.sync.status !== "foreign") ctx.err(`${describeSync(r.sync)}\n`);
+  if (r.keptAside !== null) ctx.err(`the unreadable CODEX_HOME/auth.json was moved aside to ${r.keptAside}\n`);
   ctx.out(r.previous === name ? `active account: ${name} (unchanged)\n` : `active account: ${name}${r.previous ? ` (was ${r.previous})` : ""}\n`);
+  const store = storeProblem(readCredentialStore(ctx.codexHome), ctx.codexHome);
+  if (store) ctx.err(`note: ${store.problem}: codex will not see this switch; ${store.fix}\n`);
   return 0;
 }
 
 async function cmdRemove(ctx: Ctx, p: Parsed): Promise<number> {
   const name = oneName("remove", p);
-  const { lock } = lockOptions(ctx.env);
-  const wasActive = await updateAccounts(
-    ctx.home,
-    (draft) => {
-      const i = draft.accounts.findIndex((a) => a.name === name);
-      if (i < 0) throw new UsageError(`accounts remove: no account named '${name}'`);
-      draft.accounts.splice(i, 1);
-      if (draft.active === name) {
-        draft.active = null;
-        return true;
-      }
-      return false;
-    },
-    lock,
-    { codexHome: ctx.codexHome },
-  );
+  const c = loadConfig(ctx.env);
+  const r = await removeAccount({
+    home: ctx.home,
+    codexHome: ctx.codexHome,
+    name,
+    lock: { staleMs: c.lockStaleMs, updateMs: c.lockUpdateMs },
+    rotateAtRemainingPercent: c.rotateAtRemainingPercent,
+  });
   ctx.out(`removed account '${name}'\n`);
-  if (wasActive) ctx.err(`it was the active account; CODEX_HOME/auth.json still holds its login until \`accounts use\` picks another\n`);
+  if (r.switchedTo !== null) ctx.err(`it was the login in CODEX_HOME/auth.json; that is now '${r.switchedTo}'\n`);
+  if (r.released) ctx.err(`CODEX_HOME/auth.json still holds its login (codex stays logged in); \`accounts use <name>\` replaces it once you have another account\n`);
   return 0;
 }
 
@@ -306,6 +322,7 @@ async function cmdSetEnabled(ctx: Ctx, p: Parsed, enabled: boolean): Promise<num
 
 const SPECS: Record<string, Record<string, FlagKind>> = {
   add: { "--from-file": "value", "--api-key-env": "value" },
+  import: {},
   list: { "--json": "bool" },
   use: { "--force": "bool" },
   remove: {},
@@ -335,7 +352,7 @@ export async function run(args: string[], io?: Partial<Ctx>): Promise<number> {
   if (!spec) {
     // Echo only what cannot be a key.
     const shown = /^-{0,2}[a-z][a-z-]{0,19}$/.test(sub.split("=")[0]!) ? ` '${sub.split("=")[0]}'` : "";
-    throw new UsageError(`accounts: unknown ${sub.startsWith("-") ? "option" : "command"}${shown} (expected add, list, use, remove, enable or disable; see --help)`);
+    throw new UsageError(`accounts: unknown ${sub.startsWith("-") ? "option" : "command"}${shown} (expected add, import, list, use, remove, enable or disable; see --help)`);
   }
   if (rest.includes("-h") || rest.includes("--help")) {
     ctx.out(HELP[sub]!);
@@ -345,6 +362,8 @@ export async function run(args: string[], io?: Partial<Ctx>): Promise<number> {
   switch (sub) {
     case "add":
       return cmdAdd(ctx, p);
+    case "import":
+      return cmdImport(ctx, p);
     case "list":
       return cmdList(ctx, p);
     case "use":
