@@ -9,14 +9,20 @@ import { jobLogFile, jobOutFile, supervisorHome } from "../../paths.js";
 import { isActiveStatus } from "../../jobs/record.js";
 import { readJobReconciled } from "../../jobs/reconcile-io.js";
 import { formatLocalTime } from "../../jobs/reconcile.js";
-import { parseJobArgs, resolveJobArg } from "../job-args.js";
+import { command, type Parsed } from "../argv.js";
+import { JOB_NAME_OPTION, JOB_REF_ARGS, JOB_REF_SYNOPSIS, jobRefOf, resolveJobArg } from "../job-args.js";
 
-const HELP = `Usage: codex-supervisor logs <id | id-prefix | --name N> [-f] [--output] [--raw]
-
-  -f, --follow  keep printing new lines until the job ends (across restarts of codex)
-  --output      codex's stdout/stderr of a background job instead of the event log
-  --raw         the event log's JSON lines as stored
-`;
+export const spec = command({
+  name: "logs",
+  synopsis: `${JOB_REF_SYNOPSIS} [-f] [--output] [--raw]`,
+  options: {
+    follow: { type: "boolean", short: "f", help: "keep printing new lines until the job ends (across restarts of codex)" },
+    output: { type: "boolean", help: "codex's stdout/stderr of a background job instead of the event log" },
+    raw: { type: "boolean", help: "the event log's JSON lines as stored" },
+    name: JOB_NAME_OPTION,
+  },
+  args: JOB_REF_ARGS,
+});
 
 const POLL_MS = 200;
 /** After the record turns final, how long to wait for the supervisor's last lines. */
@@ -110,25 +116,18 @@ export class LineTail {
   }
 }
 
-export async function run(args: string[]): Promise<number> {
-  const parsed = parseJobArgs("logs", args, {
-    booleans: { "-f": "follow", "--follow": "follow", "--output": "output", "--raw": "raw" },
-  });
-  if (parsed.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+export async function run(p: Parsed<typeof spec.options>): Promise<number> {
   const home = supervisorHome(process.env);
-  const id = resolveJobArg(home, parsed);
-  const output = parsed.flags.has("output");
+  const id = resolveJobArg(home, jobRefOf("logs", p));
+  const output = p.values.output;
   const file = output ? jobOutFile(home, id) : jobLogFile(home, id);
-  const render = output || parsed.flags.has("raw") ? (l: string) => l : renderEventLine;
+  const render = output || p.values.raw ? (l: string) => l : renderEventLine;
   const tail = new LineTail(file);
   const emit = (lines: string[]) => {
     if (lines.length > 0) process.stdout.write(lines.map(render).join("\n") + "\n");
   };
 
-  if (!parsed.flags.has("follow")) {
+  if (!p.values.follow) {
     if (output && !fs.existsSync(file)) process.stderr.write(`codex-supervisor: no output file for ${id} (a foreground job prints to its terminal)\n`);
     tail.drain(emit, true);
     return 0;
