@@ -15,6 +15,8 @@ interface CommandEntry {
 export const COMMANDS: Record<string, CommandEntry> = {
   shellenv: { module: "./commands/shellenv.js", summary: "print the PATH line that makes `codex` the shim" },
   accounts: { module: "./commands/accounts.js", summary: "add, list, use, remove, enable, disable accounts" },
+  usage: { module: "./commands/usage.js", summary: "every account's 5h / 7d use, when it resets, when it was seen" },
+  statusline: { module: "./commands/statusline.js", summary: "one line for tmux or a prompt: account, 5h / 7d use, reset" },
   run: { module: "./commands/run.js", summary: "run codex as a supervised job (--detach for background)" },
   ls: { module: "./commands/ls.js", summary: "list sessions and jobs [--all] [--json]" },
   status: { module: "./commands/status.js", summary: "status of a job [--json] [--wait] [--timeout S]" },
