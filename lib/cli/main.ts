@@ -18,7 +18,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
   usage: { module: "./commands/usage.js", summary: "every account's 5h / 7d use, when it resets, when it was seen" },
   statusline: { module: "./commands/statusline.js", summary: "one line for tmux or a prompt: account, 5h / 7d use, reset" },
   run: { module: "./commands/run.js", summary: "run codex as a supervised job (--detach for background)" },
-  ls: { module: "./commands/ls.js", summary: "list sessions and jobs [--all] [--json]" },
+  ls: { module: "./commands/ls.js", summary: "list sessions and jobs [--all] [--wide] [--json]" },
   status: { module: "./commands/status.js", summary: "status of a job [--json] [--wait] [--timeout S]" },
   result: { module: "./commands/result.js", summary: "final status, exit code and last message of a job" },
   logs: { module: "./commands/logs.js", summary: "event log of a job [-f] [--output]" },

@@ -2,7 +2,6 @@
 // message from a rollout, event-line rendering, the detached supervisor's environment.
 import { describe, expect, it } from "vitest";
 import { lastAgentMessageIn, renderResult, resultExitStatus } from "../../lib/cli/commands/result.js";
-import { renderEventLine } from "../../lib/cli/commands/logs.js";
 import { execCdOptions } from "../../lib/cli/commands/supervise-job.js";
 import { detachedSupervisorEnv } from "../../lib/jobs/detach.js";
 import { newJobRecord, type JobRecord } from "../../lib/jobs/record.js";
@@ -41,14 +40,6 @@ describe("result", () => {
     ].join("\n");
     expect(lastAgentMessageIn(text)).toBe("second");
     expect(lastAgentMessageIn("")).toBeNull();
-  });
-});
-
-describe("logs", () => {
-  it("renders an event line for people and passes anything else through", () => {
-    const out = renderEventLine('{"ts":"2026-11-20T10:00:00.000Z","type":"spawn","pid":5}');
-    expect(out).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d  spawn    \{"pid":5\}$/);
-    expect(renderEventLine("not json")).toBe("not json");
   });
 });
 

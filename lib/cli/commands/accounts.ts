@@ -256,9 +256,10 @@ async function cmdAdd(ctx: Ctx, p: Parsed): Promise<number> {
 
 async function cmdList(ctx: Ctx, p: Parsed): Promise<number> {
   if (p.positionals.length > 0) throw new UsageError(`accounts list: unexpected argument (see --help)`);
-  const rows = accountListRows(readAccounts(ctx.home));
+  const store = readAccounts(ctx.home);
+  const rows = accountListRows(store);
   if (p.flags.has("--json")) ctx.out(`${JSON.stringify(rows, null, 2)}\n`);
-  else ctx.out(formatAccountsTable(rows, Date.now()));
+  else ctx.out(formatAccountsTable(rows, Date.now(), store.accounts.map((a) => a.usage.observedAt ?? null)));
   return 0;
 }
 

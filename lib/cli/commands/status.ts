@@ -7,6 +7,7 @@ import { supervisorHome } from "../../paths.js";
 import { formatJobStatus } from "../../jobs/format.js";
 import { isActiveStatus, toJsonView, type JobRecord } from "../../jobs/record.js";
 import { readJobReconciled } from "../../jobs/reconcile-io.js";
+import { colourEnabled, painter } from "../../terminal/style.js";
 import { command, type Parsed } from "../argv.js";
 import { JOB_NAME_OPTION, JOB_REF_ARGS, JOB_REF_SYNOPSIS, jobRefOf, parseSeconds, resolveJobArg } from "../job-args.js";
 
@@ -36,7 +37,7 @@ export const WAIT_POLL_MS = 200;
 export const STATUS_TIMEOUT_EXIT = 124;
 
 function show(r: JobRecord, json: boolean): void {
-  process.stdout.write(json ? JSON.stringify(toJsonView(r), null, 2) + "\n" : formatJobStatus(r, new Date()));
+  process.stdout.write(json ? JSON.stringify(toJsonView(r), null, 2) + "\n" : formatJobStatus(r, new Date(), painter(colourEnabled(process.stdout, process.env))));
 }
 
 export async function run(p: Parsed<typeof spec.options>): Promise<number> {
