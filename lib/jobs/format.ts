@@ -122,6 +122,13 @@ export function formatJobStatus(r: JobRecord, now: Date, paint: Paint = (_f, t) 
   return lines.map(([k, v]) => `${(k + ":").padEnd(w)} ${v}`).join("\n") + "\n";
 }
 
+/** `status --wait`'s progress line: "waiting for s-1a2b3c4d: restarting on work (waiting for a quota reset), 2m 10s so far". */
+export function formatWaitLine(r: JobRecord, waitedMs: number): string {
+  const on = r.account ? ` on ${r.account}` : "";
+  const why = r.reason ? ` (${r.reason})` : "";
+  return `waiting for ${shortJobId(r.id)}: ${r.status}${on}${why}, ${formatDuration(waitedMs)} so far (Ctrl+C stops waiting, not the job)`;
+}
+
 /** "7d", "12h", "30m", "45s", "2w" → milliseconds; null when malformed. */
 export function parseAge(s: string): number | null {
   const m = /^(\d+(?:\.\d+)?)(s|m|h|d|w)$/.exec(s.trim());

@@ -4,7 +4,7 @@
 // re-checks the recorded process identities, every 200 ms.
 import { UsageError } from "../../errors.js";
 import { supervisorHome } from "../../paths.js";
-import { formatJobStatus } from "../../jobs/format.js";
+import { formatJobStatus, formatWaitLine } from "../../jobs/format.js";
 import { isActiveStatus, toJsonView, type JobRecord } from "../../jobs/record.js";
 import { readJobReconciled } from "../../jobs/reconcile-io.js";
 import { colourEnabled, painter } from "../../terminal/style.js";
@@ -53,10 +53,21 @@ export async function run(p: Parsed<typeof spec.options>): Promise<number> {
     if (rec.reason && isActiveStatus(rec.record.status)) process.stderr.write(`codex-supervisor: ${id}: ${rec.reason}\n`);
     return 0;
   }
-  const deadline = timeoutMs === null ? Infinity : Date.now() + timeoutMs;
+  const started = Date.now();
+  const deadline = timeoutMs === null ? Infinity : started + timeoutMs;
+  // On a terminal, one line on stderr says what is being waited for, rewritten in place.
+  const progress = process.stderr.isTTY ? (text: string) => process.stderr.write(`\r\u001b[2K${text}`) : null;
+  let shown = "";
+  const clear = () => {
+    if (progress && shown) progress("");
+    shown = "";
+  };
   while (isActiveStatus(rec.record.status)) {
     const left = deadline - Date.now();
+    const line = formatWaitLine(rec.record, Date.now() - started);
+    if (progress && line !== shown) progress((shown = line));
     if (left <= 0) {
+      clear();
       show(rec.record, json);
       process.stderr.write(`codex-supervisor: status: timed out after ${rawTimeout} s; ${id} is still ${rec.record.status}\n`);
       return STATUS_TIMEOUT_EXIT;
@@ -64,6 +75,7 @@ export async function run(p: Parsed<typeof spec.options>): Promise<number> {
     await new Promise((r) => setTimeout(r, Math.min(WAIT_POLL_MS, left)));
     rec = await readJobReconciled(home, id);
   }
+  clear();
   show(rec.record, json);
   return 0;
 }
