@@ -2,7 +2,7 @@
 // sentence — account names, durations in words, times of day instead of epoch milliseconds. It
 // formats one parsed event; reading the log is the log reader's job. An event type this does not
 // know is shown as `key=value` pairs, humanised the same way, so a new event is never lost.
-import { formatDuration, formatRelative } from "../terminal/duration.js";
+import { formatDuration, formatRelative, humaniseText } from "../terminal/duration.js";
 import type { Paint } from "../terminal/style.js";
 
 export interface EventViewContext {
@@ -21,11 +21,6 @@ export function clockTime(t: number, now: number): string {
   const d = new Date(t);
   const hms = `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
   return new Date(now).toDateString() === d.toDateString() ? hms : `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${hms}`;
-}
-
-/** Milliseconds spelled out inside a text written for machines: "5 in 600000 ms" → "5 in 10m". */
-export function humaniseText(text: string): string {
-  return text.replace(/\b(\d+(?:\.\d+)?) ?ms\b/g, (_m, n: string) => formatDuration(Number(n)));
 }
 
 /** A point in time given as ISO text, epoch ms or epoch s: "14:05:00 (in 12m)". */

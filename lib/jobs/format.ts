@@ -1,7 +1,7 @@
 // Human renderings of job records for `ls` and `status` (pure). One time style — relative, in words
 // (lib/terminal/duration.ts); absolute times are in --json. Ids are shown by their distinctive part
 // (the date is in STARTED), whole with --wide; every shown part is accepted back as a reference.
-import { formatDuration, formatRelative } from "../terminal/duration.js";
+import { formatDuration, formatRelative, humaniseText } from "../terminal/duration.js";
 import type { Paint } from "../terminal/style.js";
 import { renderTable, type Column } from "../terminal/table.js";
 import { isActiveStatus, type JobRecord, type JobStatus } from "./record.js";
@@ -105,7 +105,7 @@ export function formatJobStatus(r: JobRecord, now: Date, paint: Paint = (_f, t) 
     ["kind", r.kind],
     ["status", paint(statusTone(r), r.status + (formatOutcome(r) ? ` (${formatOutcome(r)})` : ""))],
   ];
-  if (r.reason) lines.push(["reason", r.reason]);
+  if (r.reason) lines.push(["reason", humaniseText(r.reason)]);
   if (live) {
     lines.push(["supervisor", `pid ${r.supervisor.pid}`]);
     lines.push(["codex", r.child ? `pid ${r.child.pid}` : "-"]);

@@ -34,3 +34,8 @@ export function formatRelative(at: string | number, now: number): string {
 export function formatDurationCompact(ms: number): string {
   return formatDuration(ms).replace(/ /g, "");
 }
+
+/** Milliseconds spelled out inside a text written for machines: "5 in 600000 ms" → "5 in 10m". */
+export function humaniseText(text: string): string {
+  return text.replace(/\b(\d+(?:\.\d+)?) ?ms\b/g, (_m, n: string) => formatDuration(Number(n)));
+}

@@ -2,7 +2,8 @@
 // epoch milliseconds, no "600000 ms"; `--raw` keeps the JSON lines.
 import fs from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { clockTime, formatEventLine, humaniseText } from "../../lib/cli/event-view.js";
+import { clockTime, formatEventLine } from "../../lib/cli/event-view.js";
+import { humaniseText } from "../../lib/terminal/duration.js";
 import { appendEvent, createJob, updateJob } from "../../lib/jobs/store.js";
 import { jobLogFile } from "../../lib/paths.js";
 import { cli } from "../jobs/cli-helpers.js";
