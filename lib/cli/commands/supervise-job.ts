@@ -18,6 +18,7 @@ import { resolveRealCodex } from "../../codex/resolve-real-codex.js";
 import { superviseCodex } from "../../supervisor/core.js";
 import { shellStatus } from "../../supervisor/exit-policy.js";
 import { realPorts } from "../../supervisor/ports.js";
+import { command, type Parsed } from "../argv.js";
 import { ourShimFile } from "./doctor.js";
 
 /** What a resumed job is told: short, and it never repeats the original task (the rollout has it). */
@@ -99,9 +100,17 @@ export async function superviseJob(home: string, record: JobRecord, opts: Superv
   }
 }
 
-export async function run(args: string[]): Promise<number> {
-  const [id, ...rest] = args;
-  if (id === undefined || rest.length > 0 || !isJobId(id)) throw new UsageError("__supervise-job: expected exactly one job id (internal command)");
+export const spec = command({
+  name: "__supervise-job",
+  synopsis: "<job id>",
+  about: "Internal: the supervisor of a background job, started detached by `run --detach`.",
+  options: {},
+  args: { name: "<job id>", min: 1, max: 1 },
+});
+
+export async function run(p: Parsed<typeof spec.options>): Promise<number> {
+  const id = p.positionals[0]!;
+  if (!isJobId(id)) throw new UsageError("__supervise-job: expected exactly one job id (internal command)");
   const home = supervisorHome(process.env);
   const me = readIdentity(process.pid);
   if (!me) throw new CliError("cannot read our own process identity from /proc");
