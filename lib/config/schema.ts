@@ -4,6 +4,8 @@
 import { z } from "zod";
 
 export type WhenAllExhausted = "wait" | "stay";
+/** How a notice that matters reaches the user besides the terminal text (lib/terminal/notify.ts). */
+export type NotifyMode = "auto" | "osc9" | "osc777" | "bell" | "off";
 
 export interface Config {
   /** Run interactive sessions under the supervisor (the opt-in). */
@@ -36,6 +38,8 @@ export interface Config {
   continueCutTurns: boolean;
   /** What a resumed session is told so that the cut turn carries on. */
   continuePrompt: string;
+  /** Notices that matter also as a desktop notification (OSC 9 / OSC 777) and the bell. */
+  notify: NotifyMode;
 }
 
 export type ConfigField = keyof Config;
@@ -180,6 +184,15 @@ export const CONFIG_FIELDS: FieldTable = {
     expected: "a non-empty text of at most 2000 characters",
     meaning: "what a resumed session is told when its cut turn is continued (also the prompt of a resumed background job)",
     schema: z.string().trim().min(1).max(2000),
+  },
+  notify: {
+    env: "CODEX_AUTH_NOTIFY",
+    kind: "choice",
+    default: "auto",
+    expected: '"auto", "osc9", "osc777", "bell" or "off"',
+    meaning:
+      'notices that matter (rotation, waiting for a reset, no account left) also reach you outside the screen: "auto" = a desktop notification where the terminal is known to show one (OSC 9 / OSC 777, through tmux\'s passthrough) plus the bell; "osc9" / "osc777" force that sequence; "bell" only the bell; "off" nothing',
+    schema: z.enum(["auto", "osc9", "osc777", "bell", "off"]),
   },
 };
 
