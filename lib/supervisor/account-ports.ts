@@ -11,7 +11,7 @@ import type { AccountPorts } from "./core.js";
 import { readLoginView } from "./login-view.js";
 
 export function realAccountPorts(
-  input: { home: string; codexHome: string; config: Config },
+  input: { home: string; codexHome: string; config: Config; rotationBlocked?: () => string | null },
   event: (type: string, data?: Record<string, unknown>) => void,
 ): AccountPorts {
   const { home, codexHome, config } = input;
@@ -19,7 +19,7 @@ export function realAccountPorts(
   return {
     async snapshot() {
       const store = readAccounts(home);
-      return { accounts: store.accounts, login: await readLoginView(codexHome, store), rotationBlocked: null };
+      return { accounts: store.accounts, login: await readLoginView(codexHome, store), rotationBlocked: input.rotationBlocked?.() ?? null };
     },
     async recordUsage(account, limits, at) {
       await recordUsage(home, account, limits, at, lock, {}, config.rotateAtRemainingPercent);

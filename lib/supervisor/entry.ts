@@ -74,6 +74,7 @@ async function runSupervised(input: ShimInput): Promise<number> {
     restoreTerminal: () => restoreTerminal(saved),
     write: (text) => process.stderr.write(text),
     launchedAt: Date.now(),
+    codexConfigOverrides: input.parsed.rootOptions.filter((o) => o.name === "config").flatMap((o) => o.values),
   });
   return mirrorExit(result.exitAs);
 }

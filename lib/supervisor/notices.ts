@@ -52,9 +52,9 @@ export function stayNotice(o: { from: string | null; detail: string; why: string
   return `${PREFIX} ${o.from ?? "this login"}: ${o.detail}; ${o.why}, staying on it${hint}`;
 }
 
-/** Rotation cannot work with this codex setup (e.g. logins in the OS keyring). */
+/** Rotation cannot work with this codex setup (e.g. logins in the OS keyring); `why` is one sentence. */
 export function rotationBlockedNotice(why: string): string {
-  return `${PREFIX} not rotating accounts: ${why}`;
+  return `${PREFIX} ${why}`;
 }
 
 /** Which command resumes a session by hand: sessions (`tui`) and background jobs (`exec`) differ. */

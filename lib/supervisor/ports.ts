@@ -33,7 +33,10 @@ import type { JobPatch, StopStep } from "./effects.js";
 import type { ChildExit } from "./exit-policy.js";
 import { tolerant, tolerantAppend } from "./job-log.js";
 import { armLastResort } from "./last-resort.js";
-import { readLoginView, watchLoginFile } from "./login-view.js";
+import { readLoginView, viewOf } from "./login-view.js";
+import { watchLogin as watchLoginFile } from "../accounts/login-watch.js";
+import { credentialStoreRefusal } from "../accounts/credential-store.js";
+import { lockOptionsFrom } from "../lock/storage-lock.js";
 
 export interface RealPortsInput {
   jobId: string;
@@ -56,6 +59,8 @@ export interface RealPortsInput {
   alert?: (line: string) => void;
   /** Epoch ms of the first spawn: rollouts created before it are not ours. */
   launchedAt: number;
+  /** The `-c key=value` overrides codex runs with (where its credential store may be chosen). */
+  codexConfigOverrides?: readonly string[];
 }
 
 /** The escalation waits a list of stop steps asks for. */
@@ -103,7 +108,12 @@ export function realPorts(input: RealPortsInput): SupervisorPorts {
     currentLogin: loginView,
 
     watchLogin(onLogin) {
-      const w = watchLoginFile(input.codexHome, loginView, onLogin);
+      // Every login codex writes (a refresh renames over auth.json) is stored under its owner at once,
+      // so a supervisor that dies next loses no refresh token; the loop hears of account changes.
+      const w = watchLoginFile(
+        { home, codexHome: input.codexHome, lock: lockOptionsFrom(input.config), onError: (err) => event("error", { where: "login-watch", message: err instanceof Error ? err.message : String(err) }) },
+        (login) => onLogin(viewOf(login)),
+      );
       return () => w.close();
     },
 
@@ -168,7 +178,7 @@ export function realPorts(input: RealPortsInput): SupervisorPorts {
       return followRollout(binding.rolloutPath, since, onFacts);
     },
 
-    accounts: realAccountPorts(input, event),
+    accounts: realAccountPorts({ ...input, rotationBlocked: () => credentialStoreRefusal(input.codexHome, input.codexConfigOverrides ?? []) }, event),
 
     watchControl(onRequest) {
       const w = watchControlFile(home, jobId, (req) => onRequest(req.action), {

@@ -212,9 +212,9 @@ describe("rotation at the idle point", () => {
   it("the credential store is the keyring: rotation refuses with one line", () => {
     const d = running();
     d.turn(97);
-    d.accounts(snapshot([acct("alpha", { remaining: 3 }), acct("beta", { remaining: 80 })], "alpha", "codex keeps logins in the OS keyring (cli_auth_credentials_store = \"keyring\")"));
+    d.accounts(snapshot([acct("alpha", { remaining: 3 }), acct("beta", { remaining: 80 })], "alpha", "not switching accounts: codex keeps logins in the OS keyring"));
     expect(d.of("stop-tree")).toEqual([]);
-    expect(d.notices()).toEqual(['codex-supervisor: not rotating accounts: codex keeps logins in the OS keyring (cli_auth_credentials_store = "keyring")']);
+    expect(d.notices()).toEqual(["codex-supervisor: not switching accounts: codex keeps logins in the OS keyring"]);
   });
 
   it("a switch that fails: resumed on the current login, no new attempt before the retry time", () => {

@@ -89,6 +89,7 @@ export async function superviseJob(home: string, record: JobRecord, opts: Superv
       restoreTerminal: () => {},
       write: (text) => process.stderr.write(text),
       launchedAt: Date.now(),
+      codexConfigOverrides: parsed.rootOptions.filter((o) => o.name === "config").flatMap((o) => o.values),
     });
   } catch (err) {
     // The job cannot run at all (bad config, no real codex): say so in the record, not only on stderr.
