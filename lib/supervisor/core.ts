@@ -234,11 +234,15 @@ export async function superviseCodex(opts: SuperviseOptions): Promise<SuperviseR
               facts = [...early, ...rest];
             }
           }
-          await attempt("sync-back", async () => p.accounts?.syncBack(), undefined);
           children.delete(e.seq);
           post({ type: "settled", seq: e.seq, binding, facts, leftovers });
         });
       }
+      case "sync-back":
+        return task(async () => {
+          await attempt("sync-back", async () => p.accounts?.syncBack(), undefined);
+          post({ type: "synced", seq: e.seq });
+        });
       case "switch":
         return task(async () => {
           try {

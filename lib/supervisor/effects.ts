@@ -43,10 +43,11 @@ export type Effect =
   | { kind: "stop-tree"; seq: number; steps: StopStep[] }
   /**
    * After child `seq` ended, in this order: restore the terminal, end what still carries the job's
-   * marker (`leftoverSteps`), read the rollout's last lines and stop following it, bind if `bind`,
-   * sync codex's tokens back into the store.
+   * marker (`leftoverSteps`), read the rollout's last lines and stop following it, bind if `bind`.
    */
   | { kind: "settle"; seq: number; bind: boolean; leftoverSteps: StopStep[] }
+  /** Store what codex refreshed in auth.json under its owner (answers `synced`). */
+  | { kind: "sync-back"; seq: number }
   | { kind: "switch"; to: string; from: string | null; coolDownUntil: number | null }
   | { kind: "record-usage"; account: string; limits: RateLimits; at: number }
   | { kind: "record"; patch: JobPatch }

@@ -18,8 +18,10 @@ export type LoopEvent = { at: number } & (
   | { type: "facts"; seq: number; facts: RolloutFact[] }
   /** The escalation for child `seq` is over; `left`: pids still alive after SIGKILL. */
   | { type: "tree-stopped"; seq: number; left: number[] }
-  /** After child `seq` ended: terminal restored, leftovers ended, last bind made, tokens synced. */
+  /** After child `seq` ended: terminal restored, leftovers ended, its last rollout lines read, last bind made. */
   | { type: "settled"; seq: number; binding: Binding | null; facts: RolloutFact[]; leftovers: number }
+  /** The sync-back after child `seq` is done (stored, or failed and logged). */
+  | { type: "synced"; seq: number }
   | { type: "switched"; outcome: "switched" | "foreign" | "failed"; detail: string | null }
   /** What CODEX_HOME/auth.json holds changed (the login watch). */
   | { type: "login"; login: LoginView }

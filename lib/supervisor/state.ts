@@ -94,8 +94,10 @@ export type Phase =
   | { k: "running"; reading: Reading | null }
   /** The escalation runs; `treeDone` once it reported, while Node has not yet told our child's exit. */
   | { k: "stopping"; replace: Replace; treeDone: boolean }
-  /** After the child ended: terminal, leftovers, last rollout lines, last bind, sync-back. */
+  /** After the child ended: terminal, leftovers, last rollout lines, last bind. */
   | { k: "settling"; end: End }
+  /** Then codex's refreshed tokens stored (after the record names the session, so a kill here loses nothing). */
+  | { k: "syncing"; end: End }
   /** An unrequested end that calls for a rotation (an exec turn hit the limit): reading the store. */
   | { k: "planning"; end: End; due: RotateDue; nextRun: boolean }
   | { k: "switching"; to: string; from: string | null; due: RotateDue; nextRun: boolean; waited: boolean }

@@ -87,6 +87,8 @@ export function step(ctx: StepContext, s0: State, e: LoopEvent): StepResult {
       return onTreeStopped(ctx, s, e, out);
     case "settled":
       return onSettled(ctx, s, e, out);
+    case "synced":
+      return onSynced(ctx, s, e, out);
     case "switched":
       return onSwitched(ctx, s, e, out);
     case "login":
@@ -324,6 +326,7 @@ function requestStop(ctx: StepContext, s: State, why: StopWhy, at: number, out: 
     case "start-switch":
     case "spawning":
     case "settling":
+    case "syncing":
     case "planning":
     case "switching":
       s.pendingStop = s.pendingStop ?? why;
@@ -408,12 +411,26 @@ function onSettled(ctx: StepContext, s: State, e: EventOf<"settled">, out: Out):
     out.push({ kind: "log", type: "bind", data: { sessionId: e.binding.sessionId } });
   }
   ingest(s, e.facts, e.at, out);
-  const end = ph.end;
+  if (ctx.accounts) {
+    s.phase = { k: "syncing", end: ph.end };
+    out.push({ kind: "sync-back", seq: e.seq });
+    return { state: s, effects: out };
+  }
+  return afterEnd(ctx, s, ph.end, e.at, out);
+}
+
+function onSynced(ctx: StepContext, s: State, e: EventOf<"synced">, out: Out): StepResult {
+  const ph = s.phase;
+  if (!isCurrent(s, e.seq) || ph.k !== "syncing") return { state: s, effects: out };
+  return afterEnd(ctx, s, ph.end, e.at, out);
+}
+
+function afterEnd(ctx: StepContext, s: State, end: End, at: number, out: Out): StepResult {
   if (end.kind === "requested") {
     out.push({ kind: "log", type: "signal", data: { request: end.replace.kind, exit: describeExit(end.exit) } });
-    return afterRequested(ctx, s, end.replace, e.at, out);
+    return afterRequested(ctx, s, end.replace, at, out);
   }
-  return afterUnrequested(ctx, s, end.exit, e.at, out);
+  return afterUnrequested(ctx, s, end.exit, at, out);
 }
 
 function afterRequested(ctx: StepContext, s: State, r: Replace, at: number, out: Out): StepResult {

@@ -8,6 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { requestControl } from "../../lib/jobs/control.js";
+import { readEvents } from "../../lib/jobs/store.js";
 import { findMarkedProcesses, waitForGone, type TrackedProcess } from "../helpers/processes.js";
 import { addApiKeyAccount, cli, cliCommandBuilt, cmdline, countOccurrences, startBed, submitPrompt, waitForJob, waitForRecord, type Bed } from "./harness.js";
 
@@ -125,7 +126,9 @@ describe("quota rotation (issue #4)", () => {
     expect(continued.bearerKey).toBe(KEY_B);
     expect(continued.sessionId).toBe(sessionId);
     expect(countOccurrences(continued.userTexts, first)).toBe(1);
-    await b.shell.waitFor(/switching account A → B \(the last turn hit the usage limit\); resuming session \S+ and continuing the turn the limit cut/, 20_000, { history: true });
+    // The resumed TUI redraws the screen (and its scrollback) at once, so the notice is checked in the job log.
+    const notices = readEvents(b.home, id).events.filter((e) => e.type === "notice").map((e) => String((e as { line?: string }).line));
+    expect(notices).toContainEqual(expect.stringMatching(/switching account A → B \(the last turn hit the usage limit\); resuming session \S+ and continuing the turn the limit cut/));
 
     await b.shell.waitFor((s) => s.includes(first), 20_000);
     const second = "usage limit prompt two";

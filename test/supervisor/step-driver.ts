@@ -111,7 +111,10 @@ export class Driver {
   }
   settled(o: { binding?: string | null; facts?: Parameters<typeof factsOf>[0]; leftovers?: number } = {}): Effect[] {
     const binding = o.binding ? { sessionId: o.binding, rolloutPath: `/r/${o.binding}.jsonl` } : null;
-    return this.send({ type: "settled", seq: this.seq, binding, facts: factsOf(o.facts ?? []), leftovers: o.leftovers ?? 0 });
+    const settled = this.send({ type: "settled", seq: this.seq, binding, facts: factsOf(o.facts ?? []), leftovers: o.leftovers ?? 0 });
+    // With accounts, the sync-back follows (answered at once here).
+    if (!this.ctx.accounts) return settled;
+    return [...settled, ...this.send({ type: "synced", seq: this.seq })];
   }
   /** A requested stop runs its course: the escalation ends the child, then it is settled. */
   escalated(): Effect[] {
