@@ -17,6 +17,7 @@ import { isAlive, readIdentity, type ProcessIdentity } from "../../process/ident
 import { parseCodexArgv } from "../../codex/classify.js";
 import { mirrorExit } from "../../supervisor/mirror-exit.js";
 import { command, type Parsed } from "../argv.js";
+import { suggest } from "../suggest.js";
 import { superviseJob } from "./supervise-job.js";
 
 export const spec = command({
@@ -34,7 +35,8 @@ Our options come first; \`--\` or the first other argument starts codex's comman
     name: { type: "string", value: "N", help: "a name for the job (unique among live jobs), usable wherever an id is" },
   },
   rest: true,
-  unknownOptionHint: (option) => (option === "--help" || option === "-h" ? null : " (codex's own options go after `--`)"),
+  // A near miss of ours gets the layer's "did you mean"; anything else is probably codex's.
+  unknownOptionHint: (option) => (suggest(option, ["--detach", "--name", "--help"]).length > 0 ? null : " (codex's own options go after `--`)"),
   footer: "Exit status: with --detach 0 once the job started; without, codex's status. 2 for a usage error.",
 });
 
