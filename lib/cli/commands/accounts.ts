@@ -1,9 +1,11 @@
-// `codex-supervisor accounts add|list|use|remove|enable|disable`.
+// `codex-supervisor accounts add|import|list|use|remove|enable|disable`. Over 300 lines until the
+// shared argv layer replaces the hand-written parser below (the help texts are a third of it).
 // Usage errors (unknown or duplicate names, bad files, missing variables, bad flags) exit 2 and change
 // nothing. A secret is never taken from argv and never printed: error messages do not echo argument
 // values that could be a key (flag values, extra positionals, malformed names).
 import fs from "node:fs";
 import path from "node:path";
+import readline from "node:readline";
 import { activate, codexAuthFile, describeSync } from "../../accounts/activate.js";
 import { addAccount, newAccount } from "../../accounts/adopt.js";
 import { readCredentialStore, storeProblem } from "../../accounts/credential-store.js";
@@ -33,11 +35,14 @@ Commands:
 
 Run \`codex-supervisor accounts <command> --help\` for a command's options.
 `,
-  add: `Usage: codex-supervisor accounts add <name> [--from-file <auth.json> | --api-key-env <VAR>]
+  add: `Usage: codex-supervisor accounts add <name> [--device-auth | --from-file <auth.json> | --api-key-env <VAR>]
 
 Stores a new account named <name> (letters, digits, . _ @ + -; at most 64 characters).
   (no option)              runs the real \`codex login\` with CODEX_HOME set to a temporary directory,
-                           so your current login is untouched, and captures the auth.json it writes
+                           so your current login is untouched, and captures the auth.json it writes;
+                           an interrupted login (Ctrl+C, SIGTERM, SIGHUP) leaves nothing behind
+  --device-auth            the same with \`codex login --device-auth\` (a code to enter on another
+                           device: for a headless or remote machine)
   --from-file <auth.json>  take an existing codex auth.json (it is validated, not modified)
   --api-key-env <VAR>      take an API key from environment variable VAR (passed to
                            \`codex login --with-api-key\` on stdin). A key is never accepted on the
@@ -66,11 +71,12 @@ CODEX_HOME/auth.json. A running codex keeps the account it started with until it
             kept first, as an account with a generated name) or cannot be read (the file is moved
             aside next to it). Without --force both are refused.
 `,
-  remove: `Usage: codex-supervisor accounts remove <name>
+  remove: `Usage: codex-supervisor accounts remove <name> [--yes]
 
 Forgets the account (its stored credentials are deleted). If CODEX_HOME/auth.json holds its login,
 auth.json is switched to the best other enabled account; with none, codex stays logged in with it and
-a later \`accounts use <name>\` replaces it.
+a later \`accounts use <name>\` replaces it. On a terminal it asks first.
+  --yes    do not ask (needed when there is no terminal)
 `,
   enable: `Usage: codex-supervisor accounts enable <name>
 
@@ -193,6 +199,28 @@ interface Ctx {
   codexHome: string;
   out: (s: string) => void;
   err: (s: string) => void;
+  /** Ask a yes/no question on the terminal; null when there is no terminal to ask on. */
+  confirm: ((question: string) => Promise<boolean>) | null;
+}
+
+/** y/yes (any case) is yes; anything else, end of input or Ctrl+C is no. */
+function terminalConfirm(question: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+    let answered = false;
+    const finish = (yes: boolean) => {
+      if (answered) return;
+      answered = true;
+      rl.close();
+      resolve(yes);
+    };
+    rl.on("SIGINT", () => {
+      process.stderr.write("\n");
+      finish(false);
+    });
+    rl.on("close", () => finish(false));
+    rl.question(question, (a) => finish(/^\s*y(es)?\s*$/i.test(a)));
+  });
 }
 
 function lockOptions(env: NodeJS.ProcessEnv): { lock: StorageLockOptions; realCodexBin: string | null } {
@@ -209,7 +237,10 @@ async function cmdAdd(ctx: Ctx, p: Parsed): Promise<number> {
   checkNewName("add", name);
   const fromFile = p.flags.get("--from-file");
   const keyVar = p.flags.get("--api-key-env");
-  if (fromFile !== undefined && keyVar !== undefined) throw new UsageError("accounts add: --from-file and --api-key-env cannot be used together");
+  const deviceAuth = p.flags.has("--device-auth");
+  if ([fromFile !== undefined, keyVar !== undefined, deviceAuth].filter(Boolean).length > 1) {
+    throw new UsageError("accounts add: --from-file, --api-key-env and --device-auth cannot be used together");
+  }
   // Fail before a (possibly interactive) login when the name is taken or the store is unusable.
   if (findAccount(readAccounts(ctx.home), name)) throw new UsageError(`accounts add: an account named '${name}' already exists`);
   const key = typeof keyVar === "string" ? keyFromEnv(keyVar, ctx.env) : null;
@@ -227,6 +258,7 @@ async function cmdAdd(ctx: Ctx, p: Parsed): Promise<number> {
       env: ctx.env,
       configRealCodexBin: realCodexBin,
       ...(key !== null ? { apiKey: { key, keyEnvVar: keyVar as string } } : {}),
+      ...(deviceAuth ? { deviceAuth: true } : {}),
     });
   }
 
@@ -287,6 +319,15 @@ async function cmdUse(ctx: Ctx, p: Parsed): Promise<number> {
 async function cmdRemove(ctx: Ctx, p: Parsed): Promise<number> {
   const name = oneName("remove", p);
   const c = loadConfig(ctx.env);
+  if (!p.flags.has("--yes")) {
+    const a = findAccount(readAccounts(ctx.home), name);
+    if (!a) throw new UsageError(`accounts remove: no account named '${name}'`);
+    if (ctx.confirm === null) throw new UsageError(`accounts remove: this deletes the stored credentials of '${name}'; pass --yes to confirm (there is no terminal to ask on)`);
+    if (!(await ctx.confirm(`Remove account '${name}' (${describeAccount(a)})? Its stored credentials are deleted. [y/N] `))) {
+      ctx.err(`accounts remove: '${name}' was not removed\n`);
+      return 1;
+    }
+  }
   const r = await removeAccount({
     home: ctx.home,
     codexHome: ctx.codexHome,
@@ -321,11 +362,11 @@ async function cmdSetEnabled(ctx: Ctx, p: Parsed, enabled: boolean): Promise<num
 }
 
 const SPECS: Record<string, Record<string, FlagKind>> = {
-  add: { "--from-file": "value", "--api-key-env": "value" },
+  add: { "--from-file": "value", "--api-key-env": "value", "--device-auth": "bool" },
   import: {},
   list: { "--json": "bool" },
   use: { "--force": "bool" },
-  remove: {},
+  remove: { "--yes": "bool" },
   enable: {},
   disable: {},
 };
@@ -338,6 +379,7 @@ export async function run(args: string[], io?: Partial<Ctx>): Promise<number> {
     codexHome: io?.codexHome ?? codexHome(env),
     out: io?.out ?? ((s) => void process.stdout.write(s)),
     err: io?.err ?? ((s) => void process.stderr.write(s)),
+    confirm: io?.confirm !== undefined ? io.confirm : process.stdin.isTTY && process.stderr.isTTY ? terminalConfirm : null,
   };
   const [sub, ...rest] = args;
   if (sub === undefined) {
