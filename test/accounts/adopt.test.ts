@@ -93,12 +93,13 @@ describe("accounts use --force never throws a login away", () => {
     putAuth(chatgptAuth("zed", 4));
     const r = await cli("use", "beta", "--force");
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain("CODEX_HOME/auth.json held a login that was not in the store; it is kept as account 'zed'");
+    expect(r.stderr).toContain("CODEX_HOME/auth.json held a login that was not in the store; it is kept as account 'zed' (disabled: `codex-supervisor accounts enable zed` lets rotation use it)");
     expect(readAuth()).toEqual(chatgptAuth("bob", 1));
     const s = store();
     expect(s.active).toBe("beta");
-    expect(findAccount(s, "zed")).toMatchObject({ kind: "chatgpt", auth: chatgptAuth("zed", 4), identity: { email: "zed@example.com" } });
+    expect(findAccount(s, "zed")).toMatchObject({ kind: "chatgpt", auth: chatgptAuth("zed", 4), identity: { email: "zed@example.com" }, enabled: false });
     // It can come back.
+    expect((await cli("enable", "zed")).code).toBe(0);
     expect((await cli("use", "zed")).code).toBe(0);
     expect(readAuth()).toEqual(chatgptAuth("zed", 4));
   });

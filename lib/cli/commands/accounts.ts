@@ -68,8 +68,8 @@ Makes <name> the active account: first the login in CODEX_HOME/auth.json is stor
 it belongs to (if it is newer than the stored copy), then <name>'s credentials are written to
 CODEX_HOME/auth.json. A running codex keeps the account it started with until it must refresh.
   --force   replace CODEX_HOME/auth.json even when it holds a login that is not in the store (it is
-            kept first, as an account with a generated name) or cannot be read (the file is moved
-            aside next to it). Without --force both are refused.
+            kept first, as a disabled account with a generated name) or cannot be read (the file is
+            moved aside next to it). Without --force both are refused.
 `,
   remove: `Usage: codex-supervisor accounts remove <name> [--yes]
 
@@ -307,7 +307,9 @@ async function cmdUse(ctx: Ctx, p: Parsed): Promise<number> {
   const name = oneName("use", p);
   const { lock } = lockOptions(ctx.env);
   const r = await activate({ home: ctx.home, codexHome: ctx.codexHome, name, lock, overwriteForeign: p.flags.has("--force"), overwriteUnreadable: p.flags.has("--force") });
-  if (r.imported !== null) ctx.err(`CODEX_HOME/auth.json held a login that was not in the store; it is kept as account '${r.imported}'\n`);
+  if (r.imported !== null) {
+    ctx.err(`CODEX_HOME/auth.json held a login that was not in the store; it is kept as account '${r.imported}' (disabled: \`codex-supervisor accounts enable ${r.imported}\` lets rotation use it)\n`);
+  }
   else if (r.sync.status !== "missing" && r.sync.status !== "unchanged" && r.sync.status !== "foreign") ctx.err(`${describeSync(r.sync)}\n`);
   if (r.keptAside !== null) ctx.err(`the unreadable CODEX_HOME/auth.json was moved aside to ${r.keptAside}\n`);
   ctx.out(r.previous === name ? `active account: ${name} (unchanged)\n` : `active account: ${name}${r.previous ? ` (was ${r.previous})` : ""}\n`);
