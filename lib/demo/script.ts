@@ -85,7 +85,21 @@ export function introText(tempRoot: string): string {
     "demo-b answers, in the same session. A summary follows when you quit.",
     "Quit as usual (Ctrl+C, or /quit).",
     "",
+    "Press Enter to start codex (Ctrl+C to leave without starting it).",
   ].join("\n");
+}
+
+/**
+ * The last line of the demo: only what still exists. Codex itself prints "codex resume <id>" when it
+ * exits; unless the files are kept, that session was deleted with the demo's home, so it says so.
+ */
+export function closingText(o: { keptRoot: string | null; sessionId: string | null; realCodex: string }): string {
+  if (o.keptRoot === null) {
+    const also = o.sessionId ? " and the session codex offered to resume, which is gone with it" : "";
+    return `The demo's throw-away home is removed now — its accounts, records, event log${also}. Nothing of yours was changed.`;
+  }
+  const look = o.sessionId ? `; open the session again with: CODEX_HOME=${o.keptRoot}/codex-home ${o.realCodex} resume ${o.sessionId}` : "";
+  return `Kept for a look: ${o.keptRoot} (supervisor/jobs/ holds the record and event log${look})`;
 }
 
 export interface TurnSummary {

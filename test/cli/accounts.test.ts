@@ -4,7 +4,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { LIST_FIELDS } from "../../lib/accounts/view.js";
-import { officialLauncherLayout } from "../../lib/shim/native-launch.js";
+import { officialLauncherLayout } from "../../lib/codex/native-launch.js";
 import { emptyAccountsFile, type AccountsFile } from "../../lib/accounts/schema.js";
 import { account, apiKeyAuth, chatgptAuth, SECRET_MARKERS } from "../accounts/fixtures.js";
 import { allFiles, makeHomes, writeStoreRaw, type Homes } from "../accounts/helpers.js";

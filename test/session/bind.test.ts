@@ -12,7 +12,6 @@ import {
   rolloutFds,
   rolloutFileSessionId,
   rolloutFileTimeMs,
-  sessionCwd,
   tryBindSession,
   waitForBinding,
   withDescendants,
@@ -97,11 +96,6 @@ describe("pure helpers", () => {
     const span = candidateDateDirs(t - 36 * 3600e3, t);
     for (const d of ["2026/11/19", "2026/11/20"]) expect(span).toContain(d);
     expect(span.length).toBeLessThanOrEqual(4);
-  });
-  it("sessionCwd: the last -C wins, relative to the launch dir", () => {
-    expect(sessionCwd([], "/w")).toBe("/w");
-    expect(sessionCwd([{ name: "cd", values: ["a"] }, { name: "model", values: ["m"] }, { name: "cd", values: ["/x/b"] }], "/w")).toBe("/x/b");
-    expect(sessionCwd([{ name: "cd", values: ["sub"] }], "/w")).toBe("/w/sub");
   });
 });
 

@@ -1,5 +1,5 @@
-// `codex-supervisor accounts add|import|list|use|remove|enable|disable`. Over 300 lines until the
-// shared argv layer replaces the hand-written parser below (the help texts are a third of it).
+// `codex-supervisor accounts add|import|list|use|remove|enable|disable`.
+// Over 300 lines: the argv specs and help texts of seven subcommands are half of it.
 // Usage errors (unknown or duplicate names, bad files, missing variables, bad flags) exit 2 and change
 // nothing. A secret is never taken from argv and never printed: error messages do not echo argument
 // values that could be a key (flag values, extra positionals, malformed names).
@@ -18,119 +18,132 @@ import { findAccount, readAccounts, updateAccounts } from "../../accounts/store.
 import { accountListRows, formatAccountsTable } from "../../accounts/view.js";
 import { loadConfig } from "../../config/load.js";
 import { UsageError } from "../../errors.js";
+import { command, parseCommand, parseGroup, renderGroupHelp, renderHelp, type CommandSpec, type GroupSpec } from "../argv.js";
 import type { StorageLockOptions } from "../../lock/storage-lock.js";
 import { codexHome, supervisorHome } from "../../paths.js";
 
-const HELP: Record<string, string> = {
-  accounts: `Usage: codex-supervisor accounts <command> [options]
+const NAME_ARG = { name: "<name>", min: 1, max: 1 };
+const KEY_HINT = (option: string) =>
+  /key|token|secret/i.test(option) ? " (a key is never taken from the command line; use --api-key-env <VAR>)" : null;
 
-Commands:
-  add <name>              log in with \`codex login\` (in a temporary CODEX_HOME) and store the account
-  import [<name>]         store the login CODEX_HOME/auth.json holds now (e.g. your first account)
-  list [--json]           the stored accounts, their last seen 5h/7d usage and state
-  use <name>              make <name> the active account (writes CODEX_HOME/auth.json)
-  remove <name>           forget an account
-  enable <name>           let rotation use an account again
-  disable <name>          keep rotation away from an account
-
-Run \`codex-supervisor accounts <command> --help\` for a command's options.
-`,
-  add: `Usage: codex-supervisor accounts add <name> [--device-auth | --from-file <auth.json> | --api-key-env <VAR>]
-
-Stores a new account named <name> (letters, digits, . _ @ + -; at most 64 characters).
-  (no option)              runs the real \`codex login\` with CODEX_HOME set to a temporary directory,
-                           so your current login is untouched, and captures the auth.json it writes;
-                           an interrupted login (Ctrl+C, SIGTERM, SIGHUP) leaves nothing behind
-  --device-auth            the same with \`codex login --device-auth\` (a code to enter on another
-                           device: for a headless or remote machine)
-  --from-file <auth.json>  take an existing codex auth.json (it is validated, not modified)
-  --api-key-env <VAR>      take an API key from environment variable VAR (passed to
-                           \`codex login --with-api-key\` on stdin). A key is never accepted on the
-                           command line.
-`,
-  import: `Usage: codex-supervisor accounts import [<name>]
-
-Stores the login CODEX_HOME/auth.json holds now (what \`codex login\` wrote) as an account and makes it
+const SPECS = {
+  add: command({
+    name: "accounts add",
+    synopsis: "<name> [--device-auth | --from-file <auth.json> | --api-key-env <VAR>]",
+    about: `Stores a new account named <name> (letters, digits, . _ @ + -; at most 64 characters). With no
+option it runs the real \`codex login\` with CODEX_HOME set to a temporary directory, so your
+current login is untouched, and captures the auth.json it writes. An interrupted login (Ctrl+C,
+SIGTERM, SIGHUP) leaves nothing behind.`,
+    options: {
+      "device-auth": { type: "boolean", help: "the same with `codex login --device-auth` (a code to enter on another\ndevice: for a headless or remote machine)" },
+      "from-file": { type: "string", value: "<auth.json>", help: "take an existing codex auth.json (it is validated, not modified)" },
+      "api-key-env": {
+        type: "string",
+        value: "<VAR>",
+        help: "take an API key from environment variable VAR (passed to `codex login\n--with-api-key` on stdin). A key is never accepted on the command line.",
+      },
+    },
+    args: NAME_ARG,
+    quiet: true,
+    unknownOptionHint: KEY_HINT,
+  }),
+  import: command({
+    name: "accounts import",
+    synopsis: "[<name>]",
+    about: `Stores the login CODEX_HOME/auth.json holds now (what \`codex login\` wrote) as an account and makes it
 the active one — the usual first step when you are already logged in. <name> defaults to the email's
-local part ("amy"), or "api-key", made unique. A login that is stored already is named, not added twice.
-`,
-  list: `Usage: codex-supervisor accounts list [--json]
-
-Lists the stored accounts: kind, email and plan when known, the last seen usage of the 5h and 7d
-windows with their reset times, the active account (*), disabled and cooling-down accounts.
-  --json   an array of objects with the fields name, kind, email, plan, active, enabled,
-           primaryUsedPercent, primaryResetsAt, secondaryUsedPercent, secondaryResetsAt,
-           coolingDownUntil (null when unknown). No credential is ever printed.
-`,
-  use: `Usage: codex-supervisor accounts use <name> [--force]
-
-Makes <name> the active account: first the login in CODEX_HOME/auth.json is stored under the account
+local part ("amy"), or "api-key", made unique. A login that is stored already is named, not added twice.`,
+    options: {},
+    args: { name: "[<name>]", min: 0, max: 1 },
+    quiet: true,
+    unknownOptionHint: KEY_HINT,
+  }),
+  list: command({
+    name: "accounts list",
+    synopsis: "[--json]",
+    about: `Lists the stored accounts: kind, email and plan when known, the last seen usage of the 5h and 7d
+windows with their reset times, the active account (*), disabled and cooling-down accounts.`,
+    options: {
+      json: {
+        type: "boolean",
+        help: "an array of objects with the fields name, kind, email, plan, active, enabled,\nprimaryUsedPercent, primaryResetsAt, secondaryUsedPercent, secondaryResetsAt,\ncoolingDownUntil (null when unknown). No credential is ever printed.",
+      },
+    },
+    quiet: true,
+    unknownOptionHint: KEY_HINT,
+  }),
+  use: command({
+    name: "accounts use",
+    synopsis: "<name> [--force]",
+    about: `Makes <name> the active account: first the login in CODEX_HOME/auth.json is stored under the account
 it belongs to (if it is newer than the stored copy), then <name>'s credentials are written to
-CODEX_HOME/auth.json. A running codex keeps the account it started with until it must refresh.
-  --force   replace CODEX_HOME/auth.json even when it holds a login that is not in the store (it is
-            kept first, as a disabled account with a generated name) or cannot be read (the file is
-            moved aside next to it). Without --force both are refused.
-`,
-  remove: `Usage: codex-supervisor accounts remove <name> [--yes]
-
-Forgets the account (its stored credentials are deleted). If CODEX_HOME/auth.json holds its login,
+CODEX_HOME/auth.json. Supervised sessions of this CODEX_HOME follow at their next idle point.`,
+    options: {
+      force: {
+        type: "boolean",
+        help: "replace CODEX_HOME/auth.json even when it holds a login that is not in the store (it is\nkept first, as a disabled account with a generated name) or cannot be read (the file is\nmoved aside next to it). Without --force both are refused.",
+      },
+    },
+    args: NAME_ARG,
+    quiet: true,
+    unknownOptionHint: KEY_HINT,
+  }),
+  remove: command({
+    name: "accounts remove",
+    synopsis: "<name> [--yes]",
+    about: `Forgets the account (its stored credentials are deleted). If CODEX_HOME/auth.json holds its login,
 auth.json is switched to the best other enabled account; with none, codex stays logged in with it and
-a later \`accounts use <name>\` replaces it. On a terminal it asks first.
-  --yes    do not ask (needed when there is no terminal)
-`,
-  enable: `Usage: codex-supervisor accounts enable <name>
-
-Lets rotation choose the account again.
-`,
-  disable: `Usage: codex-supervisor accounts disable <name>
-
-Rotation never moves to a disabled account (\`accounts use\` refuses it too).
-`,
+a later \`accounts use <name>\` replaces it. On a terminal it asks first.`,
+    options: { yes: { type: "boolean", help: "do not ask (needed when there is no terminal)" } },
+    args: NAME_ARG,
+    quiet: true,
+    unknownOptionHint: KEY_HINT,
+  }),
+  enable: command({
+    name: "accounts enable",
+    synopsis: "<name>",
+    about: "Lets rotation choose the account again.",
+    options: {},
+    args: NAME_ARG,
+    quiet: true,
+    unknownOptionHint: KEY_HINT,
+  }),
+  disable: command({
+    name: "accounts disable",
+    synopsis: "<name>",
+    about: "Rotation never moves to a disabled account (`accounts use` refuses it too).",
+    options: {},
+    args: NAME_ARG,
+    quiet: true,
+    unknownOptionHint: KEY_HINT,
+  }),
 };
 
-type FlagKind = "bool" | "value";
+const GROUP: GroupSpec = {
+  name: "accounts",
+  commands: {
+    add: { usage: "<name>", summary: "log in with `codex login` (in a temporary CODEX_HOME) and store the account" },
+    import: { usage: "[<name>]", summary: "store the login CODEX_HOME/auth.json holds now (e.g. your first account)" },
+    list: { usage: "[--json]", summary: "the stored accounts, their last seen 5h/7d usage and state" },
+    use: { usage: "<name>", summary: "make <name> the active account (writes CODEX_HOME/auth.json)" },
+    remove: { usage: "<name>", summary: "forget an account" },
+    enable: { usage: "<name>", summary: "let rotation use an account again" },
+    disable: { usage: "<name>", summary: "keep rotation away from an account" },
+  },
+  quiet: true,
+};
 
 interface Parsed {
   positionals: string[];
+  /** Given flags by their `--name`: a value, or true for a switch. */
   flags: Map<string, string | true>;
 }
 
-/** Parse `args` against `spec`; help flags are handled by the caller first. */
-function parseArgs(cmd: string, args: string[], spec: Record<string, FlagKind>): Parsed {
-  const positionals: string[] = [];
+/** The argv layer's result in the shape the subcommands below read. */
+function flagsOf(p: { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] }): Parsed {
   const flags = new Map<string, string | true>();
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === "--") {
-      positionals.push(...args.slice(i + 1));
-      break;
-    }
-    if (a.startsWith("-") && a !== "-") {
-      const eq = a.indexOf("=");
-      // Never echo what follows '=': `--api-key=sk-...` must not end up in the terminal or a log.
-      const name = eq >= 0 ? a.slice(0, eq) : a;
-      const kind = spec[name];
-      if (!kind) {
-        const hint = /key|token|secret/i.test(name) ? " (a key is never taken from the command line; use --api-key-env <VAR>)" : "";
-        throw new UsageError(`accounts ${cmd}: unknown option '${name}'${hint} (see --help)`);
-      }
-      if (flags.has(name)) throw new UsageError(`accounts ${cmd}: ${name} given twice`);
-      if (kind === "bool") {
-        if (eq >= 0) throw new UsageError(`accounts ${cmd}: ${name} takes no value`);
-        flags.set(name, true);
-      } else if (eq >= 0) {
-        flags.set(name, a.slice(eq + 1));
-      } else {
-        const v = args[i + 1];
-        if (v === undefined) throw new UsageError(`accounts ${cmd}: ${name} needs a value`);
-        flags.set(name, v);
-        i++;
-      }
-      continue;
-    }
-    positionals.push(a);
-  }
-  return { positionals, flags };
+  for (const [k, v] of Object.entries(p.values)) if (v !== undefined && v !== false) flags.set(`--${k}`, typeof v === "string" ? v : true);
+  return { positionals: p.positionals, flags };
 }
 
 /** Exactly one positional: the account name. */
@@ -297,9 +310,10 @@ async function cmdImport(ctx: Ctx, p: Parsed): Promise<number> {
 
 async function cmdList(ctx: Ctx, p: Parsed): Promise<number> {
   if (p.positionals.length > 0) throw new UsageError(`accounts list: unexpected argument (see --help)`);
-  const rows = accountListRows(readAccounts(ctx.home));
+  const store = readAccounts(ctx.home);
+  const rows = accountListRows(store);
   if (p.flags.has("--json")) ctx.out(`${JSON.stringify(rows, null, 2)}\n`);
-  else ctx.out(formatAccountsTable(rows, Date.now()));
+  else ctx.out(formatAccountsTable(rows, Date.now(), store.accounts.map((a) => a.usage.observedAt ?? null)));
   return 0;
 }
 
@@ -363,16 +377,6 @@ async function cmdSetEnabled(ctx: Ctx, p: Parsed, enabled: boolean): Promise<num
   return 0;
 }
 
-const SPECS: Record<string, Record<string, FlagKind>> = {
-  add: { "--from-file": "value", "--api-key-env": "value", "--device-auth": "bool" },
-  import: {},
-  list: { "--json": "bool" },
-  use: { "--force": "bool" },
-  remove: { "--yes": "bool" },
-  enable: {},
-  disable: {},
-};
-
 export async function run(args: string[], io?: Partial<Ctx>): Promise<number> {
   const env = io?.env ?? process.env;
   const ctx: Ctx = {
@@ -383,26 +387,19 @@ export async function run(args: string[], io?: Partial<Ctx>): Promise<number> {
     err: io?.err ?? ((s) => void process.stderr.write(s)),
     confirm: io?.confirm !== undefined ? io.confirm : process.stdin.isTTY && process.stderr.isTTY ? terminalConfirm : null,
   };
-  const [sub, ...rest] = args;
-  if (sub === undefined) {
-    ctx.err(HELP.accounts!);
-    return 2;
+  const group = parseGroup(GROUP, args);
+  if (group.kind !== "command") {
+    (group.kind === "help" ? ctx.out : ctx.err)(renderGroupHelp(GROUP));
+    return group.kind === "help" ? 0 : 2;
   }
-  if (sub === "-h" || sub === "--help" || sub === "help") {
-    ctx.out(HELP.accounts!);
+  const sub = group.name as keyof typeof SPECS;
+  const spec: CommandSpec = SPECS[sub];
+  const parsed = parseCommand(spec, group.args);
+  if (parsed.help) {
+    ctx.out(renderHelp(spec));
     return 0;
   }
-  const spec = Object.hasOwn(SPECS, sub) ? SPECS[sub] : undefined;
-  if (!spec) {
-    // Echo only what cannot be a key.
-    const shown = /^-{0,2}[a-z][a-z-]{0,19}$/.test(sub.split("=")[0]!) ? ` '${sub.split("=")[0]}'` : "";
-    throw new UsageError(`accounts: unknown ${sub.startsWith("-") ? "option" : "command"}${shown} (expected add, import, list, use, remove, enable or disable; see --help)`);
-  }
-  if (rest.includes("-h") || rest.includes("--help")) {
-    ctx.out(HELP[sub]!);
-    return 0;
-  }
-  const p = parseArgs(sub, rest, spec);
+  const p = flagsOf(parsed);
   switch (sub) {
     case "add":
       return cmdAdd(ctx, p);
