@@ -221,7 +221,7 @@ describe("accounts CLI: the happy paths", () => {
     expect((await cli(["accounts", "disable", "B"])).stdout).toBe("account 'B' disabled\n");
     expect((await cli(["accounts", "disable", "B"])).stdout).toBe("account 'B' was already disabled\n");
     expect((await cli(["accounts", "enable", "B"])).stdout).toBe("account 'B' enabled\n");
-    const rm = await cli(["accounts", "remove", "C"]);
+    const rm = await cli(["accounts", "remove", "C", "--yes"]);
     expect(rm.code).toBe(0);
     // auth.json held C: it moves to the best other enabled account, which becomes active.
     const next = /it was the login in CODEX_HOME\/auth\.json; that is now '(\w+)'/.exec(rm.stderr)?.[1];
