@@ -115,13 +115,14 @@ export async function installedGrammar(spec: Pick<LaunchSpec, "command" | "args"
   const hit = entries.find((e) => e.key === key);
   if (hit) return { grammar: hit.grammar, source: "cache" };
 
+
   const texts: HelpTexts = {};
   const got = await Promise.all(HELPS.map(([, args]) => helpText(spec, spec.args, args)));
   HELPS.forEach(([name], i) => {
     if (got[i] !== undefined) texts[name] = got[i];
   });
-  if (texts.root === undefined) return { grammar: SHIPPED_GRAMMAR, source: "shipped", reason: `${spec.command} --help did not answer` };
-  const grammar = grammarFromHelp(texts);
+  // A codex that cannot print its help is remembered too: it is not asked again on every launch.
+  const grammar = texts.root === undefined ? SHIPPED_GRAMMAR : grammarFromHelp(texts);
   try {
     ensureDir(home);
     const kept = [{ key, grammar }, ...entries.filter((e) => e.key !== key)].slice(0, KEEP_ENTRIES);
@@ -129,5 +130,5 @@ export async function installedGrammar(spec: Pick<LaunchSpec, "command" | "args"
   } catch {
     // A read-only or full home only means learning again next time.
   }
-  return { grammar, source: "help" };
+  return texts.root === undefined ? { grammar, source: "shipped", reason: `${spec.command} --help did not answer` } : { grammar, source: "help" };
 }

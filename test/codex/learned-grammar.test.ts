@@ -14,7 +14,7 @@ import { grammarDifferences, grammarFromHelp, parseHelp, type HelpTexts } from "
 import { grammarCacheFile, installedGrammar } from "../../lib/codex/learned-grammar.js";
 import { buildExecResumeArgv, buildResumeArgv } from "../../lib/session/resume-argv.js";
 import { REAL_CODEX_NATIVE } from "../helpers/codex-home.js";
-import { cleanEnv, ensureBundle, pathOf, readReport, removeDir, SHIM, SHIM_DIR, tempDir } from "../shim/shim-harness.js";
+import { cleanEnv, ensureBundle, pathOf, readReport, removeDir, runInTty, SHIM, SHIM_DIR, tempDir } from "../shim/shim-harness.js";
 
 const ID = "01a1faff-286d-7cb3-b5d6-fad968b9095a";
 const HELP_ARGS: Array<[keyof HelpTexts, string[]]> = [
@@ -180,12 +180,17 @@ describe("learned from the installed codex, once per binary", () => {
     expect((await installedGrammar(spec(), home)).source).toBe("help");
   });
 
-  it("a codex that cannot print its help leaves the shipped grammar", async () => {
+  it("a codex that cannot print its help leaves the shipped grammar, and is not asked again", async () => {
     const broken = path.join(dir, "broken-codex");
     writeFileSync(broken, "#!/bin/sh\nexit 3\n", { mode: 0o755 });
-    const r = await installedGrammar({ command: broken, args: [], env: cleanEnv() }, path.join(dir, "home-broken"));
+    const home = path.join(dir, "home-broken");
+    const r = await installedGrammar({ command: broken, args: [], env: cleanEnv() }, home);
     expect(r.source).toBe("shipped");
     expect(r.grammar).toBe(SHIPPED_GRAMMAR);
+    // Remembered for that binary: not asked again on every launch.
+    const again = await installedGrammar({ command: broken, args: [], env: cleanEnv() }, home);
+    expect(again.source).toBe("cache");
+    expect(again.grammar).toEqual(SHIPPED_GRAMMAR);
   });
 
   it("through the shim, opted in: `codex --that-option exec` is a supervised interactive session", () => {
@@ -199,8 +204,9 @@ describe("learned from the installed codex, once per binary", () => {
       HOME: dir,
       FAKE_CODEX_REPORT: report,
     });
-    const r = spawnSync(SHIM, ["--that-option", "exec"], { env, encoding: "utf8", timeout: 30_000 });
-    expect(r.stderr).toBe("");
+    // In a terminal: the supervisor takes over only an interactive codex that has one.
+    const r = runInTty([SHIM, "--that-option", "exec"], env);
+    expect(r.output.replace(/\x1b\[\?25h/g, "")).toBe("");
     expect(r.status).toBe(0);
     // Supervised (not passed through): the supervisor starts the TUI embedded, --no-daemon first.
     expect(readReport(report)!.argv).toEqual(["--no-daemon", "--that-option", "exec"]);

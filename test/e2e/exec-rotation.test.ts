@@ -10,7 +10,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { usageLimitBody } from "../../lib/demo/model-server.js";
+import { usageLimitBody } from "../testbed/model-server.js";
 import { acquireStorageLock } from "../../lib/lock/storage-lock.js";
 import { makeWorld, type World, disposeWorld } from "../jobs-cli/harness.js";
 
@@ -114,9 +114,10 @@ describe("exec jobs: a usage-limited turn rotates to the next account", () => {
     lockHeld();
     try {
       const st = await waitEnded(world, id, env);
-      // A is still usage-limited, so the resumed run fails as well; with the crash cap at 0 that ends it.
+      // A is still usage-limited, so the resumed run fails as well; no rotation is tried again before
+      // the back-off, and a usage-limit end is not a crash: the job fails with that reason.
       expect(st.status).toBe("failed");
-      expect(st.reason).toMatch(/crash restart cap reached/);
+      expect(st.reason).toMatch(/the turn hit the usage limit/);
       const ev = events(world.home, id);
       const failed = ev.filter((e) => e.type === "rotate-failed");
       expect(failed).toHaveLength(1);

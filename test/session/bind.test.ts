@@ -3,7 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { startModelServer, type ModelServer } from "../../lib/demo/model-server.js";
+import { startModelServer, type ModelServer } from "../testbed/model-server.js";
 import {
   bindSession,
   candidateDateDirs,

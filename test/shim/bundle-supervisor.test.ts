@@ -11,7 +11,7 @@ import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { cleanEnv, FAKE_DIR, isAlive, pathOf, readReport, removeDir, ROOT, tempDir, type FakeReport } from "./shim-harness.js";
+import { cleanEnv, FAKE_DIR, isAlive, pathOf, readReport, removeDir, ROOT, runInTty, tempDir, type FakeReport } from "./shim-harness.js";
 
 const RECORDER = path.join(ROOT, "test", "fixtures", "fake-codex", "record-modules.mjs");
 
@@ -55,14 +55,19 @@ interface Session {
   report: FakeReport | null;
 }
 
-/** `codex hello` through the copy's shim, opted in, in front of the stand-in codex (exits 0 at once). */
+/**
+ * `codex hello` through the copy's shim, opted in, in front of the stand-in codex (exits 0 at once).
+ * `report`: the session's codex run (the stand-in also answers the grammar learning's --help calls).
+ */
 function supervisedSession(): Session {
   const tag = Math.random().toString(16).slice(2);
   const modulesFile = path.join(dir, `modules-${tag}.txt`);
   const reportFile = path.join(dir, `report-${tag}.json`);
-  // shim/codex (sh) execs node on the opted-in path; the module recorder rides in NODE_OPTIONS.
-  const r = spawnSync(path.join(pkg, "shim", "codex"), ["hello"], {
-    env: cleanEnv({
+  // shim/codex (sh) execs node on the opted-in path; the module recorder rides in NODE_OPTIONS; a
+  // terminal, as the supervisor takes over only an interactive codex that has one.
+  const r = runInTty(
+    [path.join(pkg, "shim", "codex"), "hello"],
+    cleanEnv({
       NODE_OPTIONS: `--import=${RECORDER}`,
       PATH: pathOf(path.join(pkg, "shim"), FAKE_DIR),
       HOME: dir,
@@ -73,16 +78,13 @@ function supervisedSession(): Session {
       FAKE_CODEX_MODE: "exit:0",
       RECORD_MODULES_FILE: modulesFile,
     }),
-    stdio: ["ignore", "pipe", "pipe"],
-    encoding: "utf8",
-    timeout: 30_000,
-  });
-  expect(r.error).toBeUndefined();
+  );
   const report = readReport(reportFile);
   // The stand-in codex exits by itself; nothing we started may outlive the session.
   if (report) expect(isAlive(report.pid)).toBe(false);
   const modules = readFileSync(modulesFile, "utf8").split("\n").filter((m) => m.startsWith("file://"));
-  return { status: r.status, stderr: r.stderr, modules, report };
+  // Under a terminal the supervisor shows the cursor on its way out; anything else would be ours.
+  return { status: r.status, stderr: r.output.replace(/\x1b\[\?25h/g, ""), modules, report: report?.argv.includes("hello") ? report : null };
 }
 
 const loaded = (s: Session, f: string) => s.modules.some((m) => m.endsWith(`/pkg/dist/supervisor/${f}`));

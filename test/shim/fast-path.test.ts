@@ -6,7 +6,7 @@ import { chmodSync, chownSync, copyFileSync, existsSync, lstatSync, mkdirSync, r
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FORMAT } from "../../lib/shim/launch-cache.js";
-import { cleanEnv, ensureBundle, FAKE, pathOf, readReport, recordFile, removeDir, runShim, SHELLS, SHIM, SHIM_DIR, spyNode, tempDir } from "./shim-harness.js";
+import { cleanEnv, ensureBundle, FAKE, pathOf, readReport, recordFile, removeDir, runInTty, runShim, SHELLS, SHIM, SHIM_DIR, spyNode, tempDir } from "./shim-harness.js";
 
 const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
 let dir: string;
@@ -53,12 +53,24 @@ describe.each(SHELLS)("launch record under $name", (shell) => {
     return { home, fakeDir, env, record: recordFile(env()) };
   }
 
-  /** Run the shim; which of our Node entries it started ("decide", "run") and which stand-in ran. */
-  async function call(env: NodeJS.ProcessEnv, args: string[] = ["--probe"]) {
+  /**
+   * Run the shim (in a terminal with `tty`: the supervisor takes over only then); which of our Node
+   * entries it started ("decide", "run") and which stand-in ran.
+   */
+  async function call(env: NodeJS.ProcessEnv, args: string[] = ["--probe"], tty = false) {
     const before = spy.shimNodeStarts().length;
     rmSync(report, { force: true });
-    const r = await runShim(args, env, { shell });
-    expect(r.stderr).toBe("");
+    let r: { code: number | null; child: { pid?: number } };
+    if (tty) {
+      const t = runInTty([...shell.words, SHIM, ...args], env);
+      // Under a terminal the supervisor shows the cursor on its way out; anything else would be ours.
+      expect(t.output.replace(/\x1b\[\?25h/g, "")).toBe("");
+      r = { code: t.status, child: {} };
+    } else {
+      const p = await runShim(args, env, { shell });
+      expect(p.stderr).toBe("");
+      r = p;
+    }
     const node = spy.shimNodeStarts().slice(before).map((l) => l.split(" ")[1]!);
     const rep = readReport(report);
     const ran = rep ? (rep.env.CODEX_SUPERVISOR_SHIM_SEEN ?? "").split(path.delimiter).at(-1) : null;
@@ -171,18 +183,18 @@ describe.each(SHELLS)("launch record under $name", (shell) => {
     age(config);
     const env = w.env({ CODEX_HOME: path.join(dir, fresh("codex-home")) });
     // An interactive argv: the supervisor starts codex embedded (--no-daemon first).
-    const first = await call(env, ["hello"]);
+    const first = await call(env, ["hello"], true);
     expect(first.node).toEqual(["decide", "run"]);
     expect(first.rep?.argv).toEqual(["--no-daemon", "hello"]);
-    const second = await call(env, ["hello"]);
+    const second = await call(env, ["hello"], true);
     expect(second.node).toEqual(["run"]);
     expect(second.rep?.argv).toEqual(["--no-daemon", "hello"]);
     // The env switch wins over config: off → plain passthrough from the record.
-    const off = await call({ ...env, CODEX_AUTH_CLI_SESSION_SUPERVISOR: "0" }, ["hello"]);
+    const off = await call({ ...env, CODEX_AUTH_CLI_SESSION_SUPERVISOR: "0" }, ["hello"], true);
     expect(off.node).toEqual([]);
     expect(off.rep?.argv).toEqual(["hello"]);
     rmSync(config);
-    const on = await call({ ...env, CODEX_AUTH_CLI_SESSION_SUPERVISOR: "1" }, ["hello"]);
+    const on = await call({ ...env, CODEX_AUTH_CLI_SESSION_SUPERVISOR: "1" }, ["hello"], true);
     expect(on.node).toEqual(["run"]);
     expect(on.rep?.argv).toEqual(["--no-daemon", "hello"]);
   });

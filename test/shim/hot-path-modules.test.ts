@@ -2,11 +2,10 @@
 // supervisor. A module recorder (--import hook) lists what the shim's Node path really loads: on
 // passthrough, dist/shim/entry.js and dist/shim/bundle.js (esbuild, scripts/bundle-shim.mjs) and nothing
 // else of ours. (The fast path starts no Node at all: test/shim/passthrough.test.ts.)
-import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { cleanEnv, ensureBundle, FAKE_DIR, pathOf, removeDir, ROOT, SHIM, SHIM_DIR, tempDir } from "./shim-harness.js";
+import { cleanEnv, ensureBundle, FAKE_DIR, pathOf, removeDir, ROOT, runInTty, SHIM, SHIM_DIR, tempDir } from "./shim-harness.js";
 
 const RECORDER = path.join(ROOT, "test", "fixtures", "fake-codex", "record-modules.mjs");
 const FORBIDDEN = [/zod/, /proper-lockfile/, /\/dist\/config\/schema\.js/, /\/dist\/config\/load\.js/, /\/dist\/lock\//, /\/dist\/supervisor\//];
@@ -26,17 +25,17 @@ afterAll(() => removeDir(dir));
 function loaded(args: string[], extra: Record<string, string>): string[] {
   const tag = Math.random().toString(16).slice(2);
   const file = path.join(dir, `modules-${tag}.txt`);
-  const r = spawnSync(SHIM, args, {
-    env: cleanEnv({
+  // In a terminal, as a user runs it (the supervisor only takes over an interactive codex that has one).
+  runInTty(
+    [SHIM, ...args],
+    cleanEnv({
       PATH: pathOf(SHIM_DIR, FAKE_DIR),
       RECORD_MODULES_FILE: file,
       NODE_OPTIONS: `--import=${RECORDER}`,
       CODEX_AUTH_SUPERVISOR_HOME: path.join(dir, `home-${tag}`),
       ...extra,
     }),
-    encoding: "utf8",
-  });
-  expect(r.error).toBeUndefined();
+  );
   return readFileSync(file, "utf8").split("\n").filter(Boolean).filter((m) => !m.includes("/test/fixtures/"));
 }
 

@@ -60,6 +60,8 @@ export interface Shell {
   /** Program and its leading arguments; the shim file and its argv follow. */
   command: string[];
   argv0?: string;
+  /** The same shell as words of a command line (where argv0 cannot be set: `bash --posix`). */
+  words: string[];
 }
 
 /**
@@ -67,9 +69,9 @@ export interface Shell {
  * bash started as `sh` (its POSIX mode, as macOS /bin/sh runs it) where bash is installed.
  */
 export const SHELLS: Shell[] = (() => {
-  const out: Shell[] = [{ name: "/bin/sh", command: ["/bin/sh"] }];
+  const out: Shell[] = [{ name: "/bin/sh", command: ["/bin/sh"], words: ["/bin/sh"] }];
   const bash = spawnSync("/bin/sh", ["-c", "command -v bash"], { encoding: "utf8" }).stdout.trim();
-  if (bash) out.push({ name: "bash as sh", command: [bash], argv0: "sh" });
+  if (bash) out.push({ name: "bash as sh", command: [bash], argv0: "sh", words: [bash, "--posix"] });
   return out;
 })();
 
@@ -160,4 +162,17 @@ export function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+const shellWord = (w: string) => `'${w.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * Run `command` with a pseudo-terminal as its stdin/stdout/stderr (script(1)), as a user's terminal
+ * would: the supervisor only takes over an interactive codex that has a terminal. Its output (stdout
+ * and stderr together, CRLF line ends) and exit status.
+ */
+export function runInTty(command: string[], env: NodeJS.ProcessEnv, timeoutMs = 30_000): { status: number | null; output: string } {
+  const r = spawnSync("script", ["-qec", command.map(shellWord).join(" "), "/dev/null"], { env, encoding: "utf8", timeout: timeoutMs });
+  if (r.error) throw r.error;
+  return { status: r.status, output: r.stdout };
 }

@@ -3,7 +3,7 @@
 // a look. (TUI-only facts — fd held open, `codex resume` appending — are in tui.test.ts.)
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { startModelServer, type ModelServer } from "../../lib/demo/model-server.js";
+import { startModelServer, type ModelServer } from "./model-server.js";
 import {
   listRollouts,
   makeCodexHome,
