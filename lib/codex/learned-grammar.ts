@@ -1,6 +1,6 @@
 // The installed codex's grammar, for routing on the opted-in path: its `--help` (root, resume, fork,
-// exec, exec resume, exec fork) read once per codex binary and merged over the shipped tables
-// (help-grammar.ts). Cached in our home keyed by the binary's identity (realpath, inode, size, mtime),
+// exec, exec resume, exec fork) read once per codex binary (never from a script) and merged over the
+// shipped tables (help-grammar.ts). Cached in our home keyed by the binary's identity (realpath, inode, size, mtime),
 // so later launches read one small file. Any failure — codex cannot print its help, the cache is not
 // ours — falls back to what is known: the shipped grammar is always there.
 import { spawn } from "node:child_process";
@@ -10,6 +10,7 @@ import { ensureDir, readJsonFile, writeFileAtomic } from "../fs/atomic.js";
 import { SHIPPED_GRAMMAR, type Grammar } from "./grammar.js";
 import { grammarFromHelp, type HelpTexts } from "./help-grammar.js";
 import type { LaunchSpec } from "./native-launch.js";
+import { candidateKind } from "./resolve-real-codex.js";
 
 /** Bump when help-grammar.ts would parse the same help differently: older entries are then ignored. */
 const CACHE_FORMAT = 1;
@@ -47,6 +48,14 @@ function identityOf(spec: Pick<LaunchSpec, "command" | "args">, argvLength: numb
       .join(";");
   } catch {
     return null;
+  }
+}
+
+function isScript(file: string): boolean {
+  try {
+    return candidateKind(realpathSync(file)) !== "binary";
+  } catch {
+    return true;
   }
 }
 
@@ -107,7 +116,11 @@ function helpText(spec: Pick<LaunchSpec, "command" | "args" | "env">, prefix: st
  * The grammar of the codex `spec` starts (a launch spec for an empty argv: command, the arguments before
  * the user's, env), learned once per binary and cached in `home`.
  */
-export async function installedGrammar(spec: Pick<LaunchSpec, "command" | "args" | "env">, home: string): Promise<LearnedGrammar> {
+export async function installedGrammar(spec: Pick<LaunchSpec, "command" | "args" | "env" | "native">, home: string): Promise<LearnedGrammar> {
+  // Only codex itself is asked: the native binary behind the npm launcher, or an executable that is
+  // not a script. A script (a user's wrapper, a stand-in) may do anything when run; it routes by the
+  // shipped grammar.
+  if (!spec.native && isScript(spec.command)) return { grammar: SHIPPED_GRAMMAR, source: "shipped", reason: `${spec.command} is a script` };
   const key = identityOf(spec, 0);
   if (key === null) return { grammar: SHIPPED_GRAMMAR, source: "shipped", reason: `cannot stat ${spec.command}` };
   const file = grammarCacheFile(home);

@@ -91,7 +91,7 @@ function waitForEnter(): Promise<boolean> {
 
 /** Run the supervised codex in the user's terminal; resolves with its exit status. */
 function runSupervisedCodex(env: NodeJS.ProcessEnv, cwd: string): Promise<number> {
-  const child = spawn(process.execPath, [SHIM_FILE], { env, cwd, stdio: "inherit" });
+  const child = spawn(SHIM_FILE, [], { env, cwd, stdio: "inherit" }); // shim/codex is a sh script
   // Terminal signals reach the child directly (same foreground group); we only stay alive to clean up.
   // A SIGTERM/SIGHUP sent to us alone is passed on, so the supervisor can end its session properly.
   const ignore = () => {};

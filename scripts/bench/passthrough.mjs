@@ -6,9 +6,10 @@
 // - fast path / official launcher;
 // - Node path (the record removed before every run: sh asks Node, which resolves, rewrites the record
 //   and hands back the exec) / official launcher;
-// - opted in (CODEX_AUTH_CLI_SESSION_SUPERVISOR=1, a stand-in codex script): time from starting
-//   `codex <prompt>` to the stand-in's first instruction through shim/codex (sh, then exec node) / the
-//   same through `node dist/shim/entry.js run` (what the earlier Node-script shim/codex was) — goal ≈ 1.
+// - opted in (CODEX_AUTH_CLI_SESSION_SUPERVISOR=1, a stand-in codex script, in a pseudo-terminal):
+//   time from starting `codex <prompt>` to the stand-in's first instruction through shim/codex (sh,
+//   then exec node) / the same through `node dist/shim/entry.js run` (what the earlier Node-script
+//   shim/codex was) — goal ≈ 1. The stand-in's grammar is learned on the first launch (warm-up).
 // The shim finds the pinned launcher as the next `codex` on PATH (node_modules/.bin), as a user's global
 // install would be found; our variables are unset; a throw-away home holds the record.
 import { spawn, spawnSync } from "node:child_process";
@@ -54,18 +55,25 @@ const ratioOf = (a, b) => median(a.map((x, i) => x / b[i]));
 /** Wall clock in ns as `date +%s%N` prints it (both CLOCK_REALTIME). */
 const nowNs = () => BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6));
 
-/** ms from spawning `file args` to the stand-in codex's first instruction (its line in `log`). */
+const shellWord = (w) => `'${w.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * ms from spawning `file args` to the stand-in codex's first instruction (its line in `log`), in a
+ * pseudo-terminal (script(1)): the supervisor takes over only an interactive codex that has one.
+ */
 async function launchToChild(file, args, env, log) {
   const before = existsSync(log) ? readFileSync(log, "utf8").split("\n").filter(Boolean).length : 0;
   const t0 = nowNs();
-  const child = spawn(file, args, { env, stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn("script", ["-qec", [file, ...args].map(shellWord).join(" "), "/dev/null"], { env, stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr.setEncoding("utf8").on("data", (d) => (stderr += d));
   const code = await new Promise((resolve) => child.on("exit", (c, s) => resolve(c ?? s)));
   if (code !== 0) throw new Error(`${file} exited ${code}: ${stderr}`);
   const lines = readFileSync(log, "utf8").split("\n").filter(Boolean);
   if (lines.length !== before + 1) throw new Error("stand-in codex did not start exactly once");
-  return Number(BigInt(lines.at(-1)) - t0) / 1e6;
+  const [ns, first] = lines.at(-1).split(" ");
+  if (first !== "--no-daemon") throw new Error(`${file} did not start codex supervised (its first argument: ${first})`);
+  return Number(BigInt(ns) - t0) / 1e6;
 }
 
 export async function bench() {
@@ -120,7 +128,9 @@ export async function bench() {
     // Opted in: the stand-in records when it started.
     const log = path.join(dir, "starts.log");
     const standIn = path.join(dir, "codex-stand-in");
-    writeFileSync(standIn, `#!/bin/sh\necho "$(date +%s%N)" >> "$BENCH_SPAWN_LOG"\nexit 0\n`, { mode: 0o755 });
+    // Records when it started and its first argument (--no-daemon: the supervisor started it).
+    // (The grammar learning's --help calls on the first launch are not launches.)
+    writeFileSync(standIn, `#!/bin/sh\ncase "$*" in *--help) exit 0 ;; esac\necho "$(date +%s%N) $1" >> "$BENCH_SPAWN_LOG"\nexit 0\n`, { mode: 0o755 });
     const supEnv = { ...env, CODEX_HOME: path.join(dir, "codex-home"), CODEX_AUTH_REAL_CODEX_BIN: standIn, CODEX_AUTH_CLI_SESSION_SUPERVISOR: "1", BENCH_SPAWN_LOG: log };
     const viaShim = () => launchToChild(shim, ["bench prompt"], supEnv, log);
     const viaNode = () => launchToChild(process.execPath, [entry, "run", "bench prompt"], supEnv, log);

@@ -5,13 +5,14 @@
 //   an interactive session (exec is the option's value) whose resume argv keeps the option; learned once
 //   per binary (cached in our home by its identity), learned again when the binary changes.
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseCodexArgv } from "../../lib/codex/classify.js";
 import { SHIPPED_GRAMMAR } from "../../lib/codex/grammar.js";
 import { grammarDifferences, grammarFromHelp, parseHelp, type HelpTexts } from "../../lib/codex/help-grammar.js";
 import { grammarCacheFile, installedGrammar } from "../../lib/codex/learned-grammar.js";
+import { launchSpec } from "../../lib/codex/native-launch.js";
 import { buildExecResumeArgv, buildResumeArgv } from "../../lib/session/resume-argv.js";
 import { REAL_CODEX_NATIVE } from "../helpers/codex-home.js";
 import { cleanEnv, ensureBundle, pathOf, readReport, removeDir, runInTty, SHIM, SHIM_DIR, tempDir } from "../shim/shim-harness.js";
@@ -44,8 +45,29 @@ function withLines(text: string, heading: string, lines: string[]): string {
   return text.slice(0, at) + lines.map((l) => `${l}\n`).join("") + text.slice(at);
 }
 
+/**
+ * A codex installed the way npm installs it — `@openai/codex` (launcher) with the platform package
+ * nested — whose native binary is `native` (any executable). The same platform names as the pinned install.
+ */
+function fakeInstall(root: string, native: string, version = "9.0.0"): { launcher: string; native: string } {
+  const tripleDir = path.dirname(path.dirname(REAL_CODEX_NATIVE)); // .../vendor/<triple>
+  const platformPkg = path.basename(path.dirname(path.dirname(tripleDir))); // codex-linux-x64 ...
+  const pkg = path.join(root, "lib", "node_modules", "@openai", "codex");
+  mkdirSync(path.join(pkg, "bin"), { recursive: true });
+  writeFileSync(path.join(pkg, "package.json"), JSON.stringify({ name: "@openai/codex", version, type: "module" }));
+  writeFileSync(path.join(pkg, "bin", "codex.js"), "// the launcher is not run: the shim starts the native binary\n", { mode: 0o755 });
+  const plat = path.join(pkg, "node_modules", "@openai", platformPkg);
+  const bin = path.join(plat, "vendor", path.basename(tripleDir), "bin");
+  mkdirSync(bin, { recursive: true });
+  writeFileSync(path.join(plat, "package.json"), JSON.stringify({ name: `@openai/${platformPkg}`, version }));
+  writeFileSync(path.join(plat, "vendor", path.basename(tripleDir), "codex-package.json"), JSON.stringify({ version }));
+  writeFileSync(path.join(bin, "codex"), native, { mode: 0o755 });
+  return { launcher: path.join(pkg, "bin", "codex.js"), native: path.join(bin, "codex") };
+}
+
 let dir: string;
 let newer: string;
+let newerNative: string;
 let helpLog: string;
 let newerHelp: HelpTexts;
 
@@ -58,14 +80,12 @@ beforeAll(async () => {
     root: withLines(withLines(pinned.root!, "Options:", ["      --that-option <VALUE>", "          An option this release of codex-supervisor never shipped"]), "Commands:", ["  newcmd      A command we never shipped"]),
     exec: withLines(pinned.exec!, "Options:", ["      --exec-new <VALUE>", "          New in exec"]),
   };
-  // The stand-in: answers `[...] --help` with those texts (logging each), otherwise reports argv and env.
-  const bin = path.join(dir, "newer");
-  mkdirSync(bin);
-  newer = path.join(bin, "codex");
+  // The stand-in, installed as npm installs codex (launcher package + platform package whose "native
+  // binary" it is): answers `[...] --help` with those texts (logging each), otherwise reports argv and env.
   helpLog = path.join(dir, "help-calls.log");
   const texts = Object.fromEntries(HELP_ARGS.map(([k, args]) => [[...args, "--help"].join(" "), newerHelp[k]]));
-  writeFileSync(
-    newer,
+  const install = fakeInstall(
+    path.join(dir, "newer"),
     `#!${process.execPath}
 import { appendFileSync, writeFileSync } from "node:fs";
 const texts = ${JSON.stringify(texts)};
@@ -78,7 +98,8 @@ if (args in texts) {
 if (process.env.FAKE_CODEX_REPORT) writeFileSync(process.env.FAKE_CODEX_REPORT, JSON.stringify({ argv: process.argv.slice(2), env: process.env, pid: process.pid, ppid: process.ppid }));
 `,
   );
-  chmodSync(newer, 0o755);
+  newer = install.launcher;
+  newerNative = install.native;
 });
 afterAll(() => removeDir(dir));
 
@@ -144,7 +165,7 @@ describe("grammar from --help", () => {
 });
 
 describe("learned from the installed codex, once per binary", () => {
-  const spec = () => ({ command: newer, args: [] as string[], env: cleanEnv({ PATH: "/usr/bin:/bin" }) });
+  const spec = () => launchSpec({ path: newer, how: "env", searched: [] }, [], cleanEnv({ PATH: "/usr/bin:/bin" }));
   const helpCalls = () => {
     try {
       return readFileSync(helpLog, "utf8").split("\n").filter(Boolean).length;
@@ -168,7 +189,7 @@ describe("learned from the installed codex, once per binary", () => {
     expect(helpCalls()).toBe(HELP_ARGS.length);
     // Same path, a new mtime: another binary as far as we can tell.
     const t = new Date(Date.now() - 5_000);
-    utimesSync(newer, t, t);
+    utimesSync(newerNative, t, t);
     expect((await installedGrammar(spec(), home)).source).toBe("help");
     expect(helpCalls()).toBe(2 * HELP_ARGS.length);
   });
@@ -181,16 +202,26 @@ describe("learned from the installed codex, once per binary", () => {
   });
 
   it("a codex that cannot print its help leaves the shipped grammar, and is not asked again", async () => {
-    const broken = path.join(dir, "broken-codex");
-    writeFileSync(broken, "#!/bin/sh\nexit 3\n", { mode: 0o755 });
+    const broken = fakeInstall(path.join(dir, "broken"), "#!/bin/sh\nexit 3\n");
     const home = path.join(dir, "home-broken");
-    const r = await installedGrammar({ command: broken, args: [], env: cleanEnv() }, home);
+    const brokenSpec = () => launchSpec({ path: broken.launcher, how: "env", searched: [] }, [], cleanEnv());
+    expect(brokenSpec().native).toBe(true);
+    const r = await installedGrammar(brokenSpec(), home);
     expect(r.source).toBe("shipped");
     expect(r.grammar).toBe(SHIPPED_GRAMMAR);
     // Remembered for that binary: not asked again on every launch.
-    const again = await installedGrammar({ command: broken, args: [], env: cleanEnv() }, home);
+    const again = await installedGrammar(brokenSpec(), home);
     expect(again.source).toBe("cache");
     expect(again.grammar).toEqual(SHIPPED_GRAMMAR);
+  });
+
+  it("a script codex (a wrapper, a stand-in) is never run for its help: the shipped grammar", async () => {
+    const script = path.join(dir, "wrapper-codex");
+    const ran = path.join(dir, "wrapper-ran");
+    writeFileSync(script, `#!/bin/sh\necho "$*" >> '${ran}'\n`, { mode: 0o755 });
+    const r = await installedGrammar({ command: script, args: [], env: cleanEnv(), native: false }, path.join(dir, "home-script"));
+    expect(r).toMatchObject({ source: "shipped", reason: `${script} is a script` });
+    expect(existsSync(ran)).toBe(false);
   });
 
   it("through the shim, opted in: `codex --that-option exec` is a supervised interactive session", () => {
