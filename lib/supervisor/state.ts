@@ -22,6 +22,8 @@ export interface LoginView {
    * the account changes, not when codex merely refreshes the same login. Null when missing/unreadable.
    */
   key: string | null;
+  /** A login of no stored account that is exactly one `accounts remove` deleted: replaceable. */
+  released?: boolean;
 }
 
 /** A fresh read of the accounts store, for one decision. */
