@@ -10,6 +10,7 @@ import { emptyAccountsFile, type AccountsFile, type AuthBlob } from "../../lib/a
 import { findAccount, readAccounts } from "../../lib/accounts/store.js";
 import { defaultConfig } from "../../lib/config/schema.js";
 import { realAccountPorts } from "../../lib/supervisor/account-ports.js";
+import { planRotation } from "../../lib/supervisor/rotation-policy.js";
 import { BIN, cleanEnv, runCli } from "../faults/cli-run.js";
 import { shellRun, startShell } from "../helpers/tmux.js";
 import { account, apiKeyAuth, chatgptAuth, idToken } from "./fixtures.js";
@@ -135,9 +136,11 @@ describe("accounts remove of the login auth.json holds", () => {
     expect(findAccount(store(), "alpha")).toBeUndefined();
     expect((await cli("use", "beta")).code).toBe(0);
     // Rotation (the supervisor's account ports) plans and switches as usual.
-    const ports = realAccountPorts({ home: h.home, codexHome: h.codexHome, config: defaultConfig() }, async () => {});
-    expect(await ports.active()).toBe("beta");
-    expect(await ports.plan("beta")).toEqual({ kind: "switch", from: "beta", to: "K" });
+    const ports = realAccountPorts({ home: h.home, codexHome: h.codexHome, config: defaultConfig() }, () => {});
+    const snap = await ports.snapshot();
+    expect(snap.login).toMatchObject({ kind: "ok", owner: "beta" });
+    const due = { kind: "rotate" as const, reason: "test", trigger: "threshold" as const, coolDownUntil: null };
+    expect(planRotation({ snapshot: snap, leaving: "beta", due, now: Date.now(), rotateAtRemainingPercent: 5, whenAllExhausted: "wait" })).toMatchObject({ kind: "switch", to: "K" });
     expect(await ports.switchTo("K", "beta", null)).toEqual({ kind: "switched" });
     expect(readAuth()).toEqual(apiKeyAuth("kay"));
   });

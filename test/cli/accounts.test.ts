@@ -234,6 +234,19 @@ describe("accounts CLI: the happy paths", () => {
     expect(rows.find((r) => r.name === next)!.enabled).toBe(true);
   });
 
+  it("enable ends a cool-down (and says so); rotation may choose the account again", async () => {
+    const store = seed("A");
+    const until = new Date(Date.now() + 3_600_000).toISOString();
+    store.accounts.find((a) => a.name === "B")!.coolingDownUntil = until;
+    writeStoreRaw(h.home, JSON.stringify(store));
+    const r = await cli(["accounts", "enable", "B"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(`account 'B' enabled; its cool-down (until ${until}) is cleared\n`);
+    const after = JSON.parse(fs.readFileSync(storeFile(), "utf8")) as AccountsFile;
+    expect(after.accounts.find((a) => a.name === "B")!.coolingDownUntil).toBeUndefined();
+    expect((await cli(["accounts", "enable", "B"])).stdout).toBe("account 'B' was already enabled\n");
+  });
+
   it("use: syncs back the tokens codex refreshed for the active account before switching", async () => {
     seed("A");
     // codex refreshed A's tokens in place.

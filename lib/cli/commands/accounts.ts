@@ -361,19 +361,27 @@ async function cmdSetEnabled(ctx: Ctx, p: Parsed, enabled: boolean): Promise<num
   const cmd = enabled ? "enable" : "disable";
   const name = oneName(cmd, p);
   const { lock } = lockOptions(ctx.env);
+  // `enable` is also how a user says "this account is fine again": it ends a cool-down.
+  let coolDownEnded: string | null = null;
   const changed = await updateAccounts(
     ctx.home,
     (draft) => {
       const a = findAccount(draft, name);
       if (!a) throw new UsageError(`accounts ${cmd}: no account named '${name}'`);
-      if (a.enabled === enabled) return false;
+      if (enabled && a.coolingDownUntil !== undefined) {
+        if (Date.parse(a.coolingDownUntil) > Date.now()) coolDownEnded = a.coolingDownUntil;
+        delete a.coolingDownUntil;
+      }
+      if (a.enabled === enabled) return coolDownEnded !== null;
       a.enabled = enabled;
       return true;
     },
     lock,
     { codexHome: ctx.codexHome },
   );
-  ctx.out(changed ? `account '${name}' ${cmd}d\n` : `account '${name}' was already ${cmd}d\n`);
+  const line =
+    coolDownEnded !== null ? `account '${name}' enabled; its cool-down (until ${coolDownEnded}) is cleared` : changed ? `account '${name}' ${cmd}d` : `account '${name}' was already ${cmd}d`;
+  ctx.out(`${line}\n`);
   return 0;
 }
 
