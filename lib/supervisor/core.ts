@@ -6,11 +6,8 @@
 //
 // Effects are performed in the order step returned them; those that take time run concurrently and
 // answer with an event, so a stop request is seen while an escalation or a store write is under way.
-import type { Thresholds } from "../quota/decide.js";
-import type { CrashPolicyConfig } from "./crash-policy.js";
-import type { StopStep, SuperviseResult } from "./effects.js";
+import type { SuperviseResult } from "./effects.js";
 import type { LoopEvent } from "./events.js";
-import type { SupervisedMode } from "./exit-policy.js";
 import { EffectRunner, type Posted } from "./perform.js";
 import type { SupervisorPorts } from "./port-types.js";
 import { initialState, type State } from "./state.js";
@@ -20,26 +17,16 @@ export type { JobPatch, StopStep, SuperviseResult } from "./effects.js";
 export type { AccountPorts, FollowedRollout, RunningChild, SupervisorPorts, SwitchResult } from "./port-types.js";
 export type { AccountsSnapshot, Binding, LoginView } from "./state.js";
 
-export interface SuperviseOptions {
-  mode: SupervisedMode;
-  initialArgv: string[];
-  resumeArgv: (sessionId: string, prompt: string | null) => string[];
-  ports: SupervisorPorts;
-  /** SIGTERM/SIGHUP stop the tree then end; SIGINT is codex's in tui mode while it runs. */
-  handleSignals?: boolean;
-  thresholds: Thresholds;
-  whenAllExhausted: "wait" | "stay";
-  continuePrompt: string | null;
-  crash: CrashPolicyConfig;
-  stopSteps: StopStep[];
-  leftoverSteps: StopStep[];
-  /** After a failed rotation, no new attempt before this much time (default 5 min). */
-  rotationRetryMs?: number;
-  /** An exit this soon after spawn, with no session and no turn, is a start failure (default 10 s). */
-  startFailureWindowMs?: number;
-  /** How often binding is attempted until the session is known (default 250 ms). */
-  pollMs?: number;
-}
+/** Fields of the step context the caller may leave to their defaults. */
+type Defaulted = "rotationRetryMs" | "startFailureWindowMs" | "pollMs";
+
+/**
+ * The loop's options: the step context (step.ts StepContext, whose fields say what each does) minus
+ * what the ports decide, plus the ports. `handleSignals`: SIGTERM/SIGHUP stop the tree then end;
+ * SIGINT is codex's in tui mode while it runs.
+ */
+export type SuperviseOptions = Omit<StepContext, "accounts" | Defaulted> &
+  Partial<Pick<StepContext, Defaulted>> & { ports: SupervisorPorts; handleSignals?: boolean };
 
 export const DEFAULT_ROTATION_RETRY_MS = 5 * 60_000;
 export const DEFAULT_START_FAILURE_WINDOW_MS = 10_000;
@@ -66,20 +53,13 @@ class EventQueue {
 
 export async function superviseCodex(opts: SuperviseOptions): Promise<SuperviseResult> {
   const p = opts.ports;
+  const { ports: _ports, handleSignals: _handle, ...given } = opts;
   const ctx: StepContext = {
-    mode: opts.mode,
-    initialArgv: opts.initialArgv,
-    resumeArgv: opts.resumeArgv,
+    rotationRetryMs: DEFAULT_ROTATION_RETRY_MS,
+    startFailureWindowMs: DEFAULT_START_FAILURE_WINDOW_MS,
+    pollMs: 250,
+    ...given,
     accounts: p.accounts !== null,
-    thresholds: opts.thresholds,
-    whenAllExhausted: opts.whenAllExhausted,
-    continuePrompt: opts.continuePrompt,
-    crash: opts.crash,
-    stopSteps: opts.stopSteps,
-    leftoverSteps: opts.leftoverSteps,
-    rotationRetryMs: opts.rotationRetryMs ?? DEFAULT_ROTATION_RETRY_MS,
-    startFailureWindowMs: opts.startFailureWindowMs ?? DEFAULT_START_FAILURE_WINDOW_MS,
-    pollMs: opts.pollMs ?? 250,
   };
   const queue = new EventQueue();
   const post = (e: Posted) => queue.push({ ...e, at: p.now() } as LoopEvent);
