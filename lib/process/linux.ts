@@ -118,4 +118,25 @@ function openFiles(pids: readonly number[], dir: string): OpenFile[] | null {
   return out;
 }
 
-export const linuxPlatform: ProcessPlatform = { name: "linux", bootId, list, listWithEnv, probe, envOf, openFiles };
+/** /proc/PID/task/TID/children of every thread (CONFIG_PROC_CHILDREN); null on a kernel without them. */
+function childrenOf(pid: number): number[] | null {
+  let tasks: string[];
+  try {
+    tasks = fs.readdirSync(`/proc/${pid}/task`);
+  } catch (err) {
+    if (isGoneOrForbidden(err)) return []; // exited
+    throw err;
+  }
+  const out: number[] = [];
+  for (const tid of tasks) {
+    const text = readProcFile(`/proc/${pid}/task/${tid}/children`, "utf8");
+    if (text === null) {
+      if (fs.existsSync(`/proc/${pid}/task/${tid}`)) return null; // the thread is there, its list is not: no CONFIG_PROC_CHILDREN
+      continue; // the thread exited meanwhile
+    }
+    for (const c of text.split(" ")) if (c.trim() !== "") out.push(Number(c));
+  }
+  return out;
+}
+
+export const linuxPlatform: ProcessPlatform = { name: "linux", bootId, list, listWithEnv, probe, envOf, openFiles, childrenOf };

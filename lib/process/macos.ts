@@ -119,5 +119,8 @@ export function macosPlatform(): ProcessPlatform {
       .map((f) => ({ pid: f.pid, fd: f.fd, path: f.path, writable: f.access === "w" || f.access === "u" }));
   };
 
-  return { name: "macos", bootId, list, listWithEnv, probe, envOf, openFiles };
+  // macOS keeps no per-process child list a user can read: the table's parent links are walked.
+  const childrenOf = (): number[] | null => null;
+
+  return { name: "macos", bootId, list, listWithEnv, probe, envOf, openFiles, childrenOf };
 }

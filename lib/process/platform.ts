@@ -60,6 +60,11 @@ export interface ProcessPlatform {
   envOf(pid: number, keys: readonly string[]): ReadonlyMap<string, string> | null;
   /** Descriptors of `pids` that point at files under `dir` (a real path); null when this system cannot tell. */
   openFiles(pids: readonly number[], dir: string): OpenFile[] | null;
+  /**
+   * The children of one process straight from the kernel, without reading the whole table ([] when it
+   * is gone); null when this system has no such list (then the table's parent links are walked).
+   */
+  childrenOf(pid: number): number[] | null;
 }
 
 /** Same process: pid, start time and boot, and (where both carry it) the executable name. */

@@ -79,6 +79,24 @@ export function snapshotTree(rootPids: number | readonly number[], opts: Snapsho
   return members;
 }
 
+/**
+ * The pids of `rootPids` and all their descendants, cheaply: from the kernel's child lists where the
+ * platform has them (the cost is the tree, not the machine), else from one read of the table.
+ */
+export function descendantPids(rootPids: readonly number[], platform: ProcessPlatform = hostPlatform()): number[] {
+  const seen = new Set<number>();
+  const queue = rootPids.filter((p) => Number.isInteger(p) && p > 1);
+  while (queue.length > 0) {
+    const pid = queue.shift()!;
+    if (seen.has(pid)) continue;
+    seen.add(pid);
+    const children = platform.childrenOf(pid);
+    if (children === null) return descendantsOf(platform.list(), rootPids).map((m) => m.pid);
+    for (const c of children) if (c > 1 && !seen.has(c)) queue.push(c);
+  }
+  return [...seen];
+}
+
 /** This process and its ancestors, by the table's ppid links: never to be signalled by us. */
 export function selfAndAncestors(table: readonly ProcInfo[]): Set<number> {
   const byPid = new Map(table.map((p) => [p.pid, p]));

@@ -23,7 +23,7 @@
 import path from "node:path";
 import { hostPlatform } from "../process/host.js";
 import type { OpenFile, ProcessPlatform } from "../process/platform.js";
-import { descendantsOf } from "../process/tree.js";
+import { descendantPids } from "../process/tree.js";
 import { mtimeMs, readSessionMeta, realOrResolved, ROLLOUT_NAME, rolloutFileTimeMs, rolloutsCreatedBetween } from "./bind-files.js";
 import { isSubagentSource, type SessionMetaEvent } from "./rollout-events.js";
 
@@ -107,7 +107,7 @@ function bound(c: Candidate, method: BindMethod, candidates: string[]): BindAtte
 
 /** The tree's pids and its rollout descriptors, or null when this system cannot list open files. */
 function treeRollouts(platform: ProcessPlatform, childPids: readonly number[], sessionsDir: string): { pids: number[]; fds: OpenFile[] } | null {
-  const pids = descendantsOf(platform.list(), childPids).map((m) => m.pid);
+  const pids = descendantPids(childPids, platform);
   // Open files are reported by their real path; CODEX_HOME may be given through a symlink.
   const files = platform.openFiles(pids, realOrResolved(sessionsDir));
   if (files === null) return null;

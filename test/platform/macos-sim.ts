@@ -7,16 +7,14 @@
 // process's PATH while a suite runs). A CLI child gets `sim.env(base)`: the same PATH plus a preload
 // (preload-darwin.mjs) that makes process.platform "darwin", so the CLI's own composition
 // (lib/process/host.ts) picks the macOS port as it would on a Mac.
-import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { macosPlatform } from "../../lib/process/macos.js";
 import type { ProcessPlatform } from "../../lib/process/platform.js";
+import { makeStandinBin } from "./standin/bin.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const TOOLS = ["ps", "sysctl", "lsof"] as const;
-export type SimTool = (typeof TOOLS)[number];
+export type SimTool = "ps" | "sysctl" | "lsof";
 
 /**
  * Executables whose environment a real Mac (SIP on) does not show to ps: Apple's own, code-signing
@@ -40,18 +38,8 @@ export interface MacosSim {
 }
 
 export function startMacosSim(opts: { restricted?: readonly string[] } = {}): MacosSim {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cxs-macos-sim-"));
-  const binDir = path.join(dir, "bin");
-  fs.mkdirSync(binDir);
-  const callsFile = path.join(dir, "calls.log");
-  const configFile = path.join(dir, "config.json");
-  fs.writeFileSync(callsFile, "");
-  fs.writeFileSync(configFile, JSON.stringify({ callsFile, restricted: opts.restricted ?? APPLE_RESTRICTED }));
-  const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-  for (const tool of TOOLS) {
-    const script = path.join(HERE, "standin", `${tool}.mjs`);
-    fs.writeFileSync(path.join(binDir, tool), `#!/bin/sh\nMACOS_SIM_CONFIG=${q(configFile)} exec ${q(process.execPath)} ${q(script)} "$@"\n`, { mode: 0o755 });
-  }
+  const bin = makeStandinBin({ restricted: [...(opts.restricted ?? APPLE_RESTRICTED)] });
+  const binDir = bin.binDir;
   const preload = pathToFileURL(path.join(HERE, "preload-darwin.mjs")).href;
   let savedPath: string | undefined;
   let installed = false;
@@ -60,11 +48,11 @@ export function startMacosSim(opts: { restricted?: readonly string[] } = {}): Ma
     binDir,
     platform: macosPlatform(),
     calls(tool) {
-      const lines = fs.readFileSync(callsFile, "utf8").split("\n").filter(Boolean);
+      const lines = bin.calls();
       return tool ? lines.filter((l) => l.startsWith(`${tool} `) || l === tool) : lines;
     },
     reset() {
-      fs.writeFileSync(callsFile, "");
+      bin.reset();
     },
     install() {
       if (installed) return;
@@ -83,7 +71,7 @@ export function startMacosSim(opts: { restricted?: readonly string[] } = {}): Ma
     },
     dispose() {
       this.uninstall();
-      fs.rmSync(dir, { recursive: true, force: true });
+      bin.dispose();
     },
   };
 }

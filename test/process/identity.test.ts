@@ -9,7 +9,7 @@ import { aliveOf, isAlive, readIdentity, sameIdentity, type ProcessIdentity } fr
 import { envFromEnviron, fdinfoWritable, parseProcStat } from "../../lib/process/proc-format.js";
 import { JOB_MARKER_ENV, listMarked, markerOf, readMarkers, type ProcInfo } from "../../lib/process/proc-table.js";
 import { signalVerified } from "../../lib/process/signal.js";
-import { descendantsOf, selfAndAncestors, snapshotTree } from "../../lib/process/tree.js";
+import { descendantPids, descendantsOf, selfAndAncestors, snapshotTree } from "../../lib/process/tree.js";
 import { platformCases, usePlatform } from "../platform/matrix.js";
 
 describe("parseProcStat", () => {
@@ -127,6 +127,9 @@ describe.each(platformCases())("the process table on $label", (pc) => {
     const row = listMarked(pc.platform).find((p) => p.pid === c.pid)!;
     expect(markerOf(row)).toBe(marker);
     expect(snapshotTree(process.pid, { platform: pc.platform }).map((m) => m.pid)).toContain(c.pid);
+    // Linux from the kernel's child lists, macOS from the table.
+    expect(descendantPids([process.pid], pc.platform)).toEqual(expect.arrayContaining([process.pid, c.pid]));
+    expect(descendantPids([c.pid!], pc.platform)).toEqual([c.pid]);
     expect(snapshotTree(2 ** 22 + 12345, { marker, platform: pc.platform }).map((m) => [m.pid, m.via])).toEqual([[c.pid, "marker"]]);
     expect(readMarkers(2 ** 22 + 12345, pc.platform)).toBeNull();
   });
