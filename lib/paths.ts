@@ -23,5 +23,7 @@ export const jobRecordFile = (home: string, id: string) => path.join(jobsDir(hom
 export const jobLogFile = (home: string, id: string) => path.join(jobsDir(home), `${id}.log`);
 export const jobOutFile = (home: string, id: string) => path.join(jobsDir(home), `${id}.out`);
 export const jobControlFile = (home: string, id: string) => path.join(jobsDir(home), `${id}.control`);
+/** The active set: an empty file per job whose record is active (see lib/jobs/store.ts). */
+export const activeJobsDir = (home: string) => path.join(jobsDir(home), ".active");
 /** The file the storage lock protects (proper-lockfile locks `<file>.lock`). */
 export const storageLockTarget = (home: string) => path.join(home, "storage");

@@ -1,7 +1,9 @@
 // All `doctor` checks in a fixed order. Read-only: nothing is created, fixed or killed.
 import { supervisorHome, type Env } from "../paths.js";
 import { planReap } from "../jobs/reap.js";
+import { checkAccounts } from "./accounts-check.js";
 import { checkConfig, checkLock, checkOptIn, checkPath, checkPermissions, checkRealCodex } from "./checks.js";
+import { checkCredentialStore } from "./credential-store-check.js";
 import type { Finding } from "./finding.js";
 
 /** Orphans = what `reap --dry-run` would kill. */
@@ -40,8 +42,10 @@ export function runDoctor(input: DoctorInput): Finding[] {
   findings.push(...checkRealCodex(env, shimFile, loaded));
   findings.push(...checkOptIn(env, loaded));
   findings.push(...configFindings);
+  findings.push(...checkAccounts(env, home, loaded));
   findings.push(...checkLock(home, loaded?.config.lockStaleMs ?? 10_000));
   findings.push(...checkOrphans(home));
   findings.push(...checkPermissions(env, home));
+  findings.push(...checkCredentialStore(env));
   return findings;
 }

@@ -19,6 +19,7 @@ import { jobControlFile, jobLogFile, jobOutFile, jobRecordFile, jobsDir } from "
 import { isJobId } from "./ids.js";
 import { isActiveStatus, newJobRecord, parseJobRecord, type JobPatch, type JobRecord, type NewJobInit } from "./record.js";
 import { redactArgv, redactSecrets } from "./redact.js";
+import { matchById, matchByRecord, type RefCandidate } from "./ref-match.js";
 
 /**
  * A record file that exists but cannot be used. The file is kept untouched for inspection. Bad input
@@ -501,29 +502,28 @@ export function readEvents(home: string, id: string): EventLog {
 // ---- references ----
 
 /**
- * Resolve what the user typed: an exact id, a unique id prefix, or a job name (`--name`). Unknown or
- * ambiguous → UsageError listing the candidates. Corrupt records still count as candidates by id.
+ * The job id `ref` means, by the rules of ref-match.ts (id, id without its date, codex's session id,
+ * name); UsageError naming the candidates when it is ambiguous or matches nothing.
  */
 export function resolveJobRef(home: string, ref: string): string {
   if (ref.length === 0) throw new UsageError("empty job reference");
   const ids = listJobIds(home);
-  if (ids.includes(ref)) return ref;
-  const byPrefix = ids.filter((id) => id.startsWith(ref));
-  if (byPrefix.length === 1) return byPrefix[0]!;
-  if (byPrefix.length > 1) {
-    throw new UsageError(`'${ref}' matches ${byPrefix.length} jobs: ${byPrefix.sort().slice(0, 10).join(", ")}${byPrefix.length > 10 ? ", ..." : ""}; give more of the id`);
+  let m = matchById(ref, ids);
+  if (m.kind === "none") {
+    const candidates: RefCandidate[] = [];
+    for (const id of ids) {
+      const r = readJobFile(home, id);
+      if (r.kind === "ok") candidates.push({ id, sessionId: r.record.sessionId, name: r.record.name });
+    }
+    m = matchByRecord(ref, candidates);
   }
-  const byName: JobRecord[] = [];
-  for (const id of ids) {
-    const r = readJobFile(home, id);
-    if (r.kind === "ok" && r.record.name === ref) byName.push(r.record);
+  if (m.kind === "one") return m.id;
+  if (m.kind === "many") {
+    const shown = m.ids.slice(0, 10).join(", ") + (m.ids.length > 10 ? ", ..." : "");
+    const what = m.by === "id" ? `'${ref}'` : `${m.by} '${ref}'`;
+    throw new UsageError(`${what} matches ${m.ids.length} jobs: ${shown}; ${m.by === "name" ? "use an id" : "give more of it"}`);
   }
-  if (byName.length === 1) return byName[0]!.id;
-  if (byName.length > 1) {
-    sortNewestFirst(byName);
-    throw new UsageError(`name '${ref}' matches ${byName.length} jobs: ${byName.map((r) => `${r.id} (${r.status})`).join(", ")}; use an id`);
-  }
-  throw new UsageError(`no job matches '${ref}' (by id, id prefix or name); see \`codex-supervisor ls --all\``);
+  throw new UsageError(`no job matches '${ref}' (by id, session id or name); see \`codex-supervisor ls --all\``);
 }
 
 // ---- removal (prune) ----

@@ -36,7 +36,7 @@ export interface BindOptions {
   sinceMs: number;
   /** Pids of the child's process tree; their descendants are looked at too. */
   childPids: readonly number[];
-  /** The directory codex runs in (its -C/--cd if given, see sessionCwd()); required for the scan. */
+  /** The directory codex runs in (its -C/--cd if given, see codex/cd.ts); required for the scan. */
   cwd?: string | null;
   /** Session ids (or rollout paths) already bound by other live jobs. */
   exclude?: Iterable<string>;
@@ -65,13 +65,6 @@ export interface BindAttempt {
   candidates: string[];
   /** fd method only: the pids looked at and every rollout descriptor they had (read-only ones too). */
   tree?: { pids: number[]; fds: OpenFile[] };
-}
-
-/** The directory codex will record as the session's cwd: the last -C/--cd value, resolved against launchCwd. */
-export function sessionCwd(options: readonly { name: string; values: string[] }[], launchCwd: string): string {
-  let cd: string | null = null;
-  for (const o of options) if (o.name === "cd" && o.values.length > 0) cd = o.values[o.values.length - 1]!;
-  return cd === null ? launchCwd : path.resolve(launchCwd, cd);
 }
 
 function samePath(a: string, b: string): boolean {

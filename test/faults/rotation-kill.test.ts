@@ -16,7 +16,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { ModelServer } from "../../lib/demo/model-server.js";
+import type { ModelServer } from "../testbed/model-server.js";
 import { runCodex } from "../helpers/codex-home.js";
 import { expectNoLeftovers, findMarkedProcesses, isStillRunning } from "../helpers/processes.js";
 import { makeWorld, readRecordRaw, trackedOf, type World, disposeWorld } from "../jobs-cli/harness.js";
