@@ -89,7 +89,7 @@ export function envFromPsCommand(command: string, keys: readonly string[]): Map<
 }
 
 /** Undo strvis(VIS_TAB | VIS_NL | VIS_NOSLASH) as ps applies it (see the header), then read the bytes as UTF-8. */
-export function unvis(text: string): string {
+function unvis(text: string): string {
   if (!/[\\^M]/.test(text)) return text;
   const bytes: number[] = [];
   const ctl = (c: string) => (c === "?" ? 0x7f : c.charCodeAt(0) - 0x40);

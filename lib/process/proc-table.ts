@@ -1,7 +1,7 @@
 // The process table read with the job markers every process of a supervised job carries
 // (docs/architecture.md §3): CODEX_SUPERVISOR_JOB=<job id> and CODEX_SUPERVISOR_HOME=<its home>.
 import { hostPlatform } from "./host.js";
-import type { ProcessPlatform, ProcInfo, ProcWithEnv } from "./platform.js";
+import type { ProcessPlatform, ProcWithEnv } from "./platform.js";
 
 export type { ProcInfo, ProcWithEnv } from "./platform.js";
 
@@ -10,11 +10,6 @@ export const JOB_MARKER_ENV = "CODEX_SUPERVISOR_JOB";
 /** Which supervisor home holds that job's record. */
 export const JOB_HOME_ENV = "CODEX_SUPERVISOR_HOME";
 const MARKER_KEYS = [JOB_MARKER_ENV, JOB_HOME_ENV];
-
-/** Every process visible now, with its identity. */
-export function listProcesses(platform: ProcessPlatform = hostPlatform()): ProcInfo[] {
-  return platform.list();
-}
 
 /** Every process with the markers it was started with, in one read of the table. */
 export function listMarked(platform: ProcessPlatform = hostPlatform()): ProcWithEnv[] {

@@ -10,7 +10,7 @@ export interface TreeMember extends ProcInfo {
 }
 
 /** Roots (when present, never pid 0/1) and all their descendants in `table` (pure; breadth-first). */
-export function descendantsOf(table: readonly ProcInfo[], rootPids: Iterable<number>): TreeMember[] {
+function descendantsOf(table: readonly ProcInfo[], rootPids: Iterable<number>): TreeMember[] {
   const children = new Map<number, ProcInfo[]>();
   const byPid = new Map<number, ProcInfo>();
   for (const p of table) {

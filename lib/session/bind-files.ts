@@ -9,7 +9,7 @@ export const ROLLOUT_NAME = /^rollout-(\d{4})-(\d{2})-(\d{2})T(\d{2})-(\d{2})-(\
 const META_MAX_BYTES = 8 * 1024 * 1024;
 
 /** A file or directory that is not there (any more), or a path through a non-directory. */
-export function isMissing(err: unknown): boolean {
+function isMissing(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException).code;
   return code === "ENOENT" || code === "ENOTDIR";
 }
@@ -42,7 +42,7 @@ function ymd(d: Date, utc: boolean): string {
  * [fromMs, toMs]: codex names them by local date; the UTC dates are added in case codex fell back to UTC.
  * Pure; usually one or two entries.
  */
-export function candidateDateDirs(fromMs: number, toMs: number): string[] {
+function candidateDateDirs(fromMs: number, toMs: number): string[] {
   const out = new Set<string>();
   const DAY = 24 * 3600 * 1000;
   const end = Math.max(fromMs, toMs);

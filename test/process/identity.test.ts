@@ -7,9 +7,9 @@ import { newJobId } from "../../lib/jobs/ids.js";
 import { escalateTree } from "../../lib/process/escalate.js";
 import { aliveOf, isAlive, readIdentity, sameIdentity, type ProcessIdentity } from "../../lib/process/identity.js";
 import { envFromEnviron, fdinfoWritable, parseProcStat } from "../../lib/process/proc-format.js";
-import { JOB_MARKER_ENV, listMarked, markerOf, readMarkers, type ProcInfo } from "../../lib/process/proc-table.js";
+import { JOB_MARKER_ENV, listMarked, markerOf, readMarkers } from "../../lib/process/proc-table.js";
 import { signalVerified } from "../../lib/process/signal.js";
-import { descendantPids, descendantsOf, selfAndAncestors, snapshotTree } from "../../lib/process/tree.js";
+import { descendantPids, selfAndAncestors, snapshotTree } from "../../lib/process/tree.js";
 import { platformCases, usePlatform } from "../platform/matrix.js";
 
 describe("parseProcStat", () => {
@@ -41,17 +41,25 @@ describe("pure helpers", () => {
     expect(fdinfoWritable("pos:\t0\n")).toBeNull();
   });
 
-  it("descendantsOf walks the parent links, never from init", () => {
-    const p = (pid: number, ppid: number): ProcInfo => ({ pid, ppid, comm: `p${pid}`, state: "S", identity: { pid, startTicks: pid, bootId: "b" } });
-    const table = [p(1, 0), p(10, 1), p(11, 10), p(12, 11), p(13, 1), p(20, 10)];
-    expect(descendantsOf(table, [10]).map((m) => [m.pid, m.via])).toEqual([
+  it("snapshotTree walks the parent links of a given table, never from init; marker carriers bring their children", () => {
+    const p = (pid: number, ppid: number, job?: string) => ({ pid, ppid, comm: `p${pid}`, state: "S", identity: { pid, startTicks: pid, bootId: "b" }, env: new Map(job ? [[JOB_MARKER_ENV, job]] : []) });
+    const table = [p(1, 0), p(10, 1), p(11, 10), p(12, 11), p(13, 1), p(20, 10), p(30, 1, "j-x"), p(31, 30), p(40, 1, "j-other")];
+    expect(snapshotTree([10], { table }).map((m) => [m.pid, m.via])).toEqual([
       [10, "root"],
       [11, "descendant"],
       [20, "descendant"],
       [12, "descendant"],
     ]);
-    expect(descendantsOf(table, [99])).toEqual([]);
-    expect(descendantsOf(table, [1])).toEqual([]);
+    expect(snapshotTree([99], { table })).toEqual([]);
+    expect(snapshotTree([1], { table })).toEqual([]);
+    expect(snapshotTree([10], { table, marker: "j-x" }).map((m) => [m.pid, m.via])).toEqual([
+      [10, "root"],
+      [11, "descendant"],
+      [20, "descendant"],
+      [12, "descendant"],
+      [30, "marker"],
+      [31, "descendant"],
+    ]);
   });
 
   it("sameIdentity: pid, start, boot, and the executable name only where both identities carry one", () => {

@@ -1,7 +1,7 @@
 // The macOS tools' output formats the macOS port parses (lib/process/macos-format.ts), as table tests.
 // Lines are laid out as Apple's ps prints them (keyword.c widths; see the module header).
 import { describe, expect, it } from "vitest";
-import { envFromPsCommand, parseBoottime, parseLsofFields, parsePsRow, psShowsEnvironment, unvis, type PsRow } from "../../lib/process/macos-format.js";
+import { envFromPsCommand, parseBoottime, parseLsofFields, parsePsRow, psShowsEnvironment, type PsRow } from "../../lib/process/macos-format.js";
 
 /** A ps line: pid ppid ruid "%5d", stat left in 4, lstart left in 28, ucomm left in 16, then the command. */
 function psLine(pid: number, ppid: number, ruid: number, stat: string, lstart: string, ucomm: string, command: string | null): string {
@@ -76,16 +76,17 @@ describe("envFromPsCommand", () => {
   });
 });
 
-describe("unvis", () => {
-  it("decodes the M-x / M^X / ^X / \\ooo forms ps uses under LC_ALL=C", () => {
-    expect(unvis("a\\011b")).toBe("a\tb");
-    expect(unvis("a^Ab")).toBe("a\u0001b");
-    expect(unvis("M-CM-)")).toBe("é");
-    expect(unvis("M-dM-8M--")).toBe("中");
+describe("values are unescaped as ps escaped them (strvis, LC_ALL=C)", () => {
+  const value = (v: string) => envFromPsCommand(`x PATH=/bin K=${v} LANG=C`, ["K"]).get("K");
+  it("decodes the M-x / M^X / ^X / \\ooo forms", () => {
+    expect(value("a\\011b")).toBe("a\tb");
+    expect(value("a^Ab")).toBe("a\u0001b");
+    expect(value("M-CM-)")).toBe("é");
+    expect(value("M-dM-8M--")).toBe("中");
   });
   it("text that only looks escaped (not UTF-8 when decoded) is left as it is", () => {
-    expect(unvis("emacs M-x")).toBe("emacs M-x");
-    expect(unvis("plain/path_1")).toBe("plain/path_1");
+    expect(value("emacs M-x")).toBe("emacs M-x");
+    expect(value("plain/path_1")).toBe("plain/path_1");
   });
 });
 

@@ -5,7 +5,7 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startModelServer, type ModelServer } from "../testbed/model-server.js";
 import { bindSession as bindOn, tryBindSession as tryBindOn, type BindAttempt, type BindOptions } from "../../lib/session/bind.js";
-import { candidateDateDirs, rolloutFileTimeMs } from "../../lib/session/bind-files.js";
+import { rolloutFileTimeMs, rolloutsCreatedBetween } from "../../lib/session/bind-files.js";
 import { listRollouts, makeCodexHome, REAL_CODEX_LAUNCHER, type CodexHome } from "../helpers/codex-home.js";
 import { descendantsOf, expectNoLeftovers, findProcessesByEnv, killTracked, track, waitForGone, type TrackedProcess } from "../helpers/processes.js";
 import { platformCases, usePlatform, type PlatformCase } from "../platform/matrix.js";
@@ -78,14 +78,18 @@ describe("pure helpers", () => {
     expect(rolloutFileTimeMs("rollout-2025-01-02T03-04-05-x.jsonl")).toBeNull();
     expect(rolloutFileTimeMs("notes.txt")).toBeNull();
   });
-  it("candidateDateDirs: the local and UTC dates between the ends, nothing else", () => {
+  it("rolloutsCreatedBetween: only the dated directories the span can reach, only files created in it", async () => {
     const t = new Date(2026, 10, 20, 12, 0, 0).getTime();
-    const one = candidateDateDirs(t, t + 60_000);
-    expect(one).toContain("2026/11/20");
-    expect(one.length).toBeLessThanOrEqual(2);
-    const span = candidateDateDirs(t - 36 * 3600e3, t);
-    for (const d of ["2026/11/19", "2026/11/20"]) expect(span).toContain(d);
-    expect(span.length).toBeLessThanOrEqual(4);
+    const sessions = path.join(tmp, "sessions");
+    const yesterday = writeRollout(tmp, t - 30 * 3600e3, 1, "/w");
+    const today = [writeRollout(tmp, t - 5 * 3600e3, 2, "/w"), writeRollout(tmp, t - 1000, 3, "/w"), writeRollout(tmp, t + 30_000, 4, "/w")];
+    writeRollout(tmp, t - 8 * 3600e3, 5, "/w"); // today's directory, but before a 6 h span
+    writeRollout(tmp, t - 3 * 24 * 3600e3, 6, "/w"); // a directory neither span reaches
+    expect((await rolloutsCreatedBetween(sessions, t - 6 * 3600e3, t + 60_000)).sort()).toEqual(today.map((r) => r.file).sort());
+    const wide = await rolloutsCreatedBetween(sessions, t - 36 * 3600e3, t + 60_000);
+    expect(wide).toContain(yesterday.file);
+    expect(wide).toHaveLength(5); // yesterday's, today's three, and the one 8 h before
+    expect(await rolloutsCreatedBetween(path.join(tmp, "nope"), t, t + 60_000)).toEqual([]);
   });
 });
 
