@@ -15,6 +15,7 @@
 // Boot = kern.boottime's seconds, read once per process (`boottime-<sec>`).
 import { spawnSync } from "node:child_process";
 import { CliError } from "../errors.js";
+import { JOB_HOME_ENV, JOB_MARKER_ENV } from "./markers.js";
 import { envFromPsCommand, parseBoottime, parseLsofFields, parsePsRow, psShowsEnvironment, type PsRow } from "./macos-format.js";
 import type { OpenFile, ProcessPlatform, ProcInfo, ProcWithEnv } from "./platform.js";
 
@@ -37,10 +38,18 @@ interface ToolRun {
   missing: boolean;
 }
 
+/** Our environment for the tools, in the C locale and UTC, without our markers (a ps of ours is nobody's job). */
+function toolEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, LC_ALL: "C", TZ: "UTC0" };
+  delete env[JOB_MARKER_ENV];
+  delete env[JOB_HOME_ENV];
+  return env;
+}
+
 function run(cmd: string, args: string[]): ToolRun {
   const r = spawnSync(cmd, args, {
     encoding: "utf8",
-    env: { ...process.env, LC_ALL: "C", TZ: "UTC0" },
+    env: toolEnv(),
     stdio: ["ignore", "pipe", "pipe"],
     maxBuffer: 512 * 1024 * 1024,
   });

@@ -1,14 +1,12 @@
 // The process table read with the job markers every process of a supervised job carries
 // (docs/architecture.md §3): CODEX_SUPERVISOR_JOB=<job id> and CODEX_SUPERVISOR_HOME=<its home>.
 import { hostPlatform } from "./host.js";
+import { JOB_HOME_ENV, JOB_MARKER_ENV } from "./markers.js";
 import type { ProcessPlatform, ProcWithEnv } from "./platform.js";
 
+export { JOB_HOME_ENV, JOB_MARKER_ENV } from "./markers.js";
 export type { ProcInfo, ProcWithEnv } from "./platform.js";
 
-/** The job id every process of a supervised job inherits. */
-export const JOB_MARKER_ENV = "CODEX_SUPERVISOR_JOB";
-/** Which supervisor home holds that job's record. */
-export const JOB_HOME_ENV = "CODEX_SUPERVISOR_HOME";
 const MARKER_KEYS = [JOB_MARKER_ENV, JOB_HOME_ENV];
 
 /** Every process with the markers it was started with, in one read of the table. */

@@ -201,6 +201,18 @@ describe("the macOS port reads the whole table in one ps call", () => {
     expect(pc.sim!.calls()).toEqual([`ps -o pid=,ppid=,ruid=,stat=,lstart=,ucomm= -p ${found.map((m) => m.pid).sort((x, y) => x - y).join(",")}`]);
     expect(pc.sim!.calls("sysctl")).toEqual([]);
   });
+  it("the ps it runs does not carry our markers: a supervisor inside another job's session never finds its own ps", async () => {
+    const marker = newJobId("session");
+    const saved = process.env.CODEX_SUPERVISOR_JOB;
+    process.env.CODEX_SUPERVISOR_JOB = marker; // what children of a nested supervisor inherit
+    try {
+      const carrier = await startNode({ ...process.env });
+      expect(snapshotTree([], { marker, platform: pc.platform }).map((m) => m.pid)).toEqual([carrier.pid]);
+    } finally {
+      if (saved === undefined) delete process.env.CODEX_SUPERVISOR_JOB;
+      else process.env.CODEX_SUPERVISOR_JOB = saved;
+    }
+  });
 });
 
 describe("the macOS port and Apple's restricted executables (their environment is not shown to ps)", () => {
