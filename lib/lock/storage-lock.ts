@@ -53,6 +53,11 @@ export interface StorageLockOptions {
   afterStaleObservedForTests?: () => Promise<void> | void;
 }
 
+/** The lock options a config asks for (the one place that maps config fields to them). */
+export function lockOptionsFrom(config: { lockStaleMs: number; lockUpdateMs: number }): StorageLockOptions {
+  return { staleMs: config.lockStaleMs, updateMs: config.lockUpdateMs };
+}
+
 export interface LockGuard {
   /** The lock directory (`<home>/storage.lock`). */
   readonly lockPath: string;
