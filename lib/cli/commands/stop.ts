@@ -12,6 +12,7 @@
 //
 // Exit status: 0 the job is not running any more (stopped now, or had already ended);
 // 1 it could not be stopped (timeout, processes left); 2 usage error.
+import { setTimeout as sleep } from "node:timers/promises";
 import { loadConfig } from "../../config/load.js";
 import { CliError } from "../../errors.js";
 import { supervisorHome } from "../../paths.js";
@@ -75,7 +76,9 @@ export async function stopWithoutSupervisor(home: string, record: JobRecord, wai
   return { report, childRejected };
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** How long `stop` waits for a supervisor that has written its final record to exit. */
+const SUPERVISOR_EXIT_WAIT_MS = 5_000;
 
 function resumeHint(r: JobRecord): string {
   return r.sessionId ? `; resume with: codex resume ${r.sessionId} (or codex exec resume ${r.sessionId} "<prompt>")` : "";
@@ -107,6 +110,10 @@ export async function run(p: Parsed<typeof spec.options>): Promise<number> {
     for (;;) {
       const { record: now } = await readJobReconciled(home, id);
       if (!isActiveStatus(now.status)) {
+        // The record is final a moment before its supervisor has finished: wait for it (bounded), so
+        // that once `stop` returns nothing of the job runs any more.
+        const gone = Date.now() + SUPERVISOR_EXIT_WAIT_MS;
+        while (probeProcess(now.supervisor) === "alive" && Date.now() < gone) await sleep(20);
         process.stdout.write(`${id}: ${now.status}${now.reason ? ` (${now.reason})` : ""}${resumeHint(now)}\n`);
         return now.status === "stopped" || now.status === "exited" ? 0 : 1;
       }
