@@ -5,7 +5,7 @@
 //   no longer active; the supervisor runs the escalation and records `stopped`. We never signal a
 //   live supervisor ourselves.
 // - Supervisor gone: we run the whole-tree escalation from the recorded child identity (only if that
-//   process still carries this job's marker, where /proc/PID/environ is readable) plus a scan for
+//   process still carries this job's marker, where its environment is readable) plus a scan for
 //   every process carrying the marker, then record `stopped` with a compare-and-swap. A recorded pid
 //   that now belongs to another process is never signalled; the record becomes `lost`.
 // - Already ended: any leftover process still carrying the marker is ended the same way.
@@ -22,7 +22,7 @@ import { probeProcess, readJobReconciled, storageLockFor } from "../../jobs/reco
 import { appendEvent, updateJobIf } from "../../jobs/store.js";
 import { escalateTree, type EscalationReport, type EscalationWaits } from "../../process/escalate.js";
 import type { ProcessIdentity } from "../../process/identity.js";
-import { readEnviron, readMarker } from "../../process/proc-table.js";
+import { JOB_MARKER_ENV, readMarkers } from "../../process/proc-table.js";
 import { command, type Parsed } from "../argv.js";
 import { JOB_NAME_OPTION, JOB_REF_ARGS, JOB_REF_SYNOPSIS, jobRefOf, parseSeconds, resolveJobArg } from "../job-args.js";
 
@@ -44,8 +44,8 @@ session stays resumable: \`codex resume <session id>\` or \`codex exec resume <s
  * the identity check alone decides (true); where it can, it must say this job.
  */
 export function carriesMarkerOrUnreadable(pid: number, id: string): boolean {
-  if (readEnviron(pid) === null) return true;
-  return readMarker(pid) === id;
+  const markers = readMarkers(pid);
+  return markers === null || markers.get(JOB_MARKER_ENV) === id;
 }
 
 export interface OrphanStopResult {
