@@ -1,39 +1,18 @@
-// Find and end processes whose environment holds KEY=VALUE (Linux /proc; elsewhere nothing is found).
-// The demo uses it with its own unique CODEX_HOME path, so it can only ever match processes it started.
-// Each match is named by its identity (pid + start time + boot) read at scan time, and every signal
-// goes through lib/process (identity re-verified right before kill), never to a bare pid: a pid that
-// exits and is reused by an unrelated process between the scan and the signal is left alone.
-import fs from "node:fs";
+// Find and end processes whose environment holds KEY=VALUE, through the process-table port (Linux
+// /proc, macOS ps). The demo uses it with its own unique CODEX_HOME path, so it can only ever match
+// processes it started. Each match is named by its identity (pid + start time + boot) read in the same
+// read of the table, and every signal goes through lib/process (identity re-verified right before
+// kill), never to a bare pid: a pid that exits and is reused by an unrelated process between the scan
+// and the signal is left alone.
 import { escalateTree, type EscalationReport, type EscalationWaits } from "../process/escalate.js";
-import { readIdentity, sameIdentity, type ProcessIdentity } from "../process/identity.js";
+import { hostPlatform } from "../process/host.js";
+import type { ProcessIdentity, ProcessPlatform } from "../process/platform.js";
 
-export function findProcessesWithEnv(key: string, value: string): ProcessIdentity[] {
-  let names: string[];
-  try {
-    names = fs.readdirSync("/proc");
-  } catch {
-    return [];
-  }
-  const needle = `${key}=${value}`;
-  const out: ProcessIdentity[] = [];
-  for (const n of names) {
-    if (!/^\d+$/.test(n)) continue;
-    const pid = Number(n);
-    if (pid === process.pid) continue;
-    // Identity before and after the environ read: the same process both times, or it is skipped.
-    const before = readIdentity(pid);
-    if (!before) continue;
-    let env: string;
-    try {
-      env = fs.readFileSync(`/proc/${n}/environ`, "utf8");
-    } catch {
-      continue; // gone, or not ours
-    }
-    if (!env.split("\0").includes(needle)) continue;
-    const after = readIdentity(pid);
-    if (after && sameIdentity(before, after)) out.push(before);
-  }
-  return out;
+export function findProcessesWithEnv(key: string, value: string, platform: ProcessPlatform = hostPlatform()): ProcessIdentity[] {
+  return platform
+    .listWithEnv([key])
+    .filter((p) => p.pid !== process.pid && p.env?.get(key) === value)
+    .map((p) => p.identity);
 }
 
 /** Leftovers get a short escalation: the demo is over and its home is about to be deleted. */

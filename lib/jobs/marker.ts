@@ -8,8 +8,7 @@
 //   every descendant on purpose; neither is a secret.
 import path from "node:path";
 
-export { JOB_MARKER_ENV } from "../process/proc-table.js";
-export const JOB_HOME_ENV = "CODEX_SUPERVISOR_HOME";
+export { JOB_HOME_ENV, JOB_MARKER_ENV } from "../process/proc-table.js";
 
 /** Same home, compared as absolute paths. */
 export function sameHome(a: string, b: string): boolean {

@@ -8,11 +8,12 @@
 import { readJsonFile } from "../fs/atomic.js";
 import { jobRecordFile, type Env } from "../paths.js";
 import { escalateTree, type EscalationWaits } from "../process/escalate.js";
+import { hostPlatform } from "../process/host.js";
 import { isAlive, isExitedState, type ProcessIdentity } from "../process/identity.js";
-import { listProcesses, readMarker } from "../process/proc-table.js";
+import type { ProcessPlatform } from "../process/platform.js";
+import { JOB_HOME_ENV, listMarked, markerOf } from "../process/proc-table.js";
 import { selfAndAncestors } from "../process/tree.js";
 import { isJobId } from "./ids.js";
-import { JOB_HOME_ENV } from "./marker.js";
 import { parseJobRecord } from "./record.js";
 import { decideReap, type MarkedJobFacts, type MarkedProcess, type ReapDecision } from "./reap-plan.js";
 
@@ -34,7 +35,7 @@ export interface ReapReport {
 }
 
 /** What the record says about the job a marker names (the marker is untrusted: validated before it becomes a path). */
-export function jobFacts(home: string, marker: string): MarkedJobFacts {
+export function jobFacts(home: string, marker: string, platform: ProcessPlatform = hostPlatform()): MarkedJobFacts {
   if (!isJobId(marker)) return { kind: "malformed" };
   const read = readJsonFile(jobRecordFile(home, marker));
   if (read.kind === "missing") return { kind: "missing" };
@@ -45,22 +46,22 @@ export function jobFacts(home: string, marker: string): MarkedJobFacts {
   return {
     kind: "record",
     status: parsed.record.status,
-    supervisorAlive: isAlive(sup.identity as ProcessIdentity),
+    supervisorAlive: isAlive(sup.identity as ProcessIdentity, platform),
     supervisorPid: sup.pid,
   };
 }
 
-/** Scan the process table and decide, without signalling anything. */
-export function planReap(home: string): ReapDecision<ProcessIdentity>[] {
-  const procs = listProcesses();
+/** Read the process table once (markers included) and decide, without signalling anything. */
+export function planReap(home: string, platform: ProcessPlatform = hostPlatform()): ReapDecision<ProcessIdentity>[] {
+  const procs = listMarked(platform);
   const marked: MarkedProcess<ProcessIdentity>[] = [];
   for (const p of procs) {
     if (isExitedState(p.state)) continue; // a zombie has exited already; nothing to signal
-    const marker = readMarker(p.pid);
-    if (marker !== null) marked.push({ pid: p.pid, ppid: p.ppid, comm: p.comm, marker, home: readMarker(p.pid, JOB_HOME_ENV), identity: p.identity });
+    const marker = markerOf(p);
+    if (marker !== null) marked.push({ pid: p.pid, ppid: p.ppid, comm: p.comm, marker, home: markerOf(p, JOB_HOME_ENV), identity: p.identity });
   }
   const facts = new Map<string, MarkedJobFacts>();
-  for (const m of marked) if (!facts.has(m.marker)) facts.set(m.marker, jobFacts(home, m.marker));
+  for (const m of marked) if (!facts.has(m.marker)) facts.set(m.marker, jobFacts(home, m.marker, platform));
   return decideReap(marked, facts, selfAndAncestors(procs), home);
 }
 
@@ -69,8 +70,9 @@ export function planReap(home: string): ReapDecision<ProcessIdentity>[] {
  * identity checks, re-scanning for that marker after each wait so a process forked meanwhile is not
  * missed. The marker re-scan is skipped for a job whose marker we (or an ancestor) carry.
  */
-export async function reap(opts: { home: string; dryRun: boolean; waits: ReapWaits; env?: Env }): Promise<ReapReport> {
-  const decisions = planReap(opts.home);
+export async function reap(opts: { home: string; dryRun: boolean; waits: ReapWaits; env?: Env; platform?: ProcessPlatform }): Promise<ReapReport> {
+  const platform = opts.platform ?? hostPlatform();
+  const decisions = planReap(opts.home, platform);
   const outcomes: ReapOutcome[] = [];
   const byJob = new Map<string, ReapDecision<ProcessIdentity>[]>();
   for (const d of decisions) {
@@ -92,6 +94,7 @@ export async function reap(opts: { home: string; dryRun: boolean; waits: ReapWai
       // Re-scan by marker only when nothing carrying it is protected or kept.
       marker: keptMarkers.has(jobId) ? null : jobId,
       waits: opts.waits,
+      platform,
     });
     const leftPids = new Set(report.left.map((i) => i.pid));
     const planned = new Set(list.map((d) => d.proc.pid));

@@ -18,10 +18,15 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import lockfile from "proper-lockfile";
+import type * as ProperLockfile from "proper-lockfile";
 import { storageLockTarget } from "../paths.js";
 import { CliError } from "../errors.js";
 import { ensureDir } from "../fs/atomic.js";
+
+/** proper-lockfile (and graceful-fs under it), loaded at the first lock: ~10 ms a supervised launch
+ * would otherwise pay before codex starts, though it takes no lock then. */
+let lockfileLib: typeof ProperLockfile | null = null;
+const properLockfile = (): typeof ProperLockfile => (lockfileLib ??= createRequire(import.meta.url)("proper-lockfile") as typeof ProperLockfile);
 
 export const DEFAULT_LOCK_STALE_MS = 10_000;
 export const DEFAULT_LOCK_UPDATE_MS = 2_000;
@@ -295,7 +300,7 @@ export async function acquireStorageLock(home: string, opts: StorageLockOptions 
     };
     let release: () => Promise<void>;
     try {
-      release = await lockfile.lock(target, {
+      release = await properLockfile().lock(target, {
         lockfilePath: lockDir,
         realpath: false,
         retries: 0,

@@ -5,14 +5,17 @@
 // signal goes through signalVerified (identity re-read right before kill). A stage is skipped as soon
 // as everything has exited. Never signals this process or its ancestors.
 //
-// Cost and latency: the full re-snapshot reads every process's environ (for the marker), so it is done
-// only at stage boundaries. Between them, waiting for exits only re-reads /proc/PID/stat of the known
-// targets (a handful of small reads), so that poll can be short: it starts at 1 ms and doubles up to
-// `pollMs` (10 ms), because processes usually die within a few ms of SIGINT/SIGKILL. A caller that
-// learns of its own child's exit by an event (Node reaps that child) passes it as `exits`: the wait
-// looks again at once instead of at its next poll.
-import { isAlive, readIdentity, sameIdentity, type ProcessIdentity } from "./identity.js";
-import { listProcesses } from "./proc-table.js";
+// Cost and latency: the full re-snapshot reads every process's environment (for the marker: every
+// /proc/PID/environ on Linux, one `ps -wwEA` on macOS), so it is done only at stage boundaries.
+// Between them, waiting for exits only re-reads the known targets (their /proc/PID/stat, or one
+// `ps -p` for all of them), so that poll can be short: it starts at 1 ms and doubles up to `pollMs`
+// (10 ms), because processes usually die within a few ms of SIGINT/SIGKILL. A caller that learns of
+// its own child's exit by an event (Node reaps that child) passes it as `exits`: the wait looks again
+// at once instead of at its next poll.
+import { hostPlatform } from "./host.js";
+import { aliveOf, sameIdentity, type ProcessIdentity } from "./identity.js";
+import type { ProcessPlatform } from "./platform.js";
+import { listMarked } from "./proc-table.js";
 import { signalVerified } from "./signal.js";
 import { selfAndAncestors, snapshotTree, type TreeMember } from "./tree.js";
 
@@ -46,7 +49,7 @@ export interface EscalateInput {
   waits?: Partial<EscalationWaits>;
   /**
    * Longest poll period while waiting for exits (default 10 ms; the poll starts at 1 ms and doubles up
-   * to this). Each poll reads only the targets' /proc/PID/stat, never the whole process table.
+   * to this). Each poll reads only the targets (one probe for all of them), never the whole process table.
    */
   pollMs?: number;
   /**
@@ -56,7 +59,7 @@ export interface EscalateInput {
   exits?: readonly Promise<unknown>[];
   /**
    * Override the "has exited" check for some processes, e.g. the caller's own child whose exit the
-   * ChildProcess handle reports (Node reaps it). Return undefined to use the default (/proc: gone,
+   * ChildProcess handle reports (Node reaps it). Return undefined to use the default (the table: gone,
    * reused pid, or zombie).
    */
   isExited?: (identity: ProcessIdentity) => boolean | undefined;
@@ -66,6 +69,8 @@ export interface EscalateInput {
   onEvent?: (event: EscalationEvent) => void;
   /** Pids never to signal, in addition to this process and its ancestors. */
   exclude?: readonly number[];
+  /** The process table to work on (default: this host's). */
+  platform?: ProcessPlatform;
 }
 
 export interface EscalationReport {
@@ -94,24 +99,25 @@ export async function escalateTree(input: EscalateInput): Promise<EscalationRepo
   const emit = (e: EscalationEvent) => input.onEvent?.(e);
   const report: EscalationReport = { signalled: [], skipped: [], left: [], leftDetails: [] };
 
+  const platform = input.platform ?? hostPlatform();
   const targets = new Map<number, Target>();
   const roots: ProcessIdentity[] = [...(input.identities ?? [])];
-  for (const pid of input.rootPids ?? []) {
-    const id = readIdentity(pid);
-    if (id) roots.push(id);
-  }
+  if (input.rootPids?.length) for (const p of platform.probe(input.rootPids).values()) roots.push(p.identity);
   for (const id of roots) targets.set(id.pid, { identity: id, comm: "?", state: "?" });
 
-  const exited = (id: ProcessIdentity): boolean => {
-    const override = input.isExited?.(id);
-    return override !== undefined ? override : !isAlive(id);
+  /** The targets still running: the caller's override where it has one, else one read for the rest. */
+  const aliveTargets = (): Target[] => {
+    const all = [...targets.values()];
+    const verdicts = all.map((t) => input.isExited?.(t.identity));
+    const unknown = all.filter((_, i) => verdicts[i] === undefined).map((t) => t.identity);
+    const alive = unknown.length > 0 ? aliveOf(unknown, platform) : new Set<number>();
+    return all.filter((t, i) => (verdicts[i] === undefined ? alive.has(t.identity.pid) : !verdicts[i]));
   };
-  const aliveTargets = () => [...targets.values()].filter((t) => !exited(t.identity));
 
   let never: Set<number> | null = null;
   /** Re-read the table: refresh known members, add new descendants of still-valid members + marker carriers. */
   const resnapshot = (after: "start" | EscalationStage) => {
-    const table = listProcesses();
+    const table = input.marker ? listMarked(platform) : platform.list();
     never ??= new Set([...selfAndAncestors(table), ...(input.exclude ?? [])]);
     const byPid = new Map(table.map((p) => [p.pid, p]));
     // Only a member that is still the same process may lend its descendants (a reused pid's are not ours).
@@ -126,8 +132,13 @@ export async function escalateTree(input: EscalateInput): Promise<EscalationRepo
       })
       .map((t) => t.identity.pid);
     const added: { pid: number; comm: string; via: TreeMember["via"] }[] = [];
-    for (const m of snapshotTree(validRoots, { table, marker: input.marker ?? null })) {
-      if (never.has(m.pid) || targets.has(m.pid)) continue;
+    for (const m of snapshotTree(validRoots, { table, marker: input.marker ?? null, platform })) {
+      if (never.has(m.pid)) continue;
+      const known = targets.get(m.pid);
+      if (known && sameIdentity(known.identity, m.identity)) continue;
+      // A pid we knew that now names another process (it exec()ed — on macOS a new executable is a new
+      // identity — or the pid was reused) is ours again only because this snapshot says so: it is below
+      // a member or carries the marker. The old identity has exited either way.
       targets.set(m.pid, { identity: m.identity, comm: m.comm, state: m.state });
       added.push({ pid: m.pid, comm: m.comm, via: m.via });
     }
@@ -136,13 +147,13 @@ export async function escalateTree(input: EscalateInput): Promise<EscalationRepo
 
   const signalAll = (signal: EscalationStage) => {
     for (const t of aliveTargets()) {
-      const r = signalVerified(t.identity, signal);
+      const r = signalVerified(t.identity, signal, platform);
       if (r.sent) {
         report.signalled.push({ pid: t.identity.pid, comm: t.comm, signal });
         input.onSignal?.(t.identity, signal);
         emit({ type: "signal", pid: t.identity.pid, comm: t.comm, signal });
         // A stopped process (Ctrl+Z) only acts on SIGINT/SIGTERM once continued.
-        if (signal !== "SIGKILL" && r.state === "T") signalVerified(t.identity, "SIGCONT");
+        if (signal !== "SIGKILL" && r.state === "T") signalVerified(t.identity, "SIGCONT", platform);
       } else {
         const reason = r.reason + (r.detail ? `: ${r.detail}` : "");
         report.skipped.push({ pid: t.identity.pid, signal, reason });

@@ -1,92 +1,25 @@
-// The process table with identities, and the job marker a process carries in its environment.
-import { execFileSync } from "node:child_process";
-import fs from "node:fs";
-import { parsePsLine, readBootId, readProcStat, type ProcessIdentity } from "./identity.js";
+// The process table read with the job markers every process of a supervised job carries
+// (docs/architecture.md §3): CODEX_SUPERVISOR_JOB=<job id> and CODEX_SUPERVISOR_HOME=<its home>.
+import { hostPlatform } from "./host.js";
+import { JOB_HOME_ENV, JOB_MARKER_ENV } from "./markers.js";
+import type { ProcessPlatform, ProcWithEnv } from "./platform.js";
 
-/** The environment variable every process of a supervised job inherits (contracts-extra §4). */
-export const JOB_MARKER_ENV = "CODEX_SUPERVISOR_JOB";
+export { JOB_HOME_ENV, JOB_MARKER_ENV } from "./markers.js";
+export type { ProcInfo, ProcWithEnv } from "./platform.js";
 
-export interface ProcInfo {
-  pid: number;
-  ppid: number;
-  comm: string;
-  /** Single-letter state (R, S, Z, T…). */
-  state: string;
-  identity: ProcessIdentity;
+const MARKER_KEYS = [JOB_MARKER_ENV, JOB_HOME_ENV];
+
+/** Every process with the markers it was started with, in one read of the table. */
+export function listMarked(platform: ProcessPlatform = hostPlatform()): ProcWithEnv[] {
+  return platform.listWithEnv(MARKER_KEYS);
 }
 
-function listLinux(): ProcInfo[] {
-  const bootId = readBootId();
-  const out: ProcInfo[] = [];
-  for (const name of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    const st = readProcStat(Number(name));
-    if (!st) continue; // exited while we listed
-    out.push({
-      pid: st.pid,
-      ppid: st.ppid,
-      comm: st.comm,
-      state: st.state,
-      identity: { pid: st.pid, startTicks: st.startTicks, bootId },
-    });
-  }
-  return out;
+/** A row's value of a marker variable; null when unset, empty or unreadable. */
+export function markerOf(p: ProcWithEnv, key: string = JOB_MARKER_ENV): string | null {
+  return p.env?.get(key) || null;
 }
 
-function listPs(): ProcInfo[] {
-  const bootId = readBootId();
-  const text = execFileSync("ps", ["-A", "-o", "pid=,ppid=,stat=,lstart=,comm="], {
-    encoding: "utf8",
-    env: { ...process.env, LC_ALL: "C" },
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  const out: ProcInfo[] = [];
-  for (const line of text.split("\n")) {
-    const p = parsePsLine(line);
-    if (p) out.push({ pid: p.pid, ppid: p.ppid, comm: p.comm, state: p.state, identity: { pid: p.pid, startTicks: p.startSec, bootId } });
-  }
-  return out;
-}
-
-/** Every process visible now, with its identity. */
-export function listProcesses(): ProcInfo[] {
-  return process.platform === "linux" ? listLinux() : listPs();
-}
-
-/** The value of `key` in a NUL-separated environ block (pure). Last assignment wins, like getenv. */
-export function envValue(environ: string, key: string): string | null {
-  let found: string | null = null;
-  const prefix = `${key}=`;
-  for (const entry of environ.split("\0")) if (entry.startsWith(prefix)) found = entry.slice(prefix.length);
-  return found;
-}
-
-/** The whole environment a process was started with, or null when unreadable (gone, not ours, zombie). */
-export function readEnviron(pid: number): string | null {
-  if (process.platform === "linux") {
-    try {
-      return fs.readFileSync(`/proc/${pid}/environ`, "latin1");
-    } catch {
-      return null;
-    }
-  }
-  // macOS: `ps -E` appends the environment to the command line (own processes only); best effort.
-  try {
-    const out = execFileSync("ps", ["-wwE", "-o", "command=", "-p", String(pid)], {
-      encoding: "utf8",
-      env: { ...process.env, LC_ALL: "C" },
-      stdio: ["ignore", "pipe", "ignore"],
-    });
-    return out.trim().split(/ (?=[A-Za-z_][A-Za-z0-9_]*=)/).join("\0");
-  } catch {
-    return null;
-  }
-}
-
-/** The job id a process carries in CODEX_SUPERVISOR_JOB, or null (none, unreadable, or gone). */
-export function readMarker(pid: number, key: string = JOB_MARKER_ENV): string | null {
-  const env = readEnviron(pid);
-  if (env === null) return null;
-  const v = envValue(env, key);
-  return v === null || v === "" ? null : v;
+/** One process's markers now; null when it does not exist or its environment cannot be read. */
+export function readMarkers(pid: number, platform: ProcessPlatform = hostPlatform()): ReadonlyMap<string, string> | null {
+  return platform.envOf(pid, MARKER_KEYS);
 }

@@ -1,6 +1,7 @@
 // The only way this project sends a signal: to an identity, re-verified immediately before kill(2),
-// so a PID that was reused by an unrelated process is never hit.
-import { isExitedState, readIdentityAndState, sameIdentity, type ProcessIdentity } from "./identity.js";
+// so a pid that was reused by an unrelated process is never hit.
+import { hostPlatform } from "./host.js";
+import { isExitedState, sameIdentity, type ProcessIdentity, type ProcessPlatform } from "./platform.js";
 
 export type SignalResult =
   | { sent: true; state: string }
@@ -8,15 +9,18 @@ export type SignalResult =
 
 /**
  * Send `signal` to the process named by `identity` if it is still that process. Not sent when the pid
- * is gone, now belongs to another process ("reused": different start time or boot), or is a zombie
- * ("exited": nothing left to signal; its parent must reap it). ESRCH between the check and kill → gone.
+ * is gone, now belongs to another process ("reused": different start time, boot or, on macOS,
+ * executable), or is a zombie ("exited": nothing left to signal; its parent must reap it). ESRCH
+ * between the check and kill → gone.
  */
-export function signalVerified(identity: ProcessIdentity, signal: NodeJS.Signals): SignalResult {
+export function signalVerified(identity: ProcessIdentity, signal: NodeJS.Signals, platform: ProcessPlatform = hostPlatform()): SignalResult {
   if (!Number.isInteger(identity.pid) || identity.pid <= 1) return { sent: false, reason: "error", detail: `refusing pid ${identity.pid}` };
-  const now = readIdentityAndState(identity.pid);
+  const now = platform.probe([identity.pid]).get(identity.pid);
   if (!now) return { sent: false, reason: "gone" };
   if (!sameIdentity(now.identity, identity)) {
-    return { sent: false, reason: "reused", detail: `start ${now.identity.startTicks} (${now.identity.bootId}) ≠ expected ${identity.startTicks} (${identity.bootId})` };
+    const was = `${identity.startTicks} (${identity.bootId}${identity.comm !== undefined ? `, ${identity.comm}` : ""})`;
+    const is = `${now.identity.startTicks} (${now.identity.bootId}${now.identity.comm !== undefined ? `, ${now.identity.comm}` : ""})`;
+    return { sent: false, reason: "reused", detail: `start ${is} ≠ expected ${was}` };
   }
   if (isExitedState(now.state)) return { sent: false, reason: "exited" };
   try {

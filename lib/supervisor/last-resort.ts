@@ -20,7 +20,7 @@
 // deliberately left running).
 import { onExit } from "signal-exit";
 import { isAlive, sameIdentity, type ProcessIdentity } from "../process/identity.js";
-import { listProcesses, type ProcInfo } from "../process/proc-table.js";
+import { listMarked, type ProcWithEnv } from "../process/proc-table.js";
 import { signalVerified } from "../process/signal.js";
 import { selfAndAncestors, snapshotTree } from "../process/tree.js";
 
@@ -31,8 +31,8 @@ export interface SyncKillInput {
   marker: string;
   /** How long to block waiting for the killed processes to be gone (default 1000 ms). */
   waitMs?: number;
-  /** Injectable for tests (default: the live process table). */
-  table?: () => readonly ProcInfo[];
+  /** Injectable for tests (default: the live process table with its markers). */
+  table?: () => readonly ProcWithEnv[];
 }
 
 export interface SyncKillReport {
@@ -48,7 +48,7 @@ const sleepSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuf
  * rounds, to catch a process forked between the snapshot and the kill.
  */
 export function killJobTreeSync(input: SyncKillInput): SyncKillReport {
-  const readTable = input.table ?? listProcesses;
+  const readTable = input.table ?? (() => listMarked());
   const waitMs = input.waitMs ?? 1000;
   const killed = new Map<number, ProcessIdentity>();
   for (let round = 0; round < 3; round++) {

@@ -47,8 +47,11 @@ export interface StepContext {
   stopSteps: StopStep[];
   /** How processes left with the job's marker after codex ended are ended. */
   leftoverSteps: StopStep[];
+  /** After a failed rotation, no new attempt before this much time (default 5 min). */
   rotationRetryMs: number;
+  /** An exit this soon after spawn, with no session and no turn, is a start failure (default 10 s). */
   startFailureWindowMs: number;
+  /** How often binding is attempted until the session is known (default 250 ms). */
   pollMs: number;
 }
 
@@ -551,7 +554,7 @@ function beginCountdown(ctx: StepContext, s: State, plan: Extract<PlanResult, { 
   s.phase = { k: "countdown", plan, due, from };
   out.push({ kind: "record", patch: { status: "restarting", reason: "waiting for a quota reset" } });
   out.push({ kind: "log", type: "quota", data: { action: "wait", until: new Date(plan.until).toISOString() } });
-  out.push({ kind: "notice", line: exhaustedNotice(plan.until, at, false), screen: true, alert: true });
+  out.push({ kind: "notice", line: exhaustedNotice(plan.until, at), screen: true, alert: true });
   return countdownTick(ctx, s, at, out);
 }
 

@@ -15,7 +15,8 @@ import { grammarCacheFile, installedGrammar } from "../../lib/codex/learned-gram
 import { launchSpec } from "../../lib/codex/native-launch.js";
 import { buildExecResumeArgv, buildResumeArgv } from "../../lib/session/resume-argv.js";
 import { REAL_CODEX_NATIVE } from "../helpers/codex-home.js";
-import { cleanEnv, ensureBundle, pathOf, readReport, removeDir, runInTty, SHIM, SHIM_DIR, tempDir } from "../shim/shim-harness.js";
+import { spawnSyncInPty, visibleText } from "../helpers/pty.js";
+import { cleanEnv, ensureBundle, pathOf, readReport, removeDir, SHIM, SHIM_DIR, tempDir } from "../shim/shim-harness.js";
 
 const ID = "01a1faff-286d-7cb3-b5d6-fad968b9095a";
 const HELP_ARGS: Array<[keyof HelpTexts, string[]]> = [
@@ -236,8 +237,8 @@ describe("learned from the installed codex, once per binary", () => {
       FAKE_CODEX_REPORT: report,
     });
     // In a terminal: the supervisor takes over only an interactive codex that has one.
-    const r = runInTty([SHIM, "--that-option", "exec"], env);
-    expect(r.output.replace(/\x1b\[\?25h/g, "")).toBe("");
+    const r = spawnSyncInPty(SHIM, ["--that-option", "exec"], { env, timeout: 30_000 });
+    expect(visibleText(r.output)).toBe("");
     expect(r.status).toBe(0);
     // Supervised (not passed through): the supervisor starts the TUI embedded, --no-daemon first.
     expect(readReport(report)!.argv).toEqual(["--no-daemon", "--that-option", "exec"]);

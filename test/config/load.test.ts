@@ -40,6 +40,8 @@ const BAD_FILE: Record<string, unknown> = {
   preselectAtRemainingPercent: -0.5,
   whenAllExhausted: "sleep",
   notify: "loud",
+  continueCutTurns: "yes",
+  continuePrompt: "   ",
 };
 const BAD_ENV: Record<string, string> = {
   codexCliSessionSupervisor: "maybe",
@@ -55,6 +57,8 @@ const BAD_ENV: Record<string, string> = {
   preselectAtRemainingPercent: "ten",
   whenAllExhausted: "forever",
   notify: "yes",
+  continueCutTurns: "maybe",
+  continuePrompt: "x".repeat(2001),
 };
 
 beforeEach(() => {
@@ -83,6 +87,8 @@ describe("loadConfig", () => {
       preselectAtRemainingPercent: 10,
       whenAllExhausted: "wait",
       notify: "auto",
+      continueCutTurns: true,
+      continuePrompt: "Continue the task from where you left off.",
     });
     expect(Object.values(r.sources).every((s) => s === "default")).toBe(true);
   });
@@ -141,7 +147,8 @@ describe("loadConfig", () => {
     it(`rejects a bad ${variable}, naming the variable`, () => {
       const e = errorOf(() => loadConfig({ ...env, [variable]: bad }));
       expect(e.message).toContain(variable);
-      expect(e.message).toContain(JSON.stringify(bad));
+      // (A long value is shown cut short.)
+      expect(e.message).toContain(JSON.stringify(bad).slice(0, 40));
       expect(e.message).toContain("expected");
     });
   }

@@ -2,7 +2,10 @@
 // forged to match it) never gets that process signalled by `stop`, `reap` or `restart`, and the
 // record ends `lost`. Plus the reap rules on real marked processes: an orphan tagged with our home
 // and no record is killed; a process of a live job with a live supervisor, and an untagged process
-// without a record here, are left alone. Uses the compiled CLI (build first).
+// without a record here, are left alone. Uses the compiled CLI (build first), once as it runs on
+// Linux and once as on macOS (the simulated ps/sysctl/lsof; identities read with the macOS port).
+// The sleepers are node processes: on a real Mac, Apple's /bin/sleep does not show its environment
+// to ps (the simulation does the same), so its marker could not be read.
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -13,6 +16,7 @@ import { createJob, readJob } from "../../lib/jobs/store.js";
 import { readIdentity, type ProcessIdentity } from "../../lib/process/identity.js";
 import { REPO_ROOT } from "../helpers/codex-home.js";
 import { isStillRunning, killTracked, track, waitForGone, type TrackedProcess } from "../helpers/processes.js";
+import { platformCases, usePlatform } from "../platform/matrix.js";
 
 const BIN = path.join(REPO_ROOT, "bin", "codex-supervisor");
 
@@ -22,14 +26,15 @@ interface Run {
   stderr: string;
 }
 
-describe("records pointing at processes that are not ours", () => {
+describe.each(platformCases())("records pointing at processes that are not ours, on $label", (pc) => {
+  usePlatform(pc);
   let home: string;
   let env: NodeJS.ProcessEnv;
   const started: TrackedProcess[] = [];
 
   const cli = (args: string[]) =>
     new Promise<Run>((resolve, reject) => {
-      const c = spawn(process.execPath, [BIN, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+      const c = spawn(process.execPath, [BIN, ...args], { env: pc.cliEnv(env), stdio: ["ignore", "pipe", "pipe"] });
       let stdout = "";
       let stderr = "";
       c.stdout.on("data", (d) => (stdout += d));
@@ -38,24 +43,25 @@ describe("records pointing at processes that are not ours", () => {
       c.on("exit", (code) => setImmediate(() => resolve({ code, stdout, stderr })));
     });
 
-  /** A `sleep 300` we own, with an optional environment; resolves once it runs (identity readable). */
+  /** A node process we own that idles for 300 s, with an optional environment; resolves once it runs. */
   async function sleeper(extraEnv: NodeJS.ProcessEnv = {}): Promise<{ proc: ChildProcess; identity: ProcessIdentity }> {
-    const proc = spawn("sleep", ["300"], { stdio: "ignore", env: { PATH: process.env.PATH, ...extraEnv } });
+    const proc = spawn(process.execPath, ["-e", "setTimeout(()=>{},300e3)"], { stdio: "ignore", env: { PATH: process.env.PATH, ...extraEnv } });
     await new Promise<void>((resolve, reject) => {
       proc.once("spawn", () => resolve());
       proc.once("error", reject);
     });
     // After exec: the environ we gave is visible (the spawn event comes after exec succeeded).
-    const identity = readIdentity(proc.pid!)!;
-    started.push({ pid: identity.pid, startTicks: identity.startTicks });
-    return { proc, identity };
+    const pinned = track(proc.pid!);
+    if (!pinned) throw new Error(`sleeper ${proc.pid} not running`);
+    started.push(pinned);
+    return { proc, identity: readIdentity(proc.pid!, pc.platform)! };
   }
 
   /** The identity of a process that has exited (a pid nobody uses any more, most likely). */
   async function deadIdentity(): Promise<ProcessIdentity> {
     const p = spawn("true", { stdio: "ignore" });
     await new Promise<void>((resolve) => p.once("spawn", () => resolve()));
-    const id = readIdentity(p.pid!) ?? { pid: p.pid!, startTicks: 1, bootId: "x" };
+    const id = readIdentity(p.pid!, pc.platform) ?? { pid: p.pid!, startTicks: 1, bootId: "x" };
     await new Promise<void>((resolve) => (p.exitCode !== null ? resolve() : p.once("exit", () => resolve())));
     return id;
   }
@@ -130,18 +136,22 @@ describe("records pointing at processes that are not ours", () => {
     const { identity: stranger } = await sleeper({ CODEX_SUPERVISOR_JOB: newJobId("job") });
     const { identity: otherHome } = await sleeper({ CODEX_SUPERVISOR_JOB: newJobId("job"), CODEX_SUPERVISOR_HOME: "/elsewhere/home" });
 
+    pc.sim?.reset();
     const dry = await cli(["reap", "--dry-run"]);
     expect(dry.code).toBe(0);
-    expect(dry.stdout).toContain(`would kill pid ${orphan.pid} (sleep): no record for job ${orphanId} (orphan)`);
-    expect(dry.stdout).toContain(`kept pid ${liveChild.pid} (sleep): job ${liveJob} is running with a live supervisor (pid ${sup.pid})`);
-    expect(dry.stdout).toContain(`kept pid ${stranger.pid} (sleep): no record for job`);
-    expect(dry.stdout).toContain(`kept pid ${otherHome.pid} (sleep): belongs to supervisor home /elsewhere/home`);
-    expect(isStillRunning(track(orphan.pid) ?? { pid: orphan.pid, startTicks: orphan.startTicks })).toBe(true);
+    // On macOS the whole table, markers included, was one ps call.
+    if (pc.sim) expect(pc.sim.calls("ps").filter((c) => c.startsWith("ps -wwEA "))).toHaveLength(1);
+    expect(dry.stdout).toContain(`would kill pid ${orphan.pid} (node): no record for job ${orphanId} (orphan)`);
+    expect(dry.stdout).toContain(`kept pid ${liveChild.pid} (node): job ${liveJob} is running with a live supervisor (pid ${sup.pid})`);
+    expect(dry.stdout).toContain(`kept pid ${stranger.pid} (node): no record for job`);
+    expect(dry.stdout).toContain(`kept pid ${otherHome.pid} (node): belongs to supervisor home /elsewhere/home`);
+    const pinned = (id: ProcessIdentity) => started.find((t) => t.pid === id.pid)!;
+    expect(isStillRunning(pinned(orphan))).toBe(true);
 
     const real = await cli(["reap"]);
     expect(real.code, real.stderr).toBe(0);
-    expect(real.stdout).toContain(`killed pid ${orphan.pid} (sleep): no record for job ${orphanId} (orphan)`);
-    expect(await waitForGone([{ pid: orphan.pid, startTicks: orphan.startTicks }], 3000)).toEqual([]);
-    for (const keep of [sup, liveChild, stranger, otherHome]) expect(isStillRunning({ pid: keep.pid, startTicks: keep.startTicks })).toBe(true);
+    expect(real.stdout).toContain(`killed pid ${orphan.pid} (node): no record for job ${orphanId} (orphan)`);
+    expect(await waitForGone([pinned(orphan)], 3000)).toEqual([]);
+    for (const keep of [sup, liveChild, stranger, otherHome]) expect(isStillRunning(pinned(keep))).toBe(true);
   });
 });

@@ -5,7 +5,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startModelServer, type ModelServer } from "../testbed/model-server.js";
 import { parseCodexArgv } from "../../lib/codex/classify.js";
-import { waitForBinding, type Binding } from "../../lib/session/bind.js";
+import type { Binding } from "../../lib/session/bind.js";
+import { waitForBinding } from "./bind-helpers.js";
 import { buildResumeArgv, withNoDaemon } from "../../lib/session/resume-argv.js";
 import { makeCodexHome, REAL_CODEX_NATIVE, type CodexHome } from "../helpers/codex-home.js";
 import { expectNoLeftovers, findProcessesByEnv } from "../helpers/processes.js";

@@ -4,21 +4,12 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startModelServer, type ModelServer } from "../testbed/model-server.js";
-import {
-  bindSession,
-  candidateDateDirs,
-  fdinfoWritable,
-  heldRollouts,
-  rolloutFds,
-  rolloutFileSessionId,
-  rolloutFileTimeMs,
-  tryBindSession,
-  waitForBinding,
-  withDescendants,
-  type BindAttempt,
-} from "../../lib/session/bind.js";
+import { bindSession as bindOn, tryBindSession as tryBindOn, type BindAttempt, type BindOptions } from "../../lib/session/bind.js";
+import { rolloutFileTimeMs, rolloutsCreatedBetween } from "../../lib/session/bind-files.js";
 import { listRollouts, makeCodexHome, REAL_CODEX_LAUNCHER, type CodexHome } from "../helpers/codex-home.js";
 import { descendantsOf, expectNoLeftovers, findProcessesByEnv, killTracked, track, waitForGone, type TrackedProcess } from "../helpers/processes.js";
+import { platformCases, usePlatform, type PlatformCase } from "../platform/matrix.js";
+import { waitForBinding } from "./bind-helpers.js";
 
 // ---- a fake CODEX_HOME with rollouts ----
 
@@ -86,20 +77,27 @@ describe("pure helpers", () => {
     expect(rolloutFileTimeMs("rollout-2025-01-02T03-04-05-5973b6c0-94b8-487b-a530-2aeb6098ae0e.jsonl")).toBe(new Date(2025, 0, 2, 3, 4, 5).getTime());
     expect(rolloutFileTimeMs("rollout-2025-01-02T03-04-05-x.jsonl")).toBeNull();
     expect(rolloutFileTimeMs("notes.txt")).toBeNull();
-    expect(rolloutFileSessionId("rollout-2026-11-20T22-07-17-01A1FAFF-e7cb-7fa2-be4d-388bf2dd4db5.jsonl")).toBe("01a1faff-e7cb-7fa2-be4d-388bf2dd4db5");
   });
-  it("candidateDateDirs: the local and UTC dates between the ends, nothing else", () => {
+  it("rolloutsCreatedBetween: only the dated directories the span can reach, only files created in it", async () => {
     const t = new Date(2026, 10, 20, 12, 0, 0).getTime();
-    const one = candidateDateDirs(t, t + 60_000);
-    expect(one).toContain("2026/11/20");
-    expect(one.length).toBeLessThanOrEqual(2);
-    const span = candidateDateDirs(t - 36 * 3600e3, t);
-    for (const d of ["2026/11/19", "2026/11/20"]) expect(span).toContain(d);
-    expect(span.length).toBeLessThanOrEqual(4);
+    const sessions = path.join(tmp, "sessions");
+    const yesterday = writeRollout(tmp, t - 30 * 3600e3, 1, "/w");
+    const today = [writeRollout(tmp, t - 5 * 3600e3, 2, "/w"), writeRollout(tmp, t - 1000, 3, "/w"), writeRollout(tmp, t + 30_000, 4, "/w")];
+    writeRollout(tmp, t - 8 * 3600e3, 5, "/w"); // today's directory, but before a 6 h span
+    writeRollout(tmp, t - 3 * 24 * 3600e3, 6, "/w"); // a directory neither span reaches
+    expect((await rolloutsCreatedBetween(sessions, t - 6 * 3600e3, t + 60_000)).sort()).toEqual(today.map((r) => r.file).sort());
+    const wide = await rolloutsCreatedBetween(sessions, t - 36 * 3600e3, t + 60_000);
+    expect(wide).toContain(yesterday.file);
+    expect(wide).toHaveLength(5); // yesterday's, today's three, and the one 8 h before
+    expect(await rolloutsCreatedBetween(path.join(tmp, "nope"), t, t + 60_000)).toEqual([]);
   });
 });
 
-describe("bind by the rollout the child's tree holds open (/proc)", () => {
+describe.each(platformCases())("bind by the rollout the child's tree holds open, on $label", (pc) => {
+  usePlatform(pc);
+  const bindSession = (o: BindOptions) => bindOn({ ...o, platform: pc.platform });
+  const tryBindSession = (o: BindOptions) => tryBindOn({ ...o, platform: pc.platform });
+
   it("three sessions started at the same instant in the same directory are each bound exactly", async () => {
     const now = Date.now();
     const sessions = [0, 1, 2].map((i) => writeRollout(tmp, now, i, "/same/dir"));
@@ -109,9 +107,11 @@ describe("bind by the rollout the child's tree holds open (/proc)", () => {
       const b = await bindSession({ codexHome: tmp, sinceMs: now, childPids: [holders[i]!.pid!], cwd: "/same/dir" });
       expect(b).toMatchObject({ sessionId: sessions[i]!.id, rolloutPath: sessions[i]!.file, method: "fd" });
     }
-    // Without walking descendants the wrapped ones are not found: the tree matters.
-    expect(await bindSession({ codexHome: tmp, sinceMs: now, childPids: [holders[2]!.pid!], includeDescendants: false })).toBeNull();
-    expect(withDescendants([holders[2]!.pid!]).length).toBe(3);
+    // The descriptor is held two processes below the pid we know: the tree is what is looked at.
+    const deep = await tryBindSession({ codexHome: tmp, sinceMs: now, childPids: [holders[2]!.pid!] });
+    expect(deep.tree?.pids).toHaveLength(3);
+    expect(deep.tree?.fds.map((f) => [f.path, f.writable])).toEqual([[sessions[2]!.file, true]]);
+    expect(deep.tree?.fds[0]!.pid).not.toBe(holders[2]!.pid);
   });
 
   it("an old session resumed (file created long before launch) is bound too; exclude and subagents are honoured", async () => {
@@ -164,21 +164,15 @@ describe("bind by the rollout the child's tree holds open (/proc)", () => {
     fs.appendFileSync(neighbour.file, '{"type":"event_msg","payload":{"type":"task_started"}}\n');
     const later = new Date(Date.now() + 5000);
     fs.utimesSync(neighbour.file, later, later);
-    expect((await bindSession({ codexHome: tmp, sinceMs: now, childPids: [both.pid!], cwd: "/same/dir" }))?.sessionId).toBe(mine.id);
-    expect(heldRollouts([both.pid!], tmp + "/sessions")).toEqual([mine.file]);
+    const bothAttempt = await tryBindSession({ codexHome: tmp, sinceMs: now, childPids: [both.pid!], cwd: "/same/dir" });
+    expect(bothAttempt.binding?.sessionId).toBe(mine.id);
+    expect(bothAttempt.candidates).toEqual([mine.file]);
     // O_RDWR counts as writing (codex opens its rollout O_RDWR|O_APPEND).
     const rw = await holderOf([{ file: neighbour.file, flags: "r+" }]);
-    expect((await bindSession({ codexHome: tmp, sinceMs: now, childPids: [rw.pid!] }))?.sessionId).toBe(neighbour.id);
-    expect(rolloutFds([rw.pid!], tmp + "/sessions")).toEqual([expect.objectContaining({ path: neighbour.file, writable: true })]);
+    const rwAttempt = await tryBindSession({ codexHome: tmp, sinceMs: now, childPids: [rw.pid!] });
+    expect(rwAttempt.binding?.sessionId).toBe(neighbour.id);
+    expect(rwAttempt.tree?.fds).toEqual([expect.objectContaining({ path: neighbour.file, writable: true })]);
   });
-
-  it("fdinfoWritable reads the access mode from the octal flags line", () => {
-    expect(fdinfoWritable("pos:\t0\nflags:\t0100000\nmnt_id:\t30\n")).toBe(false); // O_RDONLY|O_LARGEFILE
-    expect(fdinfoWritable("pos:\t0\nflags:\t02102002\nmnt_id:\t30\n")).toBe(true); // O_RDWR|O_APPEND|O_CLOEXEC...
-    expect(fdinfoWritable("pos:\t0\nflags:\t0102001\n")).toBe(true); // O_WRONLY|O_APPEND
-    expect(fdinfoWritable("pos:\t0\n")).toBeNull();
-  });
-
   it("no held rollout → null (never a guess from the directory), and a held file without its meta line yet → meta-unreadable", async () => {
     const now = Date.now();
     writeRollout(tmp, now, 1, "/w"); // someone else's new session in the same dir
@@ -202,23 +196,41 @@ describe("bind by the rollout the child's tree holds open (/proc)", () => {
     let pids: number[] = [];
     setTimeout(() => void holder(s.file).then((c) => (pids = [c.pid!])), 300);
     const t0 = Date.now();
-    const b = await waitForBinding({ codexHome: tmp, sinceMs: now, childPids: () => pids }, { timeoutMs: 10_000, intervalMs: 50 });
+    const b = await waitForBinding({ codexHome: tmp, sinceMs: now, childPids: () => pids, platform: pc.platform }, { timeoutMs: 10_000, intervalMs: 50 });
     expect(b?.sessionId).toBe(s.id);
     expect(Date.now() - t0).toBeLessThan(5000);
 
     const t1 = Date.now();
-    expect(await waitForBinding({ codexHome: tmp, sinceMs: now, childPids: [] }, { timeoutMs: 300, intervalMs: 50 })).toBeNull();
+    expect(await waitForBinding({ codexHome: tmp, sinceMs: now, childPids: [], platform: pc.platform }, { timeoutMs: 300, intervalMs: 50 })).toBeNull();
     expect(Date.now() - t1).toBeGreaterThanOrEqual(250);
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 100);
     const t2 = Date.now();
-    expect(await waitForBinding({ codexHome: tmp, sinceMs: now, childPids: [] }, { timeoutMs: 10_000, signal: ac.signal })).toBeNull();
+    expect(await waitForBinding({ codexHome: tmp, sinceMs: now, childPids: [], platform: pc.platform }, { timeoutMs: 10_000, signal: ac.signal })).toBeNull();
     expect(Date.now() - t2).toBeLessThan(2000);
   });
 });
 
-describe("bind by scan (no /proc, e.g. macOS)", () => {
+describe("binding on macOS costs one ps and one lsof per attempt", () => {
+  const pc = platformCases().find((c) => c.kind === "macos")!;
+  usePlatform(pc);
+  it("the tree (ps -A) and its open files (lsof -p <tree>), whatever the depth", async () => {
+    const now = Date.now();
+    const s = writeRollout(tmp, now, 7, "/w");
+    const h = await holder(s.file, 1);
+    pc.platform.bootId(); // read once per process
+    pc.sim!.reset();
+    expect((await bindOn({ codexHome: tmp, sinceMs: now, childPids: [h.pid!], platform: pc.platform }))?.sessionId).toBe(s.id);
+    const calls = pc.sim!.calls();
+    expect(calls.map((c) => c.split(" ")[0])).toEqual(["ps", "lsof"]);
+    expect(calls[1]).toMatch(new RegExp(`^lsof -w -n -P -a -p ${h.pid},\\d+ -F pfan$`));
+  });
+});
+
+describe("bind by scan (where open files cannot be listed, and after the child is gone)", () => {
   const scan = { method: "scan" as const };
+  const bindSession = bindOn;
+  const tryBindSession = tryBindOn;
   it("only files created since launch in the cwd count; old ones and other dirs are ignored", async () => {
     const launch = Date.now();
     writeRollout(tmp, launch - 3600e3, 1, "/w"); // earlier today, same dir
@@ -244,7 +256,8 @@ describe("bind by scan (no /proc, e.g. macOS)", () => {
   });
 });
 
-describe("the real codex (launcher → native), two `exec` runs started at once in the same directory", () => {
+describe.each(platformCases())("the real codex (launcher → native), two `exec` runs started at once in the same directory, on $label", (pc: PlatformCase) => {
+  usePlatform(pc);
   let server: ModelServer;
   let h: CodexHome;
   beforeEach(async () => {
@@ -289,7 +302,7 @@ describe("the real codex (launcher → native), two `exec` runs started at once 
     const bindings = await Promise.all(
       runs.map((r, i) =>
         waitForBinding(
-          { codexHome: h.home, sinceMs: since, childPids: [r.c.pid!], cwd: h.workDir },
+          { codexHome: h.home, sinceMs: since, childPids: [r.c.pid!], cwd: h.workDir, platform: pc.platform },
           { timeoutMs: 30_000, intervalMs: 50, onAttempt: (a) => (last[i] = a) },
         ),
       ),

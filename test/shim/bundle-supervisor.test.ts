@@ -7,11 +7,11 @@
 // - only when both fail does the user see one error, naming both;
 // - the build refuses a bundle that does not load (and removes the old one), a passthrough bundle that
 //   would contain the supervisor, and a module using import.meta at another depth than its bundle.
-import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { cleanEnv, FAKE_DIR, isAlive, pathOf, readReport, removeDir, ROOT, runInTty, tempDir, type FakeReport } from "./shim-harness.js";
+import { spawnSyncInPty, visibleText } from "../helpers/pty.js";
+import { cleanEnv, FAKE_DIR, isAlive, pathOf, readReport, removeDir, ROOT, tempDir, type FakeReport } from "./shim-harness.js";
 
 const RECORDER = path.join(ROOT, "test", "fixtures", "fake-codex", "record-modules.mjs");
 
@@ -65,9 +65,9 @@ function supervisedSession(): Session {
   const reportFile = path.join(dir, `report-${tag}.json`);
   // shim/codex (sh) execs node on the opted-in path; the module recorder rides in NODE_OPTIONS; a
   // terminal, as the supervisor takes over only an interactive codex that has one.
-  const r = runInTty(
-    [path.join(pkg, "shim", "codex"), "hello"],
-    cleanEnv({
+  const r = spawnSyncInPty(path.join(pkg, "shim", "codex"), ["hello"], {
+    timeout: 30_000,
+    env: cleanEnv({
       NODE_OPTIONS: `--import=${RECORDER}`,
       PATH: pathOf(path.join(pkg, "shim"), FAKE_DIR),
       HOME: dir,
@@ -78,13 +78,14 @@ function supervisedSession(): Session {
       FAKE_CODEX_MODE: "exit:0",
       RECORD_MODULES_FILE: modulesFile,
     }),
-  );
+  });
+  expect(r.error).toBeUndefined();
   const report = readReport(reportFile);
   // The stand-in codex exits by itself; nothing we started may outlive the session.
   if (report) expect(isAlive(report.pid)).toBe(false);
   const modules = readFileSync(modulesFile, "utf8").split("\n").filter((m) => m.startsWith("file://"));
-  // Under a terminal the supervisor shows the cursor on its way out; anything else would be ours.
-  return { status: r.status, stderr: r.output.replace(/\x1b\[\?25h/g, ""), modules, report: report?.argv.includes("hello") ? report : null };
+  // Under a terminal the supervisor shows the cursor on its way out: only readable text would be ours.
+  return { status: r.status, stderr: visibleText(r.output), modules, report: report?.argv.includes("hello") ? report : null };
 }
 
 const loaded = (s: Session, f: string) => s.modules.some((m) => m.endsWith(`/pkg/dist/supervisor/${f}`));

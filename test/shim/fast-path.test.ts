@@ -6,7 +6,8 @@ import { chmodSync, chownSync, copyFileSync, existsSync, lstatSync, mkdirSync, r
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FORMAT } from "../../lib/shim/launch-cache.js";
-import { cleanEnv, ensureBundle, FAKE, pathOf, readReport, recordFile, removeDir, runInTty, runShim, SHELLS, SHIM, SHIM_DIR, spyNode, tempDir } from "./shim-harness.js";
+import { spawnSyncInPty, visibleText } from "../helpers/pty.js";
+import { cleanEnv, ensureBundle, FAKE, pathOf, readReport, recordFile, removeDir, runShim, SHELLS, SHIM, SHIM_DIR, spyNode, tempDir } from "./shim-harness.js";
 
 const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
 let dir: string;
@@ -62,9 +63,9 @@ describe.each(SHELLS)("launch record under $name", (shell) => {
     rmSync(report, { force: true });
     let r: { code: number | null; child: { pid?: number } };
     if (tty) {
-      const t = runInTty([...shell.words, SHIM, ...args], env);
-      // Under a terminal the supervisor shows the cursor on its way out; anything else would be ours.
-      expect(t.output.replace(/\x1b\[\?25h/g, "")).toBe("");
+      const t = spawnSyncInPty(shell.words[0]!, [...shell.words.slice(1), SHIM, ...args], { env, timeout: 30_000 });
+      // Under a terminal the supervisor shows the cursor on its way out: only readable text would be ours.
+      expect(visibleText(t.output)).toBe("");
       r = { code: t.status, child: {} };
     } else {
       const p = await runShim(args, env, { shell });

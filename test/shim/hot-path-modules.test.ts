@@ -5,7 +5,8 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { cleanEnv, ensureBundle, FAKE_DIR, pathOf, removeDir, ROOT, runInTty, SHIM, SHIM_DIR, tempDir } from "./shim-harness.js";
+import { spawnSyncInPty } from "../helpers/pty.js";
+import { cleanEnv, ensureBundle, FAKE_DIR, pathOf, removeDir, ROOT, SHIM, SHIM_DIR, tempDir } from "./shim-harness.js";
 
 const RECORDER = path.join(ROOT, "test", "fixtures", "fake-codex", "record-modules.mjs");
 const FORBIDDEN = [/zod/, /proper-lockfile/, /\/dist\/config\/schema\.js/, /\/dist\/config\/load\.js/, /\/dist\/lock\//, /\/dist\/supervisor\//];
@@ -26,16 +27,16 @@ function loaded(args: string[], extra: Record<string, string>): string[] {
   const tag = Math.random().toString(16).slice(2);
   const file = path.join(dir, `modules-${tag}.txt`);
   // In a terminal, as a user runs it (the supervisor only takes over an interactive codex that has one).
-  runInTty(
-    [SHIM, ...args],
-    cleanEnv({
+  const r = spawnSyncInPty(SHIM, args, {
+    env: cleanEnv({
       PATH: pathOf(SHIM_DIR, FAKE_DIR),
       RECORD_MODULES_FILE: file,
       NODE_OPTIONS: `--import=${RECORDER}`,
       CODEX_AUTH_SUPERVISOR_HOME: path.join(dir, `home-${tag}`),
       ...extra,
     }),
-  );
+  });
+  expect(r.error).toBeUndefined();
   return readFileSync(file, "utf8").split("\n").filter(Boolean).filter((m) => !m.includes("/test/fixtures/"));
 }
 

@@ -163,16 +163,3 @@ export function isAlive(pid: number): boolean {
     return false;
   }
 }
-
-const shellWord = (w: string) => `'${w.replace(/'/g, `'\\''`)}'`;
-
-/**
- * Run `command` with a pseudo-terminal as its stdin/stdout/stderr (script(1)), as a user's terminal
- * would: the supervisor only takes over an interactive codex that has a terminal. Its output (stdout
- * and stderr together, CRLF line ends) and exit status.
- */
-export function runInTty(command: string[], env: NodeJS.ProcessEnv, timeoutMs = 30_000): { status: number | null; output: string } {
-  const r = spawnSync("script", ["-qec", command.map(shellWord).join(" "), "/dev/null"], { env, encoding: "utf8", timeout: timeoutMs });
-  if (r.error) throw r.error;
-  return { status: r.status, output: r.stdout };
-}

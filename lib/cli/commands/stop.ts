@@ -5,13 +5,14 @@
 //   no longer active; the supervisor runs the escalation and records `stopped`. We never signal a
 //   live supervisor ourselves.
 // - Supervisor gone: we run the whole-tree escalation from the recorded child identity (only if that
-//   process still carries this job's marker, where /proc/PID/environ is readable) plus a scan for
+//   process still carries this job's marker, where its environment is readable) plus a scan for
 //   every process carrying the marker, then record `stopped` with a compare-and-swap. A recorded pid
 //   that now belongs to another process is never signalled; the record becomes `lost`.
 // - Already ended: any leftover process still carrying the marker is ended the same way.
 //
 // Exit status: 0 the job is not running any more (stopped now, or had already ended);
 // 1 it could not be stopped (timeout, processes left); 2 usage error.
+import { setTimeout as sleep } from "node:timers/promises";
 import { loadConfig } from "../../config/load.js";
 import { CliError } from "../../errors.js";
 import { supervisorHome } from "../../paths.js";
@@ -21,7 +22,7 @@ import { probeProcess, readJobReconciled, storageLockFor } from "../../jobs/reco
 import { appendEvent, updateJobIf } from "../../jobs/store.js";
 import { escalateTree, type EscalationReport, type EscalationWaits } from "../../process/escalate.js";
 import type { ProcessIdentity } from "../../process/identity.js";
-import { readEnviron, readMarker } from "../../process/proc-table.js";
+import { JOB_MARKER_ENV, readMarkers } from "../../process/proc-table.js";
 import { command, type Parsed } from "../argv.js";
 import { JOB_NAME_OPTION, JOB_REF_ARGS, JOB_REF_SYNOPSIS, jobRefOf, parseSeconds, resolveJobArg } from "../job-args.js";
 
@@ -43,8 +44,8 @@ session stays resumable: \`codex resume <session id>\` or \`codex exec resume <s
  * the identity check alone decides (true); where it can, it must say this job.
  */
 export function carriesMarkerOrUnreadable(pid: number, id: string): boolean {
-  if (readEnviron(pid) === null) return true;
-  return readMarker(pid) === id;
+  const markers = readMarkers(pid);
+  return markers === null || markers.get(JOB_MARKER_ENV) === id;
 }
 
 export interface OrphanStopResult {
@@ -75,7 +76,9 @@ export async function stopWithoutSupervisor(home: string, record: JobRecord, wai
   return { report, childRejected };
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** How long `stop` waits for a supervisor that has written its final record to exit. */
+const SUPERVISOR_EXIT_WAIT_MS = 5_000;
 
 function resumeHint(r: JobRecord): string {
   return r.sessionId ? `; resume with: codex resume ${r.sessionId} (or codex exec resume ${r.sessionId} "<prompt>")` : "";
@@ -107,6 +110,10 @@ export async function run(p: Parsed<typeof spec.options>): Promise<number> {
     for (;;) {
       const { record: now } = await readJobReconciled(home, id);
       if (!isActiveStatus(now.status)) {
+        // The record is final a moment before its supervisor has finished: wait for it (bounded), so
+        // that once `stop` returns nothing of the job runs any more.
+        const gone = Date.now() + SUPERVISOR_EXIT_WAIT_MS;
+        while (probeProcess(now.supervisor) === "alive" && Date.now() < gone) await sleep(20);
         process.stdout.write(`${id}: ${now.status}${now.reason ? ` (${now.reason})` : ""}${resumeHint(now)}\n`);
         return now.status === "stopped" || now.status === "exited" ? 0 : 1;
       }
