@@ -10,7 +10,7 @@ import { launchSpec } from "../codex/native-launch.js";
 import { REAL_CODEX_ENV, resolveRealCodex, SEEN_ENV } from "../codex/resolve-real-codex.js";
 import { supervisorHome } from "../paths.js";
 import { peekConfig, peekRealCodexBin, peekSupervisorOptIn, type ConfigPeek } from "./config-peek.js";
-import { execLines, prepareCacheDir, recordOf, recordTarget, recordText, writeRecord } from "./launch-cache.js";
+import { execLines, planRecord, prepareCacheDir, recordOf, recordTarget, writeRecord } from "./launch-cache.js";
 
 /** sh: "run the full Node path" (opted in, or an exec sh cannot reproduce). */
 const FULL = "F\n.\n";
@@ -67,11 +67,11 @@ export function decideLaunch(env: NodeJS.ProcessEnv, shimFile: string, recordFil
   if (target) {
     // Identity snapshot between two decisions: a change during the reads either alters the second
     // decision (nothing written) or shows in the snapshot (the sh finds the record stale).
-    const text = recordText(first.exec, { pathValue: env.PATH ?? "", env, paths: first.files.paths });
+    const plan = planRecord(first.exec, { pathValue: env.PATH ?? "", env, paths: first.files.paths });
     peeked = undefined;
     const again = decideOnce(env, shimFile, config, configOptIn);
     const same = again.exec !== null && again.exec.join("\n") === first.exec.join("\n") && samePaths(first.files, again.files);
-    if (text !== null && same) writeRecord(target, text, startedAt);
+    if (plan !== null && same) writeRecord(target, plan, startedAt);
   }
   return out;
 }

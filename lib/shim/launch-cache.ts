@@ -1,24 +1,25 @@
 // The passthrough launch record that shim/codex (POSIX sh) execs from without starting Node: what to
 // exec, how to change the environment, and everything the decision depended on, so the sh can prove it
 // still holds (docs/architecture.md §5 "Exec, don't wrap"). Written only by the Node path, atomically,
-// 0600 in a 0700 directory of our home; never followed through a symlink. The line format is read by
+// 0600 in a 0700 directory of our home; never followed through a symlink. The format is read by
 // shim/codex — change both together and bump FORMAT.
 //
-// Lines (one tag character, then the value up to the newline):
-//   P<PATH>  O<0|1> config opts in   V<name>=<value> / v<name> an env value read (set / unset)
-//   A<path> must not exist   W<path> must not be newer than this file, followed by L<its `ls -lnidL`
-//   line without the name>, in ls's (byte) order
-//   C<command>  a<first argument>  U<name> unset  E<name>=<value> export   "." the end
+// <dir>/path-<N>: lines of a tag character and a value: G<generation>, W<links in w/>, A<links in a/>,
+//   P<PATH>, O<0|1> config opts in,
+//   V<name>=<value> / v<name> an env value read (set / unset), C<command>, a<first argument>,
+//   U<name> unset, E<name>=<value> export, and "." at the end. The sh reads it one byte per system call
+//   (dash), so the bulky proof is not in it but in
+// <dir>/path-<N>.<generation>/: w/<NNN> <identity> — a symlink to each path the decision found, named by
+//   its `ls -lnidL` line (name left out, spaces squeezed): it must list the same and not be newer than
+//   the record; a/<NNN> — a symlink to each path that must still be absent.
 import { spawnSync } from "node:child_process";
-import { chmodSync, closeSync, constants, lstatSync, mkdirSync, openSync, readdirSync, renameSync, unlinkSync, utimesSync, writeSync } from "node:fs";
+import { chmodSync, closeSync, constants, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, symlinkSync, utimesSync, writeSync } from "node:fs";
 import path from "node:path";
 import type { LaunchSpec } from "../codex/native-launch.js";
 
-export const FORMAT = "codex-supervisor-shim-cache 2";
+export const FORMAT = "codex-supervisor-shim-cache 3";
 /** Environment values the launch decision reads besides PATH (the npm launcher's package-manager guess). */
 export const ENV_INPUTS = ["npm_config_user_agent", "npm_execpath"] as const;
-/** Set by shim/codex for the Node path it starts when its record is missing or stale: where to write it. */
-export const CACHE_FILE_ENV = "CODEX_AUTH_SHIM_CACHE";
 
 const KEEP_RECORDS = 32;
 const STALE_TEMP_MS = 60_000;
@@ -103,9 +104,18 @@ export function absentRoots(absent: readonly string[], exists: (p: string) => bo
   return sorted.filter((r) => !sorted.some((o) => o !== r && r.startsWith(o + "/")));
 }
 
-/** The whole record text, or null when the proof cannot be written down for sh. */
-export function recordText(exec: string[], proof: Proof): string | null {
-  const lines = [FORMAT, `P${proof.pathValue}`, exec[0]!];
+/** What writeRecord puts down: the record's lines (without G) and the generation directory's links. */
+export interface RecordPlan {
+  lines: string[];
+  /** Present paths with their identity (`ls -lnidL` line without the name, spaces squeezed). */
+  watched: { file: string; identity: string }[];
+  /** Paths that must stay absent (shortest missing ancestors). */
+  absent: string[];
+}
+
+/** The record to write, or null when the proof cannot be written down for sh. */
+export function planRecord(exec: string[], proof: Proof): RecordPlan | null {
+  const lines = [`P${proof.pathValue}`, exec[0]!];
   for (const k of ENV_INPUTS) lines.push(proof.env[k] === undefined ? `v${k}` : `V${k}=${proof.env[k]}`);
   const present: string[] = [];
   const absent: string[] = [];
@@ -113,22 +123,22 @@ export function recordText(exec: string[], proof: Proof): string | null {
     if (!path.isAbsolute(file)) return null; // relative to the working directory: not provable from elsewhere
     (state === "absent" ? absent : present).push(file);
   }
-  for (const file of absentRoots(absent, lexists)) lines.push(`A${file}`);
   present.sort(byteOrder);
   const ls = lsIdentity(present, proof.pathValue);
   if (ls === null) return null;
   const listed = ls.split("\n").filter((l) => l !== "");
   if (listed.length !== present.length) return null;
-  // One W (path) and L (its listing without the name) per file, in ls's order. ls pads its columns to
-  // the widest entry of the call, and shim/codex lists two more files: runs of spaces are squeezed.
+  const watched: RecordPlan["watched"] = [];
   for (let i = 0; i < present.length; i++) {
     const suffix = ` ${present[i]}`;
     if (!listed[i]!.endsWith(suffix)) return null;
-    lines.push(`W${present[i]}`, `L${listed[i]!.slice(0, -suffix.length).replace(/ +/g, " ").replace(/^ /, "")}`);
+    // ls pads its columns to the widest entry of the call, and shim/codex lists more files: squeezed.
+    watched.push({ file: present[i]!, identity: listed[i]!.slice(0, -suffix.length).replace(/ +/g, " ").replace(/^ /, "") });
   }
-  lines.push(...exec.slice(1), ".");
-  if (lines.some((l) => l.includes("\n"))) return null;
-  return lines.join("\n") + "\n";
+  lines.push(...exec.slice(1));
+  if ([...lines, ...present, ...absent].some((l) => l.includes("\n"))) return null;
+  if (watched.some((w) => w.identity.includes("/") || w.identity.length > 200)) return null;
+  return { lines, watched, absent: absentRoots(absent, lexists) };
 }
 
 /**
@@ -154,66 +164,76 @@ export function prepareCacheDir(home: string): string | null {
   }
 }
 
-/** Old temp files of killed writers, and the least recently written records beyond KEEP_RECORDS. */
-function tidy(dir: string): void {
-  const records: { file: string; mtime: number }[] = [];
-  for (const name of readdirSync(dir)) {
-    const file = path.join(dir, name);
-    try {
-      const st = lstatSync(file);
-      if (name.startsWith(".") && name.endsWith(".tmp") && Date.now() - st.mtimeMs > STALE_TEMP_MS) unlinkSync(file);
-      else if (/^path-\d+$/.test(name)) records.push({ file, mtime: st.mtimeMs });
-    } catch {
-      // gone meanwhile (another shim tidying)
-    }
-  }
-  records.sort((a, b) => b.mtime - a.mtime);
-  for (const r of records.slice(KEEP_RECORDS)) {
-    try {
-      unlinkSync(r.file);
-    } catch {
-      // gone meanwhile
-    }
-  }
-}
-
 /** `file` when it names a record inside `dir` (the sh passes it; nothing else is ever written). */
 export function recordTarget(dir: string, file: string): string | null {
   const target = path.resolve(file);
   return path.dirname(target) === dir && /^path-\d+$/.test(path.basename(target)) ? target : null;
 }
 
+const seq = (i: number) => String(i).padStart(3, "0");
+
 /**
- * Write `text` as `target` (from recordTarget, in a directory from prepareCacheDir) atomically, mode
- * 0600, never through a symlink, with its mtime set before `decidedAtMs` so anything changed since the
- * decision started looks newer to the sh. Best effort: a record that cannot be written only costs the
- * next call the Node path.
+ * Old temp files of killed writers; `target`'s earlier generation directories; records beyond
+ * KEEP_RECORDS with theirs. Two writers racing on one record may remove each other's generation: the
+ * record then names a missing one, and the next call asks Node again.
  */
-export function writeRecord(target: string, text: string, decidedAtMs: number): boolean {
+function tidy(dir: string, target: string, genDir: string): void {
+  const records: { file: string; mtime: number }[] = [];
+  const mine = `${path.basename(target)}.`;
+  const names = readdirSync(dir);
+  for (const name of names) {
+    const file = path.join(dir, name);
+    try {
+      const st = lstatSync(file);
+      if (name.startsWith(".") && name.endsWith(".tmp")) {
+        if (Date.now() - st.mtimeMs > STALE_TEMP_MS) rmSync(file, { force: true });
+      } else if (/^path-\d+$/.test(name)) records.push({ file, mtime: st.mtimeMs });
+      else if (name.startsWith(mine) && file !== genDir) rmSync(file, { recursive: true, force: true });
+    } catch {
+      // gone meanwhile (another shim tidying)
+    }
+  }
+  records.sort((a, b) => b.mtime - a.mtime);
+  for (const r of records.slice(KEEP_RECORDS)) {
+    const prefix = `${path.basename(r.file)}.`;
+    for (const name of [path.basename(r.file), ...names.filter((n) => n.startsWith(prefix))]) rmSync(path.join(dir, name), { recursive: true, force: true });
+  }
+}
+
+/**
+ * Write the record `target` (from recordTarget, in a directory from prepareCacheDir): first its
+ * generation directory of links, then the record atomically (mode 0600, never through a symlink) with
+ * its mtime set before `decidedAtMs`, so anything changed since the decision started looks newer to
+ * the sh. Best effort: a record that cannot be written only costs the next call the Node path.
+ */
+export function writeRecord(target: string, plan: RecordPlan, decidedAtMs: number): boolean {
   const dir = path.dirname(target);
+  const gen = `${process.pid.toString(36)}${Date.now().toString(36)}`;
+  const genDir = `${target}.${gen}`;
   let tmp: string | null = null;
   try {
+    mkdirSync(genDir, { mode: 0o700 });
+    mkdirSync(path.join(genDir, "w"), { mode: 0o700 });
+    mkdirSync(path.join(genDir, "a"), { mode: 0o700 });
+    plan.watched.forEach((w, i) => symlinkSync(w.file, path.join(genDir, "w", `${seq(i)} ${w.identity}`)));
+    plan.absent.forEach((a, i) => symlinkSync(a, path.join(genDir, "a", seq(i))));
+    const t = (decidedAtMs - BACKDATE_MS) / 1000;
     tmp = path.join(dir, `.${path.basename(target)}.${process.pid}.tmp`);
     const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
     try {
-      writeSync(fd, text);
+      // The counts: a link removed from the generation must not pass for a smaller proof.
+      writeSync(fd, [FORMAT, `G${gen}`, `W${plan.watched.length}`, `A${plan.absent.length}`, ...plan.lines, "."].join("\n") + "\n");
     } finally {
       closeSync(fd);
     }
-    const t = (decidedAtMs - BACKDATE_MS) / 1000;
     utimesSync(tmp, t, t);
     renameSync(tmp, target);
     tmp = null;
-    tidy(dir);
+    tidy(dir, target, genDir);
     return true;
   } catch {
-    if (tmp !== null) {
-      try {
-        unlinkSync(tmp);
-      } catch {
-        // never created
-      }
-    }
+    if (tmp !== null) rmSync(tmp, { force: true });
+    rmSync(genDir, { recursive: true, force: true });
     return false;
   }
 }

@@ -2,7 +2,7 @@
 // cannot prove current sends the call to the Node path, which runs the right codex and rewrites the
 // record; a proven record starts no Node at all. Under every shell the shim must run in. A spy `node`
 // first on PATH tells the paths apart (test/shim/shim-harness.ts).
-import { chmodSync, chownSync, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FORMAT } from "../../lib/shim/launch-cache.js";
@@ -96,8 +96,14 @@ describe.each(SHELLS)("launch record under $name", (shell) => {
     expect(st.isFile()).toBe(true);
     expect(st.mode & 0o777).toBe(0o600);
     expect(lstatSync(path.dirname(w.record)).mode & 0o777).toBe(0o700);
-    expect(readdirSync(path.dirname(w.record))).toEqual([path.basename(w.record)]);
-    expect(readFileSync(w.record, "utf8").split("\n")[0]).toBe(FORMAT);
+    // The record and the one generation directory it names (links to every path it watches): no temp files.
+    const text = readFileSync(w.record, "utf8");
+    expect(text.split("\n")[0]).toBe(FORMAT);
+    const gen = `${path.basename(w.record)}.${/^G(.+)$/m.exec(text)![1]}`;
+    expect(readdirSync(path.dirname(w.record)).sort()).toEqual([path.basename(w.record), gen].sort());
+    const links = readdirSync(path.join(path.dirname(w.record), gen, "w"));
+    expect(links.some((l) => lstatSync(path.join(path.dirname(w.record), gen, "w", l)).isSymbolicLink())).toBe(true);
+    expect(lstatSync(path.join(path.dirname(w.record), gen)).mode & 0o777).toBe(0o700);
     // The sh checks the same format line (the two are changed together).
     expect(readFileSync(SHIM, "utf8")).toContain(`"${FORMAT}"`);
   });
@@ -249,6 +255,35 @@ describe.each(SHELLS)("launch record under $name", (shell) => {
       expect((await call(w.env())).node).toEqual(["decide"]);
       expect((await call(w.env())).node).toEqual([]);
     }
+  });
+
+  it("the generation directory the record names: missing, a link removed, added or retargeted, an absent link removed → the Node path", async () => {
+    const w = world();
+    const genOf = () => path.join(path.dirname(w.record), `${path.basename(w.record)}.${/^G(.+)$/m.exec(readFileSync(w.record, "utf8"))![1]}`);
+    await warm(w.env());
+    rmSync(genOf(), { recursive: true });
+    expect((await call(w.env())).node).toEqual(["decide"]);
+    expect((await call(w.env())).node).toEqual([]);
+    const links = path.join(genOf(), "w");
+    const first = readdirSync(links).sort()[0]!;
+    const target = readlinkSync(path.join(links, first));
+    rmSync(path.join(links, first));
+    expect((await call(w.env())).node).toEqual(["decide"]);
+    expect((await call(w.env())).node).toEqual([]);
+    symlinkSync(FAKE, path.join(genOf(), "w", "999 1 -rw-r--r-- 1 0 0 1 Jan 1 2000"));
+    expect((await call(w.env())).node).toEqual(["decide"]);
+    expect((await call(w.env())).node).toEqual([]);
+    // An absent path's link removed: one check fewer must not pass.
+    const absentLinks = path.join(genOf(), "a");
+    rmSync(path.join(absentLinks, readdirSync(absentLinks).sort()[0]!));
+    expect((await call(w.env())).node).toEqual(["decide"]);
+    expect((await call(w.env())).node).toEqual([]);
+    // Retargeted to a file of another identity under the same name.
+    const again = readdirSync(path.join(genOf(), "w")).sort()[0]!;
+    rmSync(path.join(genOf(), "w", again));
+    symlinkSync(FAKE, path.join(genOf(), "w", again));
+    expect(target).not.toBe(FAKE);
+    expect((await call(w.env())).node).toEqual(["decide"]);
   });
 
   it.skipIf(!isRoot)(`a record or directory that is not the user's: the Node path${isRoot ? "" : " (skipped: needs root to give it another owner)"}`, async () => {
