@@ -15,9 +15,10 @@
 // An auth.json we cannot read (permissions, still half-written after the retries, not an auth.json)
 // may hold the only copy of a refresh token, so activate refuses to replace it (UnreadableLoginError)
 // unless forced — the same `--force` that replaces a login of no stored account.
-import fs from "node:fs";
-import { CliError, UsageError } from "../errors.js";
+import { DomainError, UsageError } from "../errors.js";
+import { safeToEcho } from "../text/user-text.js";
 import { writeFileAtomic } from "../fs/atomic.js";
+import { ensureCodexHome } from "../fs/trust.js";
 import { withStorageLock, type StorageLockOptions } from "../lock/storage-lock.js";
 import { applySyncBack, codexAuthFile, healActive, readCodexAuth, type ReadRetry, type SyncBackResult } from "./codex-auth.js";
 import type { AuthBlob } from "./schema.js";
@@ -66,12 +67,12 @@ export async function syncBack(places: AuthPlaces): Promise<SyncBackResult> {
 }
 
 /** CODEX_HOME/auth.json holds a login we do not know; replacing it would lose it. */
-export class ForeignLoginError extends CliError {
+export class ForeignLoginError extends DomainError {
   constructor(file: string, email: string | null) {
     super(
+      "foreign-login",
       `${file} holds a login that is not in the accounts store${email ? ` (${email})` : ""}; ` +
         "add it first (`codex-supervisor accounts add <name> --from-file <that file>`) or pass --force to replace it",
-      2,
     );
     this.name = "ForeignLoginError";
   }
@@ -79,15 +80,15 @@ export class ForeignLoginError extends CliError {
 
 /**
  * CODEX_HOME/auth.json exists but could not be read (permissions, still half-written, not an
- * auth.json): it may hold the only copy of a refresh token, so it is not replaced. Exit 1: a fault of
- * the environment, not of the command line — fix the file (or wait for codex) and retry.
+ * auth.json): it may hold the only copy of a refresh token, so it is not replaced. A fault of the
+ * environment, not of the command line — fix the file (or wait for codex) and retry.
  */
-export class UnreadableLoginError extends CliError {
+export class UnreadableLoginError extends DomainError {
   constructor(readonly reason: string) {
     super(
+      "unreadable-login",
       `not switching accounts: ${reason}. It may hold the only copy of a refresh token, so it was left as it is; ` +
         "fix it (its permissions, or wait until codex has finished writing it) and retry, or pass --force to replace it anyway (the login it holds is then lost)",
-      1,
     );
     this.name = "UnreadableLoginError";
   }
@@ -108,9 +109,12 @@ export interface ActivateResult {
   sync: SyncBackResult;
 }
 
-/** Write `auth` as CODEX_HOME/auth.json: temp file + rename, 0600. Creates CODEX_HOME (0700) if missing. */
+/**
+ * Write `auth` as CODEX_HOME/auth.json: temp file + rename, 0600. CODEX_HOME must be the user's; the
+ * default one is created (0700) if missing, one named by CODEX_HOME must exist (ensureCodexHome).
+ */
 function writeCodexAuth(codexHome: string, auth: AuthBlob, beforeRename: () => void): void {
-  fs.mkdirSync(codexHome, { recursive: true, mode: 0o700 });
+  ensureCodexHome(codexHome);
   const text = JSON.stringify(auth, null, 2);
   beforeRename();
   writeFileAtomic(codexAuthFile(codexHome), text, { mode: 0o600 });
@@ -128,7 +132,7 @@ export async function activate(opts: ActivateOptions): Promise<ActivateResult> {
     async (guard) => {
       const store = readAccounts(opts.home);
       const target = findAccount(store, opts.name);
-      if (!target) throw new UsageError(`no account named '${opts.name}' (see \`codex-supervisor accounts list\`)`);
+      if (!target) throw new UsageError(`no account named ${safeToEcho(opts.name)} (see \`codex-supervisor accounts list\`)`);
       if (!target.enabled) throw new UsageError(`account '${opts.name}' is disabled; enable it first (\`codex-supervisor accounts enable ${opts.name}\`)`);
 
       const read = await readCodexAuth(opts.codexHome, opts.retry);

@@ -5,7 +5,7 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { CliError } from "../errors.js";
+import { DomainError } from "../errors.js";
 import { ensureDir } from "../fs/atomic.js";
 import { stripOurEnv } from "../shim/env.js";
 import { launchSpec } from "../shim/native-launch.js";
@@ -68,15 +68,15 @@ export async function captureCodexLogin(input: LoginInput): Promise<AuthBlob> {
     try {
       end = await runLogin(spec.command, spec.args, spec.env, input.apiKey ? `${input.apiKey.key}\n` : null);
     } catch (err) {
-      throw new CliError(`cannot run ${real.path} login: ${(err as Error).message}`, 1);
+      throw new DomainError("login-failed", `cannot run ${real.path} login: ${(err as Error).message}`);
     }
     if (end.code !== 0) {
       const how = end.signal ? `was killed by ${end.signal}` : `exited with status ${end.code}`;
-      throw new CliError(`codex login ${how}; no account was added`, end.code && end.code > 0 ? end.code : 1);
+      throw new DomainError("login-failed", `codex login ${how}; no account was added`, { childStatus: end.code ?? undefined });
     }
     const read = await readCodexAuth(tmpHome, { attempts: 1 });
-    if (read.kind === "missing") throw new CliError("codex login finished but wrote no auth.json; no account was added", 1);
-    if (read.kind === "unreadable") throw new CliError(`codex login wrote an auth.json we cannot use (${read.reason}); no account was added`, 1);
+    if (read.kind === "missing") throw new DomainError("login-failed", "codex login finished but wrote no auth.json; no account was added");
+    if (read.kind === "unreadable") throw new DomainError("login-failed", `codex login wrote an auth.json we cannot use (${read.reason}); no account was added`);
     return read.auth;
   } finally {
     fs.rmSync(tmpHome, { recursive: true, force: true });

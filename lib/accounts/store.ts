@@ -11,7 +11,7 @@
 // of auth.json (codex-auth.ts healActive): a writer killed between activate's rename of auth.json and
 // its store write leaves them disagreeing, and the next locked operation repairs it.
 import fs from "node:fs";
-import { CliError } from "../errors.js";
+import { DomainError } from "../errors.js";
 import { ensureDir, writeFileAtomic } from "../fs/atomic.js";
 import { withStorageLock, type LockGuard, type StorageLockOptions } from "../lock/storage-lock.js";
 import { accountsFile } from "../paths.js";
@@ -19,10 +19,10 @@ import { healActive, readCodexAuth } from "./codex-auth.js";
 import { sameJson } from "./owner.js";
 import { AccountsFileSchema, describeIssues, emptyAccountsFile, STORE_SCHEMA_VERSION, type Account, type AccountsFile } from "./schema.js";
 
-/** The store cannot be used as it is. Exit 2: the user has to look at the named file. */
-export class AccountsStoreError extends CliError {
+/** The store cannot be used as it is: the user has to look at the named file. */
+export class AccountsStoreError extends DomainError {
   constructor(readonly file: string, detail: string) {
-    super(`accounts store ${file}: ${detail}; it was left untouched`, 2);
+    super("accounts-store-invalid", `accounts store ${file}: ${detail}; it was left untouched`);
     this.name = "AccountsStoreError";
   }
 }

@@ -1,8 +1,10 @@
 // Argument parsing shared by the job commands (result, logs, stop, restart): one job reference —
 // an id, a unique id prefix, or `--name N` — plus each command's own flags. Pure.
 import { UsageError } from "../errors.js";
+import { safeToEcho } from "../text/user-text.js";
 import { isActiveStatus } from "../jobs/record.js";
-import { listJobs, resolveJobRef } from "../jobs/store.js";
+import { listJobs } from "../jobs/listing.js";
+import { resolveJobRef } from "../jobs/references.js";
 
 export interface FlagSpec {
   /** Flags without a value, e.g. ["--json", "-f"]. Aliases map to the canonical name. */
@@ -27,7 +29,7 @@ export function parseJobArgs(command: string, args: string[], spec: FlagSpec = {
   let byName = false;
   let help = false;
   const setRef = (r: string, name: boolean) => {
-    if (ref !== null) throw new UsageError(`${command}: give one job (got '${ref}' and '${r}')`);
+    if (ref !== null) throw new UsageError(`${command}: give one job (got ${safeToEcho(ref)} and ${safeToEcho(r)})`);
     if (r === "") throw new UsageError(`${command}: empty job ${name ? "name" : "id"}`);
     ref = r;
     byName = name;
@@ -56,7 +58,7 @@ export function parseJobArgs(command: string, args: string[], spec: FlagSpec = {
       values.set(spec.values[key]!, v);
       continue;
     }
-    if (a.startsWith("-") && a !== "-") throw new UsageError(`${command}: unknown option '${a}' (see ${command} --help)`);
+    if (a.startsWith("-") && a !== "-") throw new UsageError(`${command}: unknown option ${safeToEcho(a.split("=")[0]!)} (see ${command} --help)`);
     setRef(a, false);
   }
   if (ref === null && !help) throw new UsageError(`${command}: which job? give an id, a unique id prefix, or --name N`);
@@ -77,6 +79,6 @@ export function parseSeconds(flag: string, raw: string): number {
 export function resolveJobArg(home: string, parsed: ParsedJobArgs): string {
   if (!parsed.byName) return resolveJobRef(home, parsed.ref);
   const named = listJobs(home, { all: true }).records.filter((r) => r.name === parsed.ref);
-  if (named.length === 0) throw new UsageError(`no job named '${parsed.ref}'; see \`codex-supervisor ls --all\``);
+  if (named.length === 0) throw new UsageError(`no job named ${safeToEcho(parsed.ref)}; see \`codex-supervisor ls --all\``);
   return (named.find((r) => isActiveStatus(r.status)) ?? named[0]!).id; // listJobs: newest first
 }

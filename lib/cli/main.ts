@@ -1,7 +1,9 @@
 // `codex-supervisor <command>`: dispatch only. Each command lives in lib/cli/commands/<file>.ts and
 // exports `run(args: string[]): Promise<number>` (the exit status). Commands are imported lazily so
 // `codex-supervisor shellenv` (run at every shell start) loads nothing it does not need.
-import { CliError, UsageError } from "../errors.js";
+import { UsageError } from "../errors.js";
+import { safeToEcho } from "../text/user-text.js";
+import { errorReport } from "./error-table.js";
 
 interface CommandEntry {
   module: string;
@@ -62,7 +64,7 @@ export async function main(argv: string[]): Promise<number> {
   const entry = Object.hasOwn(COMMANDS, first) ? COMMANDS[first] : undefined;
   if (!entry) {
     throw new UsageError(
-      first.startsWith("-") ? `unknown option '${first}' (see --help)` : `unknown command '${first}' (see --help)`,
+      first.startsWith("-") ? `unknown option ${safeToEcho(first)} (see --help)` : `unknown command ${safeToEcho(first)} (see --help)`,
     );
   }
   const mod = (await import(entry.module)) as { run: (args: string[]) => Promise<number> };
@@ -73,12 +75,8 @@ export async function runCli(argv: string[]): Promise<void> {
   try {
     process.exitCode = await main(argv);
   } catch (err) {
-    if (err instanceof CliError) {
-      process.stderr.write(`codex-supervisor: ${err.message}\n`);
-      process.exitCode = err.exitCode;
-    } else {
-      process.stderr.write(`codex-supervisor: internal error: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
-      process.exitCode = 1;
-    }
+    const report = errorReport(err);
+    process.stderr.write(report.text);
+    process.exitCode = report.status;
   }
 }

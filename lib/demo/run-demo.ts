@@ -7,7 +7,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { CliError } from "../errors.js";
+import { DomainError } from "../errors.js";
 import { resolveRealCodex, REAL_CODEX_ENV } from "../shim/resolve-real-codex.js";
 import { mockProviderConfigToml } from "./codex-config.js";
 import { makeDemoRoot } from "./demo-dir.js";
@@ -33,9 +33,7 @@ function findRealCodex(env: NodeJS.ProcessEnv): string {
     return resolveRealCodex({ env, shimFile: SHIM_FILE, configRealCodexBin: null }).path;
   } catch (err) {
     if (fs.existsSync(BUNDLED_CODEX)) return BUNDLED_CODEX;
-    throw err instanceof CliError
-      ? new CliError(`demo: ${err.message}. Install the Codex CLI first: npm install -g @openai/codex`, err.exitCode)
-      : err;
+    throw err instanceof DomainError ? new DomainError(err.code, `demo: ${err.message}. Install the Codex CLI first: npm install -g @openai/codex`) : err;
   }
 }
 
@@ -59,13 +57,13 @@ async function addAccounts(env: NodeJS.ProcessEnv, supervisorHome: string, codex
     fs.writeFileSync(file, JSON.stringify({ OPENAI_API_KEY: a.apiKey }) + "\n", { mode: 0o600 });
     try {
       const code = await accounts.run(["add", a.name, "--from-file", file], io);
-      if (code !== 0) throw new CliError(`demo: could not add the demo account ${a.name}: ${errors.join(" ").trim()}`);
+      if (code !== 0) throw new DomainError("demo-failed", `demo: could not add the demo account ${a.name}: ${errors.join(" ").trim()}`);
     } finally {
       fs.rmSync(file, { force: true });
     }
   }
   const code = await accounts.run(["use", DEMO_ACCOUNTS[0]!.name, "--force"], io);
-  if (code !== 0) throw new CliError(`demo: could not activate ${DEMO_ACCOUNTS[0]!.name}: ${errors.join(" ").trim()}`);
+  if (code !== 0) throw new DomainError("demo-failed", `demo: could not activate ${DEMO_ACCOUNTS[0]!.name}: ${errors.join(" ").trim()}`);
 }
 
 /** Run the supervised codex in the user's terminal; resolves with its exit status. */
@@ -92,7 +90,7 @@ function runSupervisedCodex(env: NodeJS.ProcessEnv, cwd: string): Promise<number
     };
     child.on("error", (e) => {
       done();
-      reject(new CliError(`demo: cannot start the shim ${SHIM_FILE}: ${e.message}`));
+      reject(new DomainError("demo-failed", `demo: cannot start the shim ${SHIM_FILE}: ${e.message}`));
     });
     child.on("exit", (code, signal) => {
       done();
@@ -114,7 +112,7 @@ function turnsOf(server: ModelServer, now: number): TurnSummary[] {
 
 export async function runDemo(o: DemoOptions): Promise<number> {
   if (!process.stdin.isTTY || !process.stdout.isTTY) {
-    throw new CliError("demo: needs an interactive terminal (stdin and stdout must be a TTY)", 2);
+    throw new DomainError("no-terminal", "demo: needs an interactive terminal (stdin and stdout must be a TTY)");
   }
   const realCodex = findRealCodex(o.env);
   const root = makeDemoRoot(o.env, o.env.HOME && path.isAbsolute(o.env.HOME) ? o.env.HOME : os.homedir());

@@ -4,7 +4,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { loadConfigDetailed, type LoadedConfig } from "../config/load.js";
 import { parseSwitch, SWITCH_EXPECTED } from "../config/opt-in.js";
-import { CliError } from "../errors.js";
+import { DomainError } from "../errors.js";
 import { accountsFile, codexHome, jobsDir, storageLockTarget, type Env } from "../paths.js";
 import { resolveRealCodex } from "../shim/resolve-real-codex.js";
 import type { Finding } from "./finding.js";
@@ -24,7 +24,7 @@ export function checkConfig(env: Env, home: string): { findings: Finding[]; load
     const msg = loaded.fileState === "missing" ? `no ${loaded.file}; defaults and CODEX_AUTH_* overrides are valid` : `${loaded.file} and CODEX_AUTH_* overrides are valid`;
     return { findings: [{ check: "config", level: "ok", message: msg }], loaded };
   } catch (err) {
-    if (!(err instanceof CliError)) throw err;
+    if (!(err instanceof DomainError)) throw err;
     const fix = err.message.includes("environment variable") ? "correct or unset the variable named above" : `edit ${path.join(home, "config.json")} as described`;
     return { findings: [{ check: "config", level: "fail", message: err.message.replace(/\n/g, "; "), fix }], loaded: null };
   }
@@ -71,7 +71,7 @@ export function checkRealCodex(env: Env, shimFile: string, loaded: LoadedConfig 
       }
     }
   } catch (err) {
-    if (!(err instanceof CliError)) throw err;
+    if (!(err instanceof DomainError)) throw err;
     findings.push({
       check: "real-codex",
       level: "fail",

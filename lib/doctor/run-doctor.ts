@@ -1,6 +1,7 @@
 // All `doctor` checks in a fixed order. Read-only: nothing is created, fixed or killed.
 import { supervisorHome, type Env } from "../paths.js";
 import { planReap } from "../jobs/reap.js";
+import { DEFAULT_LOCK_STALE_MS, lockOptionsFrom } from "../lock/options.js";
 import { checkConfig, checkLock, checkOptIn, checkPath, checkPermissions, checkRealCodex } from "./checks.js";
 import type { Finding } from "./finding.js";
 
@@ -40,7 +41,7 @@ export function runDoctor(input: DoctorInput): Finding[] {
   findings.push(...checkRealCodex(env, shimFile, loaded));
   findings.push(...checkOptIn(env, loaded));
   findings.push(...configFindings);
-  findings.push(...checkLock(home, loaded?.config.lockStaleMs ?? 10_000));
+  findings.push(...checkLock(home, (loaded ? lockOptionsFrom(loaded.config) : {}).staleMs ?? DEFAULT_LOCK_STALE_MS));
   findings.push(...checkOrphans(home));
   findings.push(...checkPermissions(env, home));
   return findings;

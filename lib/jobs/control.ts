@@ -9,7 +9,7 @@ import path from "node:path";
 import { writeFileAtomic } from "../fs/atomic.js";
 import { jobControlFile } from "../paths.js";
 import { isJobId } from "./ids.js";
-import { ensureJobsDir } from "./store.js";
+import { ensureJobsDir } from "./records.js";
 
 export type ControlAction = "stop" | "restart";
 

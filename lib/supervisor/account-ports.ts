@@ -15,11 +15,8 @@ import type { AccountsFile } from "../accounts/schema.js";
 import { availableAt, chooseSuccessor } from "../accounts/select.js";
 import { readAccounts } from "../accounts/store.js";
 import { markCoolingDown } from "../accounts/usage.js";
+import { lockOptionsFrom } from "../lock/options.js";
 import type { AccountPorts, RotationPlan, SwitchResult } from "./core.js";
-
-export function lockOpts(config: Config) {
-  return { staleMs: config.lockStaleMs, updateMs: config.lockUpdateMs };
-}
 
 /** Accounts, read fresh from the store each time (another terminal may have changed them). */
 export function realAccountPorts(
@@ -43,7 +40,7 @@ export function realAccountPorts(
     async syncBack() {
       // No accounts stored: nothing to sync into, and no reason to take the lock on every restart.
       if (readAccounts(home).accounts.length === 0) return;
-      const r = await syncBack({ home, codexHome, lock: lockOpts(config) });
+      const r = await syncBack({ home, codexHome, lock: lockOptionsFrom(config) });
       // Worth a log line only when something was stored or could not be: a login outside the store
       // (no accounts configured) is the normal case for users who never added any.
       if (r.status === "synced" || r.status === "stale" || r.status === "unreadable") await event("sync", { result: describeSync(r) });
@@ -66,11 +63,11 @@ export function realAccountPorts(
       return { kind: "none", earliest };
     },
     async switchTo(to, from, coolDownUntil): Promise<SwitchResult> {
-      if (from && coolDownUntil !== null) await markCoolingDown(home, from, coolDownUntil, lockOpts(config));
+      if (from && coolDownUntil !== null) await markCoolingDown(home, from, coolDownUntil, lockOptionsFrom(config));
       // activate() syncs codex's refreshed tokens back into `from` before it replaces auth.json, and
       // refuses (under the lock, so no race) to replace a login that belongs to no stored account.
       try {
-        const r = await activate({ home, codexHome, name: to, lock: lockOpts(config) });
+        const r = await activate({ home, codexHome, name: to, lock: lockOptionsFrom(config) });
         await event("sync", { result: describeSync(r.sync) });
         return { kind: "switched" };
       } catch (err) {

@@ -13,12 +13,15 @@ import type { StdioOptions } from "node:child_process";
 import crossSpawn from "cross-spawn";
 import type { Config } from "../config/schema.js";
 import { recordUsage } from "../accounts/usage.js";
-import { lockOpts, realAccountPorts } from "./account-ports.js";
+import { realAccountPorts } from "./account-ports.js";
+import { lockOptionsFrom } from "../lock/options.js";
 import { applyQuotaEvent, decideFromState, initialQuotaState, type QuotaState } from "../quota/decide.js";
 import { toQuotaEvent } from "../quota/from-rollout.js";
 import type { RolloutEvent } from "../session/rollout-events.js";
 import type { RateLimits } from "../quota/rate-limits.js";
-import { appendEvent, listJobs, updateJob } from "../jobs/store.js";
+import { appendEvent } from "../jobs/event-log.js";
+import { listJobs } from "../jobs/listing.js";
+import { updateJob } from "../jobs/records.js";
 import { isActiveStatus } from "../jobs/record.js";
 import { probeProcess } from "../jobs/reconcile-io.js";
 import type { JobPatch as RecordPatch } from "../jobs/record.js";
@@ -251,7 +254,7 @@ export function followQuota(
       const limits = newLimits;
       newLimits = null;
       if (limits && account) {
-        await recordUsage(home, account, limits, now, lockOpts(config));
+        await recordUsage(home, account, limits, now, lockOptionsFrom(config));
         await event("quota", { account, primary: limits.primary, secondary: limits.secondary });
       }
       const d = decideFromState(state, now, thresholds);

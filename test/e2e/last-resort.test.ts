@@ -6,7 +6,7 @@
 // lib/supervisor/entry.ts): SIGUSR2 then makes the supervisor throw from a listener, at the moment the
 // test chooses. Without that switch SIGUSR2 is simply a signal the supervisor does not handle.
 import { afterEach, describe, expect, it } from "vitest";
-import { readEvents } from "../../lib/jobs/store.js";
+import { readEvents } from "../../lib/jobs/event-log.js";
 import { readIdentity, sameIdentity, type ProcessIdentity } from "../../lib/process/identity.js";
 import { findMarkedProcesses, waitForGone, type TrackedProcess } from "../helpers/processes.js";
 import { sttyModes } from "../helpers/tmux.js";

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { AccountsStoreError } from "../../lib/accounts/store.js";
 import { UnreadableLoginError } from "../../lib/accounts/activate.js";
-import { FileWriteError } from "../../lib/fs/atomic.js";
+import { FileWriteError } from "../../lib/fs/errors.js";
 import { LockLostError, LockTimeoutError, StorageLockError } from "../../lib/lock/storage-lock.js";
 import type { ChildExit } from "../../lib/supervisor/exit-policy.js";
 import {

@@ -13,7 +13,8 @@ import { findAccount, readAccounts, updateAccounts } from "../../accounts/store.
 import { accountListRows, formatAccountsTable } from "../../accounts/view.js";
 import { loadConfig } from "../../config/load.js";
 import { UsageError } from "../../errors.js";
-import type { StorageLockOptions } from "../../lock/storage-lock.js";
+import { checkName, safeToEcho } from "../../text/user-text.js";
+import { lockOptionsFrom, type StorageLockOptions } from "../../lock/options.js";
 import { codexHome, supervisorHome } from "../../paths.js";
 
 const HELP: Record<string, string> = {
@@ -125,6 +126,7 @@ function oneName(cmd: string, p: Parsed): string {
 function checkNewName(name: string): void {
   // Not echoed when invalid: a mistyped command line may have put a key here.
   if (/^sk-/i.test(name)) throw new UsageError("accounts add: the account name looks like an API key; give the key with --api-key-env <VAR>");
+  checkName("accounts add: the account name", name);
   if (!ACCOUNT_NAME_RE.test(name)) {
     throw new UsageError("accounts add: invalid account name: use 1-64 letters, digits, '.', '_', '@', '+' or '-', starting with a letter or digit");
   }
@@ -185,7 +187,7 @@ interface Ctx {
 
 function lockOptions(env: NodeJS.ProcessEnv): { lock: StorageLockOptions; realCodexBin: string | null } {
   const c = loadConfig(env);
-  return { lock: { staleMs: c.lockStaleMs, updateMs: c.lockUpdateMs }, realCodexBin: c.realCodexBin };
+  return { lock: lockOptionsFrom(c), realCodexBin: c.realCodexBin };
 }
 
 function describeAccount(a: Pick<Account, "kind" | "identity">): string {
@@ -268,7 +270,7 @@ async function cmdRemove(ctx: Ctx, p: Parsed): Promise<number> {
     ctx.home,
     (draft) => {
       const i = draft.accounts.findIndex((a) => a.name === name);
-      if (i < 0) throw new UsageError(`accounts remove: no account named '${name}'`);
+      if (i < 0) throw new UsageError(`accounts remove: no account named ${safeToEcho(name)}`);
       draft.accounts.splice(i, 1);
       if (draft.active === name) {
         draft.active = null;
@@ -292,7 +294,7 @@ async function cmdSetEnabled(ctx: Ctx, p: Parsed, enabled: boolean): Promise<num
     ctx.home,
     (draft) => {
       const a = findAccount(draft, name);
-      if (!a) throw new UsageError(`accounts ${cmd}: no account named '${name}'`);
+      if (!a) throw new UsageError(`accounts ${cmd}: no account named ${safeToEcho(name)}`);
       if (a.enabled === enabled) return false;
       a.enabled = enabled;
       return true;
