@@ -1,5 +1,5 @@
-// Whose files we use. Like ssh with ~/.ssh: the supervisor home, `jobs/` and the files that steer
-// us (config.json, accounts.json) are used only if they are ours alone — owned by the user, not
+// Whose files we use. Like ssh with ~/.ssh: the supervisor home, `jobs/` and the config that steers
+// us are used only if they are ours alone — owned by the user, not
 // writable by group or others, not a symlink — and every directory above the home must be one
 // that nobody else can swap it out of (owned by the user or root, not writable by others unless
 // sticky). Anything else is refused with one line naming the path and the fix (see
@@ -7,7 +7,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { DomainError } from "../errors.js";
-import { accountsFile, configFile, jobsDir } from "../paths.js";
+import { configFile, jobsDir } from "../paths.js";
 
 export class UnsafePathError extends DomainError {
   constructor(readonly file: string, what: string, problem: string, fix: string) {
@@ -104,8 +104,9 @@ function assertAncestorsSafe(home: string, what: string): void {
 const trusted = new Set<string>();
 
 /**
- * The supervisor home is ours alone: the home, `jobs/`, config.json and accounts.json (those that
- * exist) and every directory above it. Once per home per process (a few lstats). Throws
+ * The supervisor home is ours alone: the home, `jobs/` and config.json (those that exist) and every
+ * directory above it. (What is inside a home of ours could only be put there by us or root; the
+ * files we open in it are opened without following symlinks.) Once per home per process (a few lstats). Throws
  * UnsafePathError (exit 2 at the edge).
  */
 export function assertTrustedHome(home: string): void {
@@ -115,7 +116,6 @@ export function assertTrustedHome(home: string): void {
   assertOwned(key, "dir", "the supervisor home");
   assertOwned(jobsDir(key), "dir", "the jobs directory");
   assertOwned(configFile(key), "file", "the config file");
-  assertOwned(accountsFile(key), "file", "the accounts store");
   trusted.add(key);
 }
 
