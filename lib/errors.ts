@@ -27,6 +27,8 @@ export const ERROR_CODES = [
   "restart-failed",
   "environment", // the system does not give us what we need (/proc)
   "login-failed", // `codex login` failed or wrote nothing usable
+  "no-login", // there is no login where one was to be taken (CODEX_HOME/auth.json missing)
+  "integrity", // a safety check refused a write that would be wrong (a bug of ours); nothing was changed
   "demo-failed",
   "no-terminal", // an interactive command without a TTY
 ] as const;

@@ -25,9 +25,9 @@ export const jobOutFile = (home: string, id: string) => path.join(jobsDir(home),
 export const jobControlFile = (home: string, id: string) => path.join(jobsDir(home), `${id}.control`);
 /** The unredacted command line of a job whose record's argv had secrets replaced (0600). */
 export const jobLaunchArgvFile = (home: string, id: string) => path.join(jobsDir(home), `${id}.argv`);
-/** One empty marker per active record (the `.active` index). */
-export const jobActiveDir = (home: string) => path.join(jobsDir(home), ".active");
-export const jobActiveMarker = (home: string, id: string) => path.join(jobActiveDir(home), id);
+/** The active set: an empty file per job whose record is active (lib/jobs/active-index.ts). */
+export const activeJobsDir = (home: string) => path.join(jobsDir(home), ".active");
+export const jobActiveMarker = (home: string, id: string) => path.join(activeJobsDir(home), id);
 /** The file the storage lock protects (proper-lockfile locks `<file>.lock`). */
 export const storageLockTarget = (home: string) => path.join(home, "storage");
 /** The storage lock itself: a directory whose mtime is the holder's heartbeat. */

@@ -38,7 +38,7 @@ if (unknown.length > 0) {
 const files = all.filter((f) => only.length === 0 || only.includes(path.basename(f, ".mjs")));
 
 // Quick mode: fewer iterations through each module's own knobs (an explicit setting wins).
-const quickDefaults = { BENCH_PAIRS: "10", BENCH_RESTARTS: "4", BENCH_QUOTA_RUNS: "8", BENCH_LS_RUNS: "5" };
+const quickDefaults = { BENCH_PAIRS: "10", BENCH_RESTARTS: "4", BENCH_QUOTA_RUNS: "8", BENCH_LS_RUNS: "5", BENCH_STATUSLINE_RUNS: "7" };
 const childEnv = { ...process.env };
 if (quick) for (const [k, v] of Object.entries(quickDefaults)) childEnv[k] ??= v;
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Build: compile lib/ to dist/ with the project's TypeScript, bundle the shim's two load paths with
 // esbuild (scripts/bundle-shim.mjs), and make the entry points executable.
-// Runs on `npm install` (prepare) so a fresh clone or a git install is ready to use.
+// Runs as `npm run build`, before `npm pack` (prepack), and first in `npm test` and `npm run demo`;
+// nothing runs at install (a published package ships dist/ built, and npm warns about install scripts).
 import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync } from "node:fs";
 import { createRequire } from "node:module";

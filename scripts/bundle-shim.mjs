@@ -18,7 +18,7 @@ import * as esbuild from "esbuild";
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 /** Modules the passthrough bundle must never contain (each is reached through a dynamic import). */
-const FORBIDDEN_IN_SHIM = [/node_modules\//, /^dist\/supervisor\//, /^dist\/lock\//, /^dist\/config\/(schema|load)\.js$/, /^dist\/routing\//];
+const FORBIDDEN_IN_SHIM = [/node_modules\//, /^dist\/supervisor\//, /^dist\/lock\//, /^dist\/config\/(schema|load)\.js$/, /^dist\/codex\/(classify|grammar)\.js$/];
 
 /**
  * Packages the supervisor bundle leaves as real imports. proper-lockfile must: lib/lock/storage-lock.ts
@@ -117,7 +117,7 @@ export function bundleShim({ root = ROOT } = {}) {
     out: path.join(dist, "shim", "bundle.js"),
     exportName: "runShim",
     // The argv classifier is loaded only when opted in: a separate module (same relative path from the bundle).
-    external: ["../routing/classify.js"],
+    external: ["../codex/classify.js"],
     check: (inputs) => {
       const bad = inputs.filter((rel) => FORBIDDEN_IN_SHIM.some((re) => re.test(rel)));
       if (bad.length > 0) fail(`the passthrough bundle would contain ${bad.join(", ")} (must stay behind a dynamic import)`);

@@ -1,11 +1,11 @@
 // Putting an account into CODEX_HOME/auth.json, and bringing back what codex wrote there.
 //
-// Codex refreshes ChatGPT tokens itself and rewrites auth.json in place (truncate + write, not an
-// atomic rename). A refresh token is single-use: once codex has refreshed, the copy in our store is
-// dead and the only live one is in auth.json. So before anything replaces auth.json — and after every
-// child exit — we "sync back": read auth.json (retrying while it is half-written, never storing a
-// partial file) and store it for the account that owns it. Ownership is checked (same account id /
-// user, or same API key): a login that belongs to nobody we know is never copied over an account.
+// Codex refreshes ChatGPT tokens itself and replaces auth.json with the new ones. A refresh token is
+// single-use: once codex has refreshed, the copy in our store is dead and the only live one is in
+// auth.json. So before anything replaces auth.json — and after every child exit — we "sync back":
+// read auth.json (retrying while it is half-written, never storing a partial file) and store it for
+// the account that owns it, if it is the newer copy (lineage.ts). Ownership is checked (same account
+// id / user, or same API key): a login that belongs to nobody we know is never copied over an account.
 //
 // Order inside activate (one lock hold): sync back and persist the store first, then replace
 // auth.json, then mark the new account active. A crash between steps loses no token: the store
@@ -17,11 +17,11 @@
 // unless forced — the same `--force` that replaces a login of no stored account.
 import { DomainError, UsageError } from "../errors.js";
 import { safeToEcho } from "../text/user-text.js";
-import { writeFileAtomic } from "../fs/atomic.js";
-import { ensureCodexHome } from "../fs/trust.js";
+import { quarantineCorrupt } from "../fs/atomic.js";
 import { withStorageLock, type StorageLockOptions } from "../lock/storage-lock.js";
-import { applySyncBack, codexAuthFile, healActive, readCodexAuth, type ReadRetry, type SyncBackResult } from "./codex-auth.js";
-import type { AuthBlob } from "./schema.js";
+import { addAccount, isReleased, loginTag, nameForLogin, newAccount } from "./adopt.js";
+import { applySyncBack, codexAuthFile, healActive, ownerOf, readCodexAuth, writeCodexAuth, type CodexAuthRead, type ReadRetry, type SyncBackResult } from "./codex-auth.js";
+import type { AccountsFile } from "./schema.js";
 import { findAccount, readAccounts, writeAccounts } from "./store.js";
 
 // The reading and sync rules live in codex-auth.ts; these names are what callers import from here.
@@ -47,23 +47,37 @@ export interface AuthPlaces {
   retry?: ReadRetry;
 }
 
+export interface SyncedLogin {
+  sync: SyncBackResult;
+  /** What auth.json held. */
+  read: CodexAuthRead;
+  /** The store after the sync (as written, when it was). */
+  store: AccountsFile;
+}
+
 /**
- * Sync back under the lock (after a child exits), and heal `active` when auth.json belongs to another
- * stored account than the store says. Writes the store only when something changed.
+ * Sync back under the lock: store what auth.json holds under its owner (if newer), and heal `active`
+ * when auth.json belongs to another stored account than the store says. Writes the store only when
+ * something changed.
  */
-export async function syncBack(places: AuthPlaces): Promise<SyncBackResult> {
+export async function syncLogin(places: AuthPlaces): Promise<SyncedLogin> {
   return withStorageLock(
     places.home,
     async (guard) => {
       const store = readAccounts(places.home);
       const read = await readCodexAuth(places.codexHome, places.retry);
       const healed = healActive(store, read);
-      const result = healed ? healed.sync : applySyncBack(store, read);
-      if (healed || result.status === "synced") writeAccounts(places.home, store, guard);
-      return result;
+      const sync = healed ? healed.sync : applySyncBack(store, read);
+      if (healed || sync.status === "synced") writeAccounts(places.home, store, guard);
+      return { sync, read, store };
     },
     places.lock ?? {},
   );
+}
+
+/** `syncLogin`'s result alone (after a child exits, before a rotation). */
+export async function syncBack(places: AuthPlaces): Promise<SyncBackResult> {
+  return (await syncLogin(places)).sync;
 }
 
 /** CODEX_HOME/auth.json holds a login we do not know; replacing it would lose it. */
@@ -72,7 +86,7 @@ export class ForeignLoginError extends DomainError {
     super(
       "foreign-login",
       `${file} holds a login that is not in the accounts store${email ? ` (${email})` : ""}; ` +
-        "add it first (`codex-supervisor accounts add <name> --from-file <that file>`) or pass --force to replace it",
+        "keep it as an account first (`codex-supervisor accounts import [<name>]`), or pass --force (it is then kept under a generated name)",
     );
     this.name = "ForeignLoginError";
   }
@@ -80,15 +94,15 @@ export class ForeignLoginError extends DomainError {
 
 /**
  * CODEX_HOME/auth.json exists but could not be read (permissions, still half-written, not an
- * auth.json): it may hold the only copy of a refresh token, so it is not replaced. A fault of the
- * environment, not of the command line — fix the file (or wait for codex) and retry.
+ * auth.json): it may hold the only copy of a refresh token, so it is not replaced. Exit 1: a fault of
+ * the environment, not of the command line — fix the file (or wait for codex) and retry.
  */
 export class UnreadableLoginError extends DomainError {
   constructor(readonly reason: string) {
     super(
       "unreadable-login",
       `not switching accounts: ${reason}. It may hold the only copy of a refresh token, so it was left as it is; ` +
-        "fix it (its permissions, or wait until codex has finished writing it) and retry, or pass --force to replace it anyway (the login it holds is then lost)",
+        "fix it (its permissions, or wait until codex has finished writing it) and retry, or pass --force to replace it anyway (the file is then moved aside, next to it)",
     );
     this.name = "UnreadableLoginError";
   }
@@ -96,9 +110,12 @@ export class UnreadableLoginError extends DomainError {
 
 export interface ActivateOptions extends AuthPlaces {
   name: string;
-  /** Replace an auth.json that belongs to no stored account (default false: ForeignLoginError). */
+  /**
+   * Replace an auth.json that belongs to no stored account (default false: ForeignLoginError). Its
+   * login is kept first, as a new account under a generated name (`imported`).
+   */
   overwriteForeign?: boolean;
-  /** Replace an auth.json that cannot be read (default false: UnreadableLoginError). */
+  /** Replace an auth.json that cannot be read (default false: UnreadableLoginError); it is moved aside first (`keptAside`). */
   overwriteUnreadable?: boolean;
   now?: () => number;
 }
@@ -107,23 +124,18 @@ export interface ActivateResult {
   previous: string | null;
   account: string;
   sync: SyncBackResult;
+  /** The account a foreign login in auth.json was kept as before it was replaced (only with overwriteForeign). */
+  imported: string | null;
+  /** Where an unreadable auth.json was moved before it was replaced (only with overwriteUnreadable). */
+  keptAside: string | null;
 }
 
 /**
- * Write `auth` as CODEX_HOME/auth.json: temp file + rename, 0600. CODEX_HOME must be the user's; the
- * default one is created (0700) if missing, one named by CODEX_HOME must exist (ensureCodexHome).
- */
-function writeCodexAuth(codexHome: string, auth: AuthBlob, beforeRename: () => void): void {
-  ensureCodexHome(codexHome);
-  const text = JSON.stringify(auth, null, 2);
-  beforeRename();
-  writeFileAtomic(codexAuthFile(codexHome), text, { mode: 0o600 });
-}
-
-/**
- * Make `name` the active account: sync back what codex wrote for the current one, then put `name`'s
+ * Make `name` the active account: store what auth.json holds under its owner, then put `name`'s
  * credentials into CODEX_HOME/auth.json and mark it active — all under one hold of the storage lock.
- * Unknown or disabled account: UsageError, nothing changed.
+ * A login of no stored account is replaced only when forced (and then kept as an account first) or
+ * when it is exactly the login `accounts remove` deleted. Unknown or disabled account: UsageError,
+ * nothing changed.
  */
 export async function activate(opts: ActivateOptions): Promise<ActivateResult> {
   const now = opts.now ?? Date.now;
@@ -141,18 +153,34 @@ export async function activate(opts: ActivateOptions): Promise<ActivateResult> {
       const healed = healActive(store, read);
       const previous = store.active;
       const sync = healed ? healed.sync : applySyncBack(store, read);
-      if (sync.status === "foreign" && !opts.overwriteForeign) throw new ForeignLoginError(codexAuthFile(opts.codexHome), sync.email);
-      if (sync.status === "unreadable" && !opts.overwriteUnreadable) throw new UnreadableLoginError(sync.reason);
-      // Persist what codex refreshed before auth.json is replaced: from here on it is the only copy.
-      if (healed || sync.status === "synced") writeAccounts(opts.home, store, guard);
+      let imported: string | null = null;
+      let keptAside: string | null = null;
+      if (sync.status === "foreign" && read.kind === "ok" && !isReleased(store, read.auth)) {
+        if (!opts.overwriteForeign) throw new ForeignLoginError(codexAuthFile(opts.codexHome), sync.email);
+        imported = nameForLogin(store, read.auth);
+        addAccount(store, newAccount(imported, read.auth, new Date(now())));
+      }
+      if (sync.status === "unreadable") {
+        if (!opts.overwriteUnreadable) throw new UnreadableLoginError(sync.reason);
+        guard.assertHeld();
+        keptAside = quarantineCorrupt(codexAuthFile(opts.codexHome), new Date(now()));
+      }
+      // Persist what auth.json held before it is replaced: from here on the store has the only copy.
+      if (healed || sync.status === "synced" || imported !== null) writeAccounts(opts.home, store, guard);
 
       const chosen = findAccount(store, opts.name)!;
-      writeCodexAuth(opts.codexHome, chosen.auth, () => guard.assertHeld());
+      // auth.json already holds this account's login: codex's copy stays (every running codex has
+      // adopted it), unless it holds a refresh token the stored login provably replaced.
+      const holdsChosen = read.kind === "ok" && ownerOf(store, read.auth) === chosen;
+      if (!holdsChosen || (sync.status === "stale" && sync.proof === "lineage")) {
+        writeCodexAuth(opts.codexHome, chosen.auth, () => guard.assertHeld());
+        if (read.kind === "ok" && store.releasedLogins) store.releasedLogins = store.releasedLogins.filter((t) => t !== loginTag(read.auth));
+      }
 
       store.active = chosen.name;
       chosen.lastUsedAt = new Date(now()).toISOString();
       writeAccounts(opts.home, store, guard);
-      return { previous, account: chosen.name, sync };
+      return { previous, account: chosen.name, sync, imported, keptAside };
     },
     opts.lock ?? {},
   );

@@ -1,16 +1,33 @@
 // Reading CODEX_HOME/auth.json and the pure rules that apply what it holds to the store: sync-back
-// (store what codex refreshed, for the account that owns it) and the active-account heal. No store
-// I/O here, so both store.ts (the heal inside every locked update) and activate.ts can use it.
+// (store what codex refreshed, under the account that truly owns it, if it is the newer copy —
+// lineage.ts) and the active-account heal. No store I/O here, so both store.ts (the heal inside every
+// locked update) and activate.ts can use it.
 //
-// Codex refreshes ChatGPT tokens itself and rewrites auth.json in place (truncate + write, not an
-// atomic rename), so a reader may see it empty or half-written: the reader retries.
+// Codex 0.169.0 replaces auth.json by rename after a refresh (test/testbed/chatgpt-refresh.test.ts);
+// other writers (older codex, editors, tools) may truncate and rewrite it in place, so a reader may
+// see it empty or half-written: the reader retries.
 import fs from "node:fs";
 import path from "node:path";
+import { writeFileAtomic } from "../fs/atomic.js";
+import { ensureCodexHome } from "../fs/trust.js";
 import { identityFromAuth } from "./jwt.js";
+import { newerLogin, storeLogin, type OrderProof } from "./lineage.js";
 import { ownershipOf, sameJson } from "./owner.js";
-import { AuthBlobSchema, accountKindOf, describeIssues, type Account, type AccountsFile, type AuthBlob } from "./schema.js";
+import { AuthBlobSchema, describeIssues, type Account, type AccountsFile, type AuthBlob } from "./schema.js";
 
 export const codexAuthFile = (codexHome: string) => path.join(codexHome, "auth.json");
+
+/**
+ * Write `auth` as CODEX_HOME/auth.json: temp file + rename, 0600 (as codex does). CODEX_HOME must be
+ * the user's; the default one is created (0700) if missing, one named by CODEX_HOME must exist
+ * (ensureCodexHome). `beforeRename` is the lock guard's check.
+ */
+export function writeCodexAuth(codexHome: string, auth: AuthBlob, beforeRename: () => void): void {
+  ensureCodexHome(codexHome);
+  const text = JSON.stringify(auth, null, 2);
+  beforeRename();
+  writeFileAtomic(codexAuthFile(codexHome), text, { mode: 0o600 });
+}
 
 export type CodexAuthRead =
   | { kind: "missing" }
@@ -71,16 +88,10 @@ export type SyncBackResult =
   | { status: "unchanged"; account: string }
   /** Stored into `account`; `active` tells whether it was the active one. */
   | { status: "synced"; account: string; active: boolean }
-  /** Belongs to `account` but is older than what is stored (by last_refresh): kept the stored one. */
-  | { status: "stale"; account: string }
+  /** Belongs to `account` but is older than what is stored (`proof`: how we know): kept the stored one. */
+  | { status: "stale"; account: string; proof: OrderProof }
   /** Belongs to no stored account: nothing was changed. */
   | { status: "foreign"; email: string | null };
-
-function refreshedAt(a: AuthBlob): number | null {
-  if (typeof a.last_refresh !== "string") return null;
-  const t = Date.parse(a.last_refresh);
-  return Number.isFinite(t) ? t : null;
-}
 
 /** The stored account that owns `auth`: the active one first, else the first other that matches. */
 export function ownerOf(store: AccountsFile, auth: AuthBlob): Account | null {
@@ -96,13 +107,9 @@ export function applySyncBack(store: AccountsFile, read: CodexAuthRead): SyncBac
   const owner = ownerOf(store, read.auth);
   if (!owner) return { status: "foreign", email: identityFromAuth(read.auth).email ?? null };
   if (sameJson(owner.auth, read.auth)) return { status: "unchanged", account: owner.name };
-  const theirs = refreshedAt(read.auth);
-  const ours = refreshedAt(owner.auth);
-  if (theirs !== null && ours !== null && theirs < ours) return { status: "stale", account: owner.name };
-  owner.auth = read.auth;
-  owner.kind = accountKindOf(read.auth);
-  // A refresh can bring a new id_token (e.g. a plan change): keep the labels current.
-  owner.identity = { ...owner.identity, ...identityFromAuth(read.auth) };
+  const order = newerLogin(read.auth, owner.auth, owner.supersededRefreshTokens ?? []);
+  if (order.newer === "stored") return { status: "stale", account: owner.name, proof: order.proof };
+  storeLogin(owner, read.auth);
   return { status: "synced", account: owner.name, active: owner.name === store.active };
 }
 
@@ -142,8 +149,15 @@ export function describeSync(r: SyncBackResult): string {
     case "synced":
       return `synced refreshed credentials back into '${r.account}'${r.active ? "" : " (it was not the active account)"}`;
     case "stale":
-      return `auth.json holds older credentials of '${r.account}' than the store; kept the stored ones`;
+      return `auth.json holds older credentials of '${r.account}' than the store (${STALE_WHY[r.proof]}); kept the stored ones`;
     case "foreign":
       return `auth.json belongs to a login that is not in the accounts store${r.email ? ` (${r.email})` : ""}; left as it is`;
   }
 }
+
+const STALE_WHY: Record<OrderProof, string> = {
+  lineage: "its refresh token was already replaced",
+  "issued-at": "its access token was issued earlier",
+  "last-refresh": "it was refreshed earlier",
+  default: "no newer evidence",
+};

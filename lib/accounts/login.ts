@@ -7,9 +7,9 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { DomainError } from "../errors.js";
 import { ensureDir } from "../fs/atomic.js";
-import { stripOurEnv } from "../shim/env.js";
-import { launchSpec } from "../shim/native-launch.js";
-import { resolveRealCodex } from "../shim/resolve-real-codex.js";
+import { stripOurEnv } from "../codex/env.js";
+import { launchSpec } from "../codex/native-launch.js";
+import { resolveRealCodex } from "../codex/resolve-real-codex.js";
 import { readCodexAuth } from "./activate.js";
 import type { AuthBlob } from "./schema.js";
 

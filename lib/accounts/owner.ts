@@ -8,7 +8,7 @@ export type Ownership = "same" | "different";
 
 /**
  * "same" only when we can tell positively:
- * - API keys: the same key.
+ * - API keys: the same key (and no ChatGPT tokens, unless both carry the same login).
  * - ChatGPT: the same account id (tokens.account_id or the id_token claim), and — when both tokens
  *   name a user (user id, else email) — the same user (a team workspace shares one account id).
  *   Identical refresh tokens also prove it (codex rewrote only other fields).
@@ -18,7 +18,17 @@ export function ownershipOf(candidate: AuthBlob, stored: AuthBlob): Ownership {
   const kc = accountKindOf(candidate);
   const ks = accountKindOf(stored);
   if (kc !== ks) return "different";
-  if (kc === "api-key") return candidate.OPENAI_API_KEY === stored.OPENAI_API_KEY ? "same" : "different";
+  if (kc === "api-key") {
+    if (candidate.OPENAI_API_KEY !== stored.OPENAI_API_KEY) return "different";
+    // A key next to ChatGPT tokens: those are someone's login too, so the blob is this account's
+    // only if both carry the same one (never file a login under a key account by its key alone).
+    if (!candidate.tokens && !stored.tokens) return "same";
+    if (!candidate.tokens || !stored.tokens) return "different";
+  }
+  return chatgptOwnership(candidate, stored);
+}
+
+function chatgptOwnership(candidate: AuthBlob, stored: AuthBlob): Ownership {
   if (candidate.tokens && stored.tokens && candidate.tokens.refresh_token === stored.tokens.refresh_token) return "same";
   const a = identityFromAuth(candidate);
   const b = identityFromAuth(stored);

@@ -8,7 +8,8 @@
 // stripping parse would accept it and silently drop it on the next write.
 import { z } from "zod";
 
-export const STORE_SCHEMA_VERSION = 1;
+/** 2 added `supersededRefreshTokens` and `releasedLogins`; a version-1 file reads as is and is written back as 2. */
+export const STORE_SCHEMA_VERSION = 2;
 
 /** Account names are used on the command line and in notices: keep them short and shell-friendly. */
 export const ACCOUNT_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$/;
@@ -71,14 +72,21 @@ export const AccountSchema = z.strictObject({
   coolingDownUntil: isoDate.optional(),
   addedAt: isoDate,
   lastUsedAt: isoDate.optional(),
+  /**
+   * Tags (lineage.ts refreshTokenTag: a hash, never the token) of the refresh tokens this login's
+   * current one replaced, newest last: a copy holding one of them is older than the stored login.
+   */
+  supersededRefreshTokens: z.array(z.string().regex(/^sha256:[0-9a-f]{32}$/)).optional(),
 });
 export type Account = z.infer<typeof AccountSchema>;
 
 export const AccountsFileSchema = z
   .strictObject({
-    schemaVersion: z.literal(STORE_SCHEMA_VERSION),
+    schemaVersion: z.union([z.literal(1), z.literal(STORE_SCHEMA_VERSION)]),
     active: z.string().nullable().default(null),
     accounts: z.array(AccountSchema),
+    /** Tags (adopt.ts loginTag) of logins `accounts remove` deleted while auth.json still held them. */
+    releasedLogins: z.array(z.string().regex(/^sha256:[0-9a-f]{32}$/)).optional(),
   })
   .superRefine((f, ctx) => {
     const seen = new Set<string>();

@@ -88,7 +88,7 @@ export function writeAccounts(home: string, store: AccountsFile, guard: LockGuar
   // A bug of ours, not the user's: refuse to persist something we could not read back.
   if (!r.success) throw new Error(`refusing to write an invalid accounts store to ${file}: ${describeIssues(r.error)}`);
   ensureDir(home, 0o700);
-  const text = serializeAccounts(r.data);
+  const text = serializeAccounts({ ...r.data, schemaVersion: STORE_SCHEMA_VERSION });
   guard.assertHeld();
   writeFileAtomic(file, text, { mode: 0o600 });
 }

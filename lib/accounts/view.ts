@@ -1,5 +1,6 @@
 // What `accounts list` shows. Pure, and built field by field from an allow-list, so a secret in the
 // store can never reach the output by accident.
+import { formatRelative } from "../terminal/duration.js";
 import type { AccountsFile } from "./schema.js";
 
 /** `accounts list --json` rows: exactly these fields, null when unknown. */
@@ -47,18 +48,9 @@ export function accountListRows(store: AccountsFile): AccountListRow[] {
   }));
 }
 
-/** "in 2h 5m" / "3m ago" relative to now. */
+/** "in 2h 05m" / "3m ago" relative to now: the one time style of our tables (terminal/duration.ts). */
 export function relativeTime(iso: string, now: number): string {
-  const t = Date.parse(iso);
-  if (!Number.isFinite(t)) return iso;
-  let d = Math.round((t - now) / 60_000);
-  const past = d < 0;
-  d = Math.abs(d);
-  const days = Math.floor(d / 1440);
-  const hours = Math.floor((d % 1440) / 60);
-  const mins = d % 60;
-  const s = days > 0 ? `${days}d ${hours}h` : hours > 0 ? `${hours}h ${mins}m` : `${mins}m`;
-  return past ? `${s} ago` : `in ${s}`;
+  return formatRelative(iso, now);
 }
 
 function usageCell(used: number | null, resets: string | null, now: number): string {
@@ -71,13 +63,13 @@ function usageCell(used: number | null, resets: string | null, now: number): str
 }
 
 /** The human table. */
-export function formatAccountsTable(rows: AccountListRow[], now: number): string {
+export function formatAccountsTable(rows: AccountListRow[], now: number, seen: (string | null)[] = []): string {
   if (rows.length === 0) return "No accounts. Add one with `codex-supervisor accounts add <name>`.\n";
-  const header = ["", "NAME", "KIND", "EMAIL", "PLAN", "5H USED", "7D USED", "STATUS"];
-  const lines = rows.map((r) => {
+  const header = ["", "NAME", "KIND", "EMAIL", "PLAN", "5H USED", "7D USED", "SEEN", "STATUS"];
+  const lines = rows.map((r, i) => {
     const status: string[] = [];
     if (!r.enabled) status.push("disabled");
-    if (r.coolingDownUntil !== null && Date.parse(r.coolingDownUntil) > now) status.push(`cooling down until ${r.coolingDownUntil} (${relativeTime(r.coolingDownUntil, now)})`);
+    if (r.coolingDownUntil !== null && Date.parse(r.coolingDownUntil) > now) status.push(`cooling down, ${relativeTime(r.coolingDownUntil, now)}`);
     return [
       r.active ? "*" : "",
       r.name,
@@ -86,6 +78,7 @@ export function formatAccountsTable(rows: AccountListRow[], now: number): string
       r.plan ?? "-",
       usageCell(r.primaryUsedPercent, r.primaryResetsAt, now),
       usageCell(r.secondaryUsedPercent, r.secondaryResetsAt, now),
+      seen[i] ? relativeTime(seen[i]!, now) : "never",
       status.length > 0 ? status.join(", ") : r.enabled ? "ok" : "",
     ];
   });

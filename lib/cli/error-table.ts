@@ -38,6 +38,8 @@ export const ERROR_TABLE: Record<ErrorCode, Row> = {
   environment: { status: 1 },
   // `codex login` failed: its own status when it gave one.
   "login-failed": { status: (e) => (e.details.childStatus !== undefined && e.details.childStatus > 0 ? e.details.childStatus : 1) },
+  "no-login": { status: 1 },
+  integrity: { status: 1 },
   "demo-failed": { status: 1 },
   "no-terminal": { status: 2 },
 };

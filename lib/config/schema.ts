@@ -4,6 +4,8 @@
 import { z } from "zod";
 
 export type WhenAllExhausted = "wait" | "stay";
+/** How a notice that matters reaches the user besides the terminal text (lib/terminal/notify.ts). */
+export type NotifyMode = "auto" | "osc9" | "osc777" | "bell" | "off";
 
 export interface Config {
   /** Run interactive sessions under the supervisor (the opt-in). */
@@ -32,6 +34,8 @@ export interface Config {
   preselectAtRemainingPercent: number;
   /** Every account exhausted: wait for the earliest reset ("wait") or keep going on the current one ("stay"). */
   whenAllExhausted: WhenAllExhausted;
+  /** Notices that matter also as a desktop notification (OSC 9 / OSC 777) and the bell. */
+  notify: NotifyMode;
 }
 
 export type ConfigField = keyof Config;
@@ -160,6 +164,15 @@ export const CONFIG_FIELDS: FieldTable = {
     expected: '"wait" or "stay"',
     meaning: 'every account exhausted: "wait" for the earliest reset with a countdown, or "stay" on the current account',
     schema: z.enum(["wait", "stay"]),
+  },
+  notify: {
+    env: "CODEX_AUTH_NOTIFY",
+    kind: "choice",
+    default: "auto",
+    expected: '"auto", "osc9", "osc777", "bell" or "off"',
+    meaning:
+      'notices that matter (rotation, waiting for a reset, no account left) also reach you outside the screen: "auto" = a desktop notification where the terminal is known to show one (OSC 9 / OSC 777, through tmux\'s passthrough) plus the bell; "osc9" / "osc777" force that sequence; "bell" only the bell; "off" nothing',
+    schema: z.enum(["auto", "osc9", "osc777", "bell", "off"]),
   },
 };
 

@@ -8,12 +8,12 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { DomainError } from "../errors.js";
-import { resolveRealCodex, REAL_CODEX_ENV } from "../shim/resolve-real-codex.js";
+import { resolveRealCodex, REAL_CODEX_ENV } from "../codex/resolve-real-codex.js";
 import { mockProviderConfigToml } from "./codex-config.js";
 import { makeDemoRoot } from "./demo-dir.js";
 import { endLeftovers, findProcessesWithEnv } from "./leftovers.js";
 import { startModelServer, type ModelServer } from "./model-server.js";
-import { accountByKey, DEMO_ACCOUNTS, demoQuota, demoReply, introText, summaryText, type TurnSummary } from "./script.js";
+import { accountByKey, closingText, DEMO_ACCOUNTS, demoAnswer, demoQuota, introText, summaryText, type TurnSummary } from "./script.js";
 
 const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const SHIM_FILE = path.join(PACKAGE_ROOT, "shim", "codex");
@@ -64,6 +64,31 @@ async function addAccounts(env: NodeJS.ProcessEnv, supervisorHome: string, codex
   }
   const code = await accounts.run(["use", DEMO_ACCOUNTS[0]!.name, "--force"], io);
   if (code !== 0) throw new DomainError("demo-failed", `demo: could not activate ${DEMO_ACCOUNTS[0]!.name}: ${errors.join(" ").trim()}`);
+}
+
+/**
+ * Wait for Enter on the terminal (true), or Ctrl+C / end of input (false). stdin is paused again
+ * before codex starts, so not one key meant for codex is read by us.
+ */
+function waitForEnter(): Promise<boolean> {
+  return new Promise((resolve) => {
+    const finish = (go: boolean) => {
+      process.stdin.off("data", onData);
+      process.stdin.off("end", onEnd);
+      process.off("SIGINT", onInt);
+      process.stdin.pause();
+      resolve(go);
+    };
+    const onData = (chunk: Buffer) => {
+      if (chunk.includes(0x0a) || chunk.includes(0x0d)) finish(true);
+    };
+    const onEnd = () => finish(false);
+    const onInt = () => finish(false);
+    process.stdin.on("data", onData);
+    process.stdin.on("end", onEnd);
+    process.on("SIGINT", onInt);
+    process.stdin.resume();
+  });
 }
 
 /** Run the supervised codex in the user's terminal; resolves with its exit status. */
@@ -125,8 +150,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     for (const d of [codexHome, supervisorHome, workDir, keyDir]) fs.mkdirSync(d, { recursive: true, mode: 0o700 });
 
     const now = Math.floor(Date.now() / 1000);
-    server = await startModelServer({ responder: (req) => demoReply(req, now) });
-    for (const a of DEMO_ACCOUNTS) server.setQuota(a.apiKey, (n) => demoQuota(a, n, now));
+    server = await startModelServer({ answer: (req) => demoAnswer(req, now) });
     fs.writeFileSync(path.join(codexHome, "config.toml"), mockProviderConfigToml({ baseUrl: server.baseUrl, model: "demo-model", trustedDirs: [workDir] }));
 
     const env = demoEnv(o.env, {
@@ -139,8 +163,15 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     fs.rmSync(keyDir, { recursive: true, force: true });
 
     o.out(introText(o.keep ? root : `${root} (removed on exit)`) + "\n");
+    // Codex takes the whole screen at once: the intro stays until the user has read it.
+    if (!(await waitForEnter())) {
+      o.out("codex-supervisor demo: not started.\n");
+      return 0;
+    }
     const status = await runSupervisedCodex(env, workDir);
-    o.out(summaryText(turnsOf(server, now), o.keep ? `Kept for a look: ${root}` : "The demo's temporary files are removed now.", status));
+    const turns = turnsOf(server, now);
+    const sessionId = turns.map((t) => t.sessionId).find((s): s is string => s !== null) ?? null;
+    o.out(summaryText(turns, closingText({ keptRoot: o.keep ? root : null, sessionId, realCodex }), status));
     return status;
   } finally {
     await server?.close();

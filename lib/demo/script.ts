@@ -1,6 +1,7 @@
 // What the demo shows, as data and pure functions: two throw-away API-key accounts, the 5-hour quota
 // each reports per turn, the model's replies, and the texts printed around the session.
-import type { Quota, RecordedRequest, Reply } from "./model-server.js";
+import type { ModelRequest, Reply } from "./model-server.js";
+import { quotaHeaders, type Quota } from "./responses-protocol.js";
 
 export interface DemoAccount {
   name: string;
@@ -38,7 +39,7 @@ export function accountByKey(key: string | null): DemoAccount | undefined {
 }
 
 /** The model's answer: says which account served the turn and where its quota now stands. */
-export function demoReply(req: RecordedRequest, nowEpochSeconds: number): Reply {
+export function demoReply(req: ModelRequest, nowEpochSeconds: number): Reply {
   if (req.kind === "title") return { text: JSON.stringify({ title: "codex-supervisor demo" }) };
   const account = accountByKey(req.bearerKey);
   if (!account) return { text: `(demo model) This request came with an unknown key; nothing to show.` };
@@ -56,6 +57,14 @@ export function demoReply(req: RecordedRequest, nowEpochSeconds: number): Reply 
     // A short pause so a turn is visibly a turn.
     delayMs: 600,
   };
+}
+
+/** The demo server's answer: the reply above with the account's quota headers; 404 for other paths. */
+export function demoAnswer(req: ModelRequest, nowEpochSeconds: number): Reply | null {
+  if (req.kind === "other") return null;
+  const account = accountByKey(req.bearerKey);
+  const headers = account ? quotaHeaders(demoQuota(account, req.countForKey, nowEpochSeconds)) : {};
+  return { ...demoReply(req, nowEpochSeconds), headers };
 }
 
 export function introText(tempRoot: string): string {
@@ -76,7 +85,21 @@ export function introText(tempRoot: string): string {
     "demo-b answers, in the same session. A summary follows when you quit.",
     "Quit as usual (Ctrl+C, or /quit).",
     "",
+    "Press Enter to start codex (Ctrl+C to leave without starting it).",
   ].join("\n");
+}
+
+/**
+ * The last line of the demo: only what still exists. Codex itself prints "codex resume <id>" when it
+ * exits; unless the files are kept, that session was deleted with the demo's home, so it says so.
+ */
+export function closingText(o: { keptRoot: string | null; sessionId: string | null; realCodex: string }): string {
+  if (o.keptRoot === null) {
+    const also = o.sessionId ? " and the session codex offered to resume, which is gone with it" : "";
+    return `The demo's throw-away home is removed now — its accounts, records, event log${also}. Nothing of yours was changed.`;
+  }
+  const look = o.sessionId ? `; open the session again with: CODEX_HOME=${o.keptRoot}/codex-home ${o.realCodex} resume ${o.sessionId}` : "";
+  return `Kept for a look: ${o.keptRoot} (supervisor/jobs/ holds the record and event log${look})`;
 }
 
 export interface TurnSummary {

@@ -6,7 +6,7 @@ import { loadConfigDetailed, type LoadedConfig } from "../config/load.js";
 import { parseSwitch, SWITCH_EXPECTED } from "../config/opt-in.js";
 import { DomainError } from "../errors.js";
 import { accountsFile, codexHome, jobsDir, storageLockDir, type Env } from "../paths.js";
-import { resolveRealCodex } from "../shim/resolve-real-codex.js";
+import { resolveRealCodex } from "../codex/resolve-real-codex.js";
 import type { Finding } from "./finding.js";
 import { isShimFile, judgePathOrder, scanPathForCodex } from "./path-order.js";
 

@@ -2,7 +2,7 @@
 // entries (table-tested) and a small scan of the file system that produces those entries.
 import fs from "node:fs";
 import path from "node:path";
-import { candidateKind } from "../shim/resolve-real-codex.js";
+import { candidateKind } from "../codex/resolve-real-codex.js";
 import type { Finding } from "./finding.js";
 
 /** One PATH directory that holds an executable `codex`. */

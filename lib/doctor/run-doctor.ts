@@ -1,8 +1,10 @@
 // All `doctor` checks in a fixed order. Read-only: nothing is created, fixed or killed.
+import { DEFAULT_LOCK_STALE_MS, lockOptionsFrom } from "../lock/options.js";
 import { supervisorHome, type Env } from "../paths.js";
 import { planReap } from "../jobs/reap.js";
-import { DEFAULT_LOCK_STALE_MS, lockOptionsFrom } from "../lock/options.js";
+import { checkAccounts } from "./accounts-check.js";
 import { checkConfig, checkLock, checkOptIn, checkPath, checkPermissions, checkRealCodex } from "./checks.js";
+import { checkCredentialStore } from "./credential-store-check.js";
 import type { Finding } from "./finding.js";
 
 /** Orphans = what `reap --dry-run` would kill. */
@@ -41,8 +43,10 @@ export function runDoctor(input: DoctorInput): Finding[] {
   findings.push(...checkRealCodex(env, shimFile, loaded));
   findings.push(...checkOptIn(env, loaded));
   findings.push(...configFindings);
+  findings.push(...checkAccounts(env, home, loaded));
   findings.push(...checkLock(home, (loaded ? lockOptionsFrom(loaded.config) : {}).staleMs ?? DEFAULT_LOCK_STALE_MS));
   findings.push(...checkOrphans(home));
   findings.push(...checkPermissions(env, home));
+  findings.push(...checkCredentialStore(env));
   return findings;
 }

@@ -9,7 +9,7 @@ import { ensureDir } from "../fs/atomic.js";
 import { FileAccessError } from "../fs/errors.js";
 import { NOFOLLOW_FLAGS, openNoFollow } from "../fs/nofollow.js";
 import { unlinkIfPresent } from "../fs/unlink.js";
-import { jobActiveDir, jobActiveMarker, jobRecordFile } from "../paths.js";
+import { activeJobsDir, jobActiveMarker, jobRecordFile } from "../paths.js";
 import { isJobId } from "./ids.js";
 
 /** Slack for the mtime shortcuts: file system and record clocks are the same machine's, but not the same call. */
@@ -22,7 +22,7 @@ export function markActive(home: string, id: string): void {
     fd = openNoFollow(file, NOFOLLOW_FLAGS.touch);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw new FileAccessError(file, "create", err);
-    ensureDir(jobActiveDir(home));
+    ensureDir(activeJobsDir(home));
     try {
       fd = openNoFollow(file, NOFOLLOW_FLAGS.touch);
     } catch (e) {
@@ -43,7 +43,7 @@ export function clearActive(home: string, id: string): void {
 
 /** Ids with a marker; empty when the index does not exist yet. */
 export function listActiveIds(home: string): Set<string> {
-  const dir = jobActiveDir(home);
+  const dir = activeJobsDir(home);
   try {
     return new Set(fs.readdirSync(dir).filter(isJobId));
   } catch (err) {

@@ -1,33 +1,33 @@
-// What the user typed to name a job: an exact id, a unique id prefix, or a job name (`--name`).
+// What the user typed to name a job: an id, an id without its date, codex's session id, or a job
+// name (the matching rules: ref-match.ts).
 import { UsageError } from "../errors.js";
 import { safeToEcho } from "../text/user-text.js";
-import { listJobIds, sortNewestFirst } from "./listing.js";
-import type { JobRecord } from "./record.js";
+import { listJobIds } from "./listing.js";
 import { readJobFile } from "./records.js";
+import { matchById, matchByRecord, type RefCandidate } from "./ref-match.js";
 
 /**
- * The id `ref` names. Unknown or ambiguous → UsageError listing the candidates (the reference is
- * echoed only when it is safe to show). Corrupt records still count as candidates by id.
+ * The job id `ref` means; UsageError naming the candidates when it is ambiguous or matches nothing
+ * (the reference is echoed only when it is safe to show). Corrupt records still count by id.
  */
 export function resolveJobRef(home: string, ref: string): string {
   if (ref.length === 0) throw new UsageError("empty job reference");
   const ids = listJobIds(home);
-  if (ids.includes(ref)) return ref;
-  const byPrefix = ids.filter((id) => id.startsWith(ref));
-  if (byPrefix.length === 1) return byPrefix[0]!;
-  const shown = safeToEcho(ref);
-  if (byPrefix.length > 1) {
-    throw new UsageError(`${shown} matches ${byPrefix.length} jobs: ${byPrefix.sort().slice(0, 10).join(", ")}${byPrefix.length > 10 ? ", ..." : ""}; give more of the id`);
+  let m = matchById(ref, ids);
+  if (m.kind === "none") {
+    const candidates: RefCandidate[] = [];
+    for (const id of ids) {
+      const r = readJobFile(home, id);
+      if (r.kind === "ok") candidates.push({ id, sessionId: r.record.sessionId, name: r.record.name });
+    }
+    m = matchByRecord(ref, candidates);
   }
-  const byName: JobRecord[] = [];
-  for (const id of ids) {
-    const r = readJobFile(home, id);
-    if (r.kind === "ok" && r.record.name === ref) byName.push(r.record);
+  if (m.kind === "one") return m.id;
+  const shownRef = safeToEcho(ref);
+  if (m.kind === "many") {
+    const shown = m.ids.slice(0, 10).join(", ") + (m.ids.length > 10 ? ", ..." : "");
+    const what = m.by === "id" ? shownRef : `${m.by} ${shownRef}`;
+    throw new UsageError(`${what} matches ${m.ids.length} jobs: ${shown}; ${m.by === "name" ? "use an id" : "give more of it"}`);
   }
-  if (byName.length === 1) return byName[0]!.id;
-  if (byName.length > 1) {
-    sortNewestFirst(byName);
-    throw new UsageError(`name ${shown} matches ${byName.length} jobs: ${byName.map((r) => `${r.id} (${r.status})`).join(", ")}; use an id`);
-  }
-  throw new UsageError(`no job matches ${shown} (by id, id prefix or name); see \`codex-supervisor ls --all\``);
+  throw new UsageError(`no job matches ${shownRef} (by id, session id or name); see \`codex-supervisor ls --all\``);
 }

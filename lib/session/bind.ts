@@ -32,7 +32,7 @@ export interface BindOptions {
   sinceMs: number;
   /** Pids of the child's live process tree (descendants of these are added, see includeDescendants). */
   childPids: readonly number[];
-  /** The directory codex runs in (its -C/--cd if given, see sessionCwd()); required for the scan. */
+  /** The directory codex runs in (its -C/--cd if given, see codex/cd.ts); required for the scan. */
   cwd?: string | null;
   /** Session ids (or rollout paths) already bound by other live jobs. */
   exclude?: Iterable<string>;
@@ -118,13 +118,6 @@ export function candidateDateDirs(fromMs: number, toMs: number): string[] {
     if (t >= end) break;
   }
   return [...out].sort();
-}
-
-/** The directory codex will record as the session's cwd: the last -C/--cd value, resolved against launchCwd. */
-export function sessionCwd(options: readonly { name: string; values: string[] }[], launchCwd: string): string {
-  let cd: string | null = null;
-  for (const o of options) if (o.name === "cd" && o.values.length > 0) cd = o.values[o.values.length - 1]!;
-  return cd === null ? launchCwd : path.resolve(launchCwd, cd);
 }
 
 /** Read and parse the first line of a rollout (its session_meta). Null when absent, incomplete or not a meta. */

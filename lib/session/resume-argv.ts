@@ -18,7 +18,7 @@
 //   `-s`, `-C`, `--add-dir`, `-p`, `--oss`, `--local-provider`, `--color`, `--approve-for-me` are
 //   rejected after `resume` (exit 2). So exec-level options stay before `resume`, and only what the user
 //   put after `resume`/`fork` (which `exec resume` accepts: same flattened set) goes after it.
-import type { ParsedArgv, RootOption } from "../routing/types.js";
+import type { ParsedArgv, RootOption } from "../codex/argv-types.js";
 
 /** Options that only pick which session to resume/fork: dropped, the id is given explicitly. */
 const SELECTION_OPTIONS = new Set(["last", "all", "include-non-interactive"]);
@@ -78,7 +78,7 @@ export function buildResumeArgv(parsed: ParsedArgv, sessionId: string, o: Resume
 }
 
 // ---------------------------------------------------------------------------------------------------
-// `codex exec` grammar (pinned 0.169.0, from `codex exec --help`, `exec resume --help`, `exec fork --help`).
+// `codex exec` grammar (pinned 0.171.0, from `codex exec --help`, `exec resume --help`, `exec fork --help`).
 
 interface Spec {
   long: string;
@@ -91,6 +91,8 @@ const COMMON_EXEC: Spec[] = [
   { long: "config", short: "c", takesValue: true },
   { long: "enable", takesValue: true },
   { long: "disable", takesValue: true },
+  { long: "remote", takesValue: true },
+  { long: "remote-auth-token-env", takesValue: true },
   { long: "strict-config", takesValue: false },
   { long: "model", short: "m", takesValue: true },
   { long: "dangerously-bypass-approvals-and-sandbox", takesValue: false },

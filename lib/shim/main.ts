@@ -1,5 +1,5 @@
 // The `codex` shim: resolve the real codex, decide opt-in, and either pass through (default) or, when
-// opted in and the argv opens an interactive session (lib/routing/classify.ts), hand over to the supervisor.
+// opted in and the argv opens an interactive session (lib/codex/classify.ts), hand over to the supervisor.
 // Hot path: this module graph is node builtins + small pure modules. zod, proper-lockfile,
 // lib/config/schema, lib/lock and lib/supervisor are loaded only by the dynamic import below
 // (test/shim/hot-path-modules.test.ts fails if that changes).
@@ -7,12 +7,12 @@ import { statSync } from "node:fs";
 import { DomainError, UsageError } from "../errors.js";
 import { errorReport } from "../cli/error-table.js";
 import { parseSwitch, SWITCH_EXPECTED } from "../config/opt-in.js";
-import type { ParsedArgv } from "../routing/types.js";
+import type { ParsedArgv } from "../codex/argv-types.js";
 import { peekConfig, peekRealCodexBin, peekSupervisorOptIn, type ConfigPeek } from "./config-peek.js";
-import { stripOurEnv } from "./env.js";
-import { launchSpec } from "./native-launch.js";
+import { stripOurEnv } from "../codex/env.js";
+import { launchSpec } from "../codex/native-launch.js";
 import { passthrough } from "./passthrough.js";
-import { REAL_CODEX_ENV, resolveRealCodex, type ResolvedCodex } from "./resolve-real-codex.js";
+import { REAL_CODEX_ENV, resolveRealCodex, type ResolvedCodex } from "../codex/resolve-real-codex.js";
 
 export const OPT_IN_ENV = "CODEX_AUTH_CLI_SESSION_SUPERVISOR";
 
@@ -92,7 +92,7 @@ async function run(shimFile: string, argv: string[]): Promise<number> {
   });
   if (supervisorOptedIn(env, config)) {
     // Only an opted-in user pays for parsing the argv (a separate module, kept out of the bundle).
-    const { parseCodexArgv } = (await import("../routing/classify.js")) as typeof import("../routing/classify.js");
+    const { parseCodexArgv } = (await import("../codex/classify.js")) as typeof import("../codex/classify.js");
     const parsed = parseCodexArgv(argv);
     if (parsed.kind !== "passthrough") {
       const entry = await loadSupervisor();

@@ -8,7 +8,7 @@
 // must resume both, which is what the default dispositions do.
 import { spawn } from "node:child_process";
 import { constants } from "node:os";
-import type { LaunchSpec } from "./native-launch.js";
+import type { LaunchSpec } from "../codex/native-launch.js";
 
 export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"];
 

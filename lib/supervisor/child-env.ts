@@ -3,7 +3,7 @@
 // job marker CODEX_SUPERVISOR_JOB that every descendant inherits, so reap/stop can find processes
 // that were reparented or setsid()'d. The marker replaces any inherited one: a codex started from
 // inside another supervised session belongs to the new job.
-import { stripOurEnv } from "../shim/env.js";
+import { stripOurEnv } from "../codex/env.js";
 
 export const JOB_MARKER_ENV = "CODEX_SUPERVISOR_JOB";
 

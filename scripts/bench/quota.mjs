@@ -135,21 +135,23 @@ async function measureOnce(dir, mode, mods, i) {
 
 /** The real codex: one `codex exec` turn against the loopback model server reporting 96 % used. */
 async function realCodexRun(mods) {
-  const { ModelServer, mockProviderConfigToml, RolloutFollower, watchFollower, applyQuotaEvent, decideFromState, initialQuotaState } = mods;
+  const { ModelServer, quotaHeaders, mockProviderConfigToml, RolloutFollower, watchFollower, applyQuotaEvent, decideFromState, initialQuotaState } = mods;
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "cs-bench-quota-"));
   const codexHome = path.join(tmp, "codex");
   const work = path.join(tmp, "work");
   fs.mkdirSync(codexHome, { mode: 0o700 });
   fs.mkdirSync(work);
-  const server = await ModelServer.start();
+  const key = "sk-bench-quota";
+  const now = Math.floor(Date.now() / 1000);
+  const quota = { primaryUsedPercent: 96, primaryWindowMinutes: 300, primaryResetAt: now + 3600, secondaryUsedPercent: 20, secondaryWindowMinutes: 10080, secondaryResetAt: now + 86400 };
+  const server = await ModelServer.start({
+    answer: (req) => (req.kind === "other" ? null : { text: "ok", headers: req.bearerKey === key ? quotaHeaders(quota) : {} }),
+  });
   // The counter must be able to see a request at all, or its 0 below would mean nothing.
   const probe = countNetwork();
   await fetch(`${server.url}/counter-self-check`).then((r) => r.arrayBuffer()).catch(() => {});
   probe.stop();
   if (probe.calls < 1) throw new Error("network counter saw no call for a real fetch");
-  const key = "sk-bench-quota";
-  const now = Math.floor(Date.now() / 1000);
-  server.setQuota(key, { primaryUsedPercent: 96, primaryWindowMinutes: 300, primaryResetAt: now + 3600, secondaryUsedPercent: 20, secondaryWindowMinutes: 10080, secondaryResetAt: now + 86400 });
   fs.writeFileSync(path.join(codexHome, "config.toml"), mockProviderConfigToml({ baseUrl: server.baseUrl, trustedDirs: [work] }));
   fs.writeFileSync(path.join(codexHome, "auth.json"), JSON.stringify({ OPENAI_API_KEY: key }), { mode: 0o600 });
   const env = { ...process.env, CODEX_HOME: codexHome };
@@ -242,15 +244,16 @@ async function realCodexRun(mods) {
 }
 
 export async function bench() {
-  const [follower, decide, server, config, fromRollout] = await Promise.all([
+  const [follower, decide, server, protocol, config, fromRollout] = await Promise.all([
     load("session/rollout-follower.js"),
     load("quota/decide.js"),
     load("demo/model-server.js"),
+    load("demo/responses-protocol.js"),
     load("demo/codex-config.js"),
     load("quota/from-rollout.js"),
   ]);
   toQuotaEvent = fromRollout.toQuotaEvent;
-  const mods = { ...follower, ...decide, ...server, ...config };
+  const mods = { ...follower, ...decide, ...server, ...protocol, ...config };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cs-bench-quota-"));
   const rows = [];
   try {

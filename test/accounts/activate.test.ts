@@ -36,7 +36,7 @@ describe("activate", () => {
   it("writes the account's auth.json (0600, by rename) and marks it active", async () => {
     seed();
     const r = await activate({ home: h.home, codexHome: h.codexHome, name: "A", retry: fast, now: () => Date.parse("2025-06-01T00:00:00Z") });
-    expect(r).toEqual({ previous: null, account: "A", sync: { status: "missing" } });
+    expect(r).toEqual({ previous: null, account: "A", sync: { status: "missing" }, imported: null, keptAside: null });
     expect(readAuthJson()).toEqual(chatgptAuth("amy", 1));
     expect(mode(authFile())).toBe(0o600);
     const s = readAccounts(h.home);
@@ -137,7 +137,7 @@ describe("activate", () => {
     s.accounts[0]!.auth = chatgptAuth("amy", 5);
     writeStoreRaw(h.home, s);
     fs.writeFileSync(authFile(), JSON.stringify(chatgptAuth("amy", 4)), { mode: 0o600 });
-    expect(await syncBack({ home: h.home, codexHome: h.codexHome, retry: fast })).toEqual({ status: "stale", account: "A" });
+    expect(await syncBack({ home: h.home, codexHome: h.codexHome, retry: fast })).toEqual({ status: "stale", account: "A", proof: "last-refresh" });
     expect(readAccounts(h.home).accounts[0]!.auth).toEqual(chatgptAuth("amy", 5));
   });
 

@@ -81,7 +81,7 @@ describe("accounts store", () => {
     { name: "empty", text: "", pattern: /the file is empty/ },
     { name: "cut mid-write", text: '{"schemaVersion":1,"active":null,"accounts":[{"name":"a","auth":{"OPENAI_API_KEY":"sk-SECRET-KEY-cut', pattern: /not valid JSON/ },
     { name: "not JSON", text: "sk-SECRET-KEY-plain", pattern: /not valid JSON/ },
-    { name: "newer schema", text: JSON.stringify({ schemaVersion: 2, accounts: "whatever" }), pattern: /schemaVersion 2 is newer .* \(1\); upgrade/ },
+    { name: "newer schema", text: JSON.stringify({ schemaVersion: 3, accounts: "whatever" }), pattern: /schemaVersion 3 is newer .* \(2\); upgrade/ },
     { name: "wrong field", text: JSON.stringify({ schemaVersion: 1, active: null, accounts: [{ name: "a", kind: "martian" }] }), pattern: /invalid: accounts\.0\.kind/ },
     { name: "active not in the list", text: JSON.stringify({ schemaVersion: 1, active: "ghost", accounts: [] }), pattern: /active account 'ghost'/ },
     { name: "array", text: "[]", pattern: /invalid/ },

@@ -4,7 +4,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { LIST_FIELDS } from "../../lib/accounts/view.js";
-import { officialLauncherLayout } from "../../lib/shim/native-launch.js";
+import { officialLauncherLayout } from "../../lib/codex/native-launch.js";
 import { emptyAccountsFile, type AccountsFile } from "../../lib/accounts/schema.js";
 import { account, apiKeyAuth, chatgptAuth, SECRET_MARKERS } from "../accounts/fixtures.js";
 import { allFiles, makeHomes, writeStoreRaw, type Homes } from "../accounts/helpers.js";
@@ -223,12 +223,15 @@ describe("accounts CLI: the happy paths", () => {
     expect((await cli(["accounts", "enable", "B"])).stdout).toBe("account 'B' enabled\n");
     const rm = await cli(["accounts", "remove", "C"]);
     expect(rm.code).toBe(0);
-    expect(rm.stderr).toContain("it was the active account");
+    // auth.json held C: it moves to the best other enabled account, which becomes active.
+    const next = /it was the login in CODEX_HOME\/auth\.json; that is now '(\w+)'/.exec(rm.stderr)?.[1];
+    expect(next, rm.stderr).toBeDefined();
     const listed = await cli(["accounts", "list", "--json"]);
     expect(listed.code, listed.stderr).toBe(0);
-    const rows = JSON.parse(listed.stdout) as { name: string; active: boolean }[];
+    const rows = JSON.parse(listed.stdout) as { name: string; active: boolean; enabled: boolean }[];
     expect(rows.map((r) => r.name)).toEqual(["A", "B", "K", "D"]);
-    expect(rows.every((r) => !r.active)).toBe(true);
+    expect(rows.filter((r) => r.active).map((r) => r.name)).toEqual([next]);
+    expect(rows.find((r) => r.name === next)!.enabled).toBe(true);
   });
 
   it("use: syncs back the tokens codex refreshed for the active account before switching", async () => {

@@ -61,12 +61,45 @@ describe("codex-supervisor ls", () => {
     const table = await cli(home, ["ls", "-a"]);
     expect(table.code).toBe(0);
     const lines = table.stdout.trim().split("\n");
-    expect(lines[0]).toMatch(/^ID\s+KIND\s+STATUS/);
+    expect(lines[0]).toMatch(/^ID\s+STATUS\s+ACCOUNT\s+SESSION\s+STARTED\s+PID\s+COMMAND$/);
     expect(lines).toHaveLength(5);
-    expect(table.stdout).toMatch(/j-20250109-00000003\s+job\s+exited \(exit 0\)/);
-    expect(table.stdout).toContain("[nightly] codex exec y");
-    expect(table.stdout).toMatch(/j-20250109-00000002\s+job\s+lost/);
+    expect(table.stdout).toMatch(/j-00000003\s+exited 0\s+-\s+-\s+1d ago\s+-\s+\[nightly\] codex exec y/);
+    expect(table.stdout).toMatch(/j-00000002\s+lost\s/);
+    expect(table.stdout).toMatch(/j-00000004\s+failed 1\s/);
+    // The live one shows its supervisor's pid; ended ones none (their pid may be another process's now).
+    expect(table.stdout).toMatch(new RegExp(`s-00000001\\s+running\\s+-\\s+0199aaaa\\s+3d ago\\s+${process.pid}\\s+codex "fix it"`));
+    expect(table.stdout).not.toMatch(/999999|999998/);
     expect(table.stderr).toBe(""); // the verdict was persisted by the first listing: no new note
+    const wide = await cli(home, ["ls", "-a", "--wide"]);
+    expect(wide.stdout.split("\n")[0]).toMatch(/^ID\s+STATUS\s+ACCOUNT\s+SESSION\s+STARTED\s+RESTARTS\s+PID\s+CODEX\s+COMMAND$/);
+    expect(wide.stdout).toMatch(/^j-20250109-00000003\s+exited 0\s/m);
+  });
+
+  it("fits 80 columns: long cells are cut, rows never wrap; UUIDv7 session ids by their random tail", async () => {
+    const now = Date.now();
+    const long = "refactor the billing module so that every invoice path goes through one validated builder, then fix the tests";
+    for (let i = 0; i < 3; i++) {
+      const id = `s-20260501-0000abc${i}`;
+      createJob(home, { id, kind: "session", supervisor: refOf(), cwd: "/w", argv: [long] }, new Date(now - (i + 1) * 60_000));
+      // Three sessions started in the same minute: their UUIDv7s share the first 8 digits.
+      updateJob(home, id, { status: "running", account: "a-rather-long-account-name@example.com", sessionId: `019a3f2c-7d10-7${i}aa-8bbb-00000000cd0${i}`, restarts: i });
+    }
+    const r = await cli(home, ["ls"], { COLUMNS: "80" });
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trimEnd().split("\n");
+    expect(lines).toHaveLength(4);
+    for (const l of lines) expect(l.length, l).toBeLessThanOrEqual(80);
+    expect(lines.slice(1).map((l) => /\b0000cd0\d\b/.exec(l)?.[0])).toEqual(["0000cd00", "0000cd01", "0000cd02"]);
+    expect(r.stdout).not.toContain("019a3f2c");
+    expect(lines[2]).toMatch(/running \(1 restart\)/);
+    expect(lines[3]).toMatch(/running \(2 restarts\)/);
+    expect(r.stdout).toContain("…");
+    expect(r.stdout).not.toMatch(/\u001b\[/); // not a terminal: no colour
+    // A pipe without COLUMNS keeps whole cells; FORCE_COLOR colours the status.
+    expect((await cli(home, ["ls"])).stdout).toContain(long);
+    expect((await cli(home, ["ls"], { COLUMNS: "80", FORCE_COLOR: "1" })).stdout).toContain("\u001b[32mrunning");
+    expect((await cli(home, ["ls"], { COLUMNS: "80", FORCE_COLOR: "1", NO_COLOR: "1" })).stdout).toContain("\u001b[32mrunning");
+    expect((await cli(home, ["ls"], { COLUMNS: "80", FORCE_COLOR: "0" })).stdout).not.toMatch(/\u001b\[/);
   });
 
   it("names an unreadable record on stderr and still lists the rest", async () => {

@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createJob, readJob, updateJob } from "../../lib/jobs/records.js";
-import { cli } from "../jobs/cli-helpers.js";
+import { BIN, cli } from "../jobs/cli-helpers.js";
 import { fakeRef, refOf, tempHome } from "../jobs/helpers.js";
 
 let home: string;
@@ -98,5 +98,28 @@ describe("codex-supervisor status", () => {
     const help = await cli(home, ["status", "--help"]);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/Exit status: 0 shown/);
+  });
+
+  it("--wait on a terminal: one progress line on stderr, rewritten in place and cleared before the record", async () => {
+    const id = "j-20250109-000000f1";
+    running(id);
+    updateJob(home, id, { account: "work" });
+    // Under `script` the CLI's stdout and stderr are a real pty; what it wrote comes back on script's stdout.
+    const env = { PATH: process.env.PATH, HOME: home, CODEX_AUTH_SUPERVISOR_HOME: home, TERM: "xterm-256color" };
+    const child = spawn("script", ["-q", "-e", "-c", `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} status ${id} --wait`, "/dev/null"], { env, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+    const deadline = Date.now() + 20_000;
+    while (!out.includes("waiting for j-000000f1")) {
+      if (Date.now() > deadline) throw new Error(`no progress line: ${JSON.stringify(out)}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    updateJob(home, id, { status: "exited", exitCode: 0, endedAt: new Date().toISOString() });
+    expect(await exited).toBe(0);
+    expect(out).toMatch(/\r\u001b\[2Kwaiting for j-000000f1: running on work, \d+s so far \(Ctrl\+C stops waiting, not the job\)/);
+    // Cleared (an empty rewrite) right before the final record is printed.
+    expect(out).toMatch(/\r\u001b\[2Kid:\s+j-20250109-000000f1/);
+    expect(out).toMatch(/status:\s+\u001b\[2mexited \(exit 0\)\u001b\[22m/); // a terminal: coloured by status
   });
 });

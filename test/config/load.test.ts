@@ -39,6 +39,7 @@ const BAD_FILE: Record<string, unknown> = {
   rotateAtRemainingPercent: 101,
   preselectAtRemainingPercent: -0.5,
   whenAllExhausted: "sleep",
+  notify: "loud",
 };
 const BAD_ENV: Record<string, string> = {
   codexCliSessionSupervisor: "maybe",
@@ -53,6 +54,7 @@ const BAD_ENV: Record<string, string> = {
   rotateAtRemainingPercent: "150",
   preselectAtRemainingPercent: "ten",
   whenAllExhausted: "forever",
+  notify: "yes",
 };
 
 beforeEach(() => {
@@ -80,6 +82,7 @@ describe("loadConfig", () => {
       rotateAtRemainingPercent: 5,
       preselectAtRemainingPercent: 10,
       whenAllExhausted: "wait",
+      notify: "auto",
     });
     expect(Object.values(r.sources).every((s) => s === "default")).toBe(true);
   });

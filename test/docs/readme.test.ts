@@ -24,10 +24,13 @@ describe("README", () => {
   });
 
   it("keeps the two newcomer commands true", () => {
-    expect(readme).toContain("npm ci && node bin/codex-supervisor demo");
+    expect(readme).toContain("\nnpm ci && npm run demo\n");
     expect(readme).toContain("\nnpm test\n");
     const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));
-    expect(pkg.scripts.test).toMatch(/vitest run/);
+    // npm ci no longer builds (no `prepare`: npm warns about it at a global install), so both build first.
+    expect(pkg.scripts.demo).toBe("node scripts/build.mjs && node bin/codex-supervisor demo");
+    expect(pkg.scripts.test).toMatch(/^npm run build && vitest run/);
+    expect(pkg.scripts.prepare).toBeUndefined();
     const ci = readFileSync(new URL("../../.ci/run", import.meta.url), "utf8");
     expect(ci).toMatch(/^npm test$/m);
   });

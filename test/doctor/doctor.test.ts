@@ -129,6 +129,6 @@ describe("doctor", () => {
   it("usage error: unknown flag → exit 2", async () => {
     const r = await doctor(base, ["--frobnicate"]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("doctor: unknown argument '--frobnicate'");
+    expect(r.stderr).toContain("doctor: unknown option '--frobnicate'");
   });
 });

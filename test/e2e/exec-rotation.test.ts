@@ -10,7 +10,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { usageLimitBody } from "../../lib/demo/model-server.js";
+import { usageLimitBody } from "../testbed/model-server.js";
 import { acquireStorageLock } from "../../lib/lock/storage-lock.js";
 import { makeWorld, type World, disposeWorld } from "../jobs-cli/harness.js";
 

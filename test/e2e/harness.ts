@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { startModelServer, type ModelServer } from "../../lib/demo/model-server.js";
+import { startModelServer, type ModelServer } from "../testbed/model-server.js";
 import { jobsDir } from "../../lib/paths.js";
 import { readJob } from "../../lib/jobs/records.js";
 import type { JobRecord } from "../../lib/jobs/record.js";

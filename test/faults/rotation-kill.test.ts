@@ -16,7 +16,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { ModelServer } from "../../lib/demo/model-server.js";
+import type { ModelServer } from "../testbed/model-server.js";
 import { runCodex } from "../helpers/codex-home.js";
 import { expectNoLeftovers, findMarkedProcesses, isStillRunning } from "../helpers/processes.js";
 import { makeWorld, readRecordRaw, trackedOf, type World, disposeWorld } from "../jobs-cli/harness.js";
@@ -44,6 +44,7 @@ interface Ctx {
 }
 
 let keyDir: string | null = null;
+let keptLogin: string | null = null;
 afterEach(() => {
   if (keyDir) fs.rmSync(keyDir, { recursive: true, force: true });
   keyDir = null;
@@ -57,6 +58,9 @@ async function addAccounts(ctx: Ctx): Promise<void> {
     const r = await ctx.cli(["accounts", "add", name, "--from-file", file]);
     expect(r.code, r.stderr).toBe(0);
   }
+  // The login CODEX_HOME held before (the harness's own key, no stored account): `use --force` keeps it
+  // as an account of its own rather than throwing it away.
+  keptLogin = (JSON.parse(fs.readFileSync(ctx.authPath, "utf8")) as { OPENAI_API_KEY?: string | null }).OPENAI_API_KEY ?? null;
   const use = await ctx.cli(["accounts", "use", "A", "--force"]);
   expect(use.code, use.stderr).toBe(0);
   expect(JSON.parse(fs.readFileSync(ctx.authPath, "utf8")).OPENAI_API_KEY).toBe(KEY_A);
@@ -138,7 +142,9 @@ async function checkAftermath(ctx: Ctx, id: string, o: { expectActive: "A" | "B"
 
   // 3. The store is intact and agrees with CODEX_HOME/auth.json; no credential lost.
   const s = readStore(ctx);
-  expect(s.keys).toEqual({ A: KEY_A, B: KEY_B });
+  const { A, B, ...kept } = s.keys;
+  expect({ A, B }).toEqual({ A: KEY_A, B: KEY_B });
+  expect(Object.values(kept), "only the login auth.json held before, kept by use --force").toEqual(keptLogin !== null ? [keptLogin] : []);
   expect(s.active).toBe(o.expectActive);
   expect(s.codexKey).toBe(s.keys[s.active!]);
 

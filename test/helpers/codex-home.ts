@@ -6,7 +6,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { mockProviderConfigToml, type MockConfigOptions } from "../../lib/demo/codex-config.js";
+import { mockProviderConfigToml, tomlString, type MockConfigOptions } from "../../lib/demo/codex-config.js";
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 /** The official npm launcher of the pinned codex (a Node script). */
@@ -104,6 +104,64 @@ export function makeCodexHome(o: MakeCodexHomeOptions): CodexHome {
       fs.rmSync(workDir, { recursive: true, force: true });
       fs.rmSync(userHome, { recursive: true, force: true });
     },
+  };
+}
+
+// ---- ChatGPT logins ----
+
+/** Where a ChatGPT login's backend lives: the test bed's model server (test/testbed/model-server.ts). */
+export interface ChatgptEndpoints {
+  baseUrl: string;
+  /** codex's `chatgpt_base_url` (…/backend-api): wham/accounts/check, which the TUI needs. */
+  chatgptBaseUrl: string;
+  /** The whole token endpoint URL, for CODEX_REFRESH_TOKEN_URL_OVERRIDE. */
+  tokenUrl: string;
+}
+
+export interface ChatgptCodexHome extends CodexHome {
+  /** Replace auth.json the way codex does (temp file + rename, 0600). */
+  setAuth(auth: unknown): void;
+  /** auth.json as it is now (parsed). */
+  readAuth(): { tokens?: { access_token?: string; refresh_token?: string; account_id?: string | null } | null; last_refresh?: string | null } & Record<string, unknown>;
+}
+
+export interface MakeChatgptHomeOptions extends Omit<MakeCodexHomeOptions, "baseUrl" | "apiKey"> {
+  server: ChatgptEndpoints;
+  /** auth.json's content (e.g. `server.chatgpt.login("alpha")`). */
+  auth: unknown;
+  /** `cli_auth_credentials_store` (default "file"; codex's own default may pick the keyring). */
+  credentialsStore?: string;
+}
+
+/** Write a JSON file the way codex writes auth.json: a 0600 temp file renamed over it (new inode). */
+export function writeAuthByRename(file: string, value: unknown): void {
+  const tmp = `${file}.tmp-${process.pid}-${Date.now()}-${Math.random().toString(16).slice(2)}`;
+  fs.writeFileSync(tmp, JSON.stringify(value, null, 2), { mode: 0o600 });
+  fs.renameSync(tmp, file);
+}
+
+/**
+ * A CODEX_HOME logged in with a ChatGPT login against the test bed, offline: `chatgpt_base_url` and
+ * the token endpoint point at the loopback server, credentials in the file store.
+ */
+export function makeChatgptCodexHome(o: MakeChatgptHomeOptions): ChatgptCodexHome {
+  const store = o.credentialsStore ?? "file";
+  const extraTopLevel = [
+    `chatgpt_base_url = ${tomlString(o.server.chatgptBaseUrl)}`,
+    `cli_auth_credentials_store = ${tomlString(store)}`,
+    ...(o.extraTopLevel ? [o.extraTopLevel] : []),
+  ].join("\n");
+  const h = makeCodexHome({
+    ...o,
+    baseUrl: o.server.baseUrl,
+    extraTopLevel,
+    env: { CODEX_REFRESH_TOKEN_URL_OVERRIDE: o.server.tokenUrl, ...(o.env ?? {}) },
+  });
+  writeAuthByRename(h.authPath, o.auth);
+  return {
+    ...h,
+    setAuth: (auth) => writeAuthByRename(h.authPath, auth),
+    readAuth: () => JSON.parse(fs.readFileSync(h.authPath, "utf8")) as ReturnType<ChatgptCodexHome["readAuth"]>,
   };
 }
 

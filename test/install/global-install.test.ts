@@ -15,7 +15,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, expect, it, type TestContext } from "vitest";
-import { SHIM_MARKER } from "../../lib/shim/resolve-real-codex.js";
+import { SHIM_MARKER } from "../../lib/codex/resolve-real-codex.js";
 import { findProcessesByEnv } from "../helpers/processes.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");

@@ -1,51 +1,14 @@
-// The pure pieces of the jobs CLI: argument parsing, result rendering/exit statuses, the last agent
+// The pure pieces of the jobs CLI (argument parsing: test/cli/argv.test.ts): result rendering/exit statuses, the last agent
 // message from a rollout, event-line rendering, the detached supervisor's environment.
 import { describe, expect, it } from "vitest";
-import { parseJobArgs } from "../../lib/cli/job-args.js";
-import { parseRunArgs } from "../../lib/cli/commands/run.js";
 import { lastAgentMessageIn, renderResult, resultExitStatus } from "../../lib/cli/commands/result.js";
-import { renderEventLine } from "../../lib/cli/commands/logs.js";
-import { execCdOptions } from "../../lib/cli/commands/supervise-job.js";
 import { detachedSupervisorEnv } from "../../lib/jobs/detach.js";
 import { newJobRecord, type JobRecord } from "../../lib/jobs/record.js";
-import { parseCodexArgv } from "../../lib/routing/classify.js";
-import { UsageError } from "../../lib/errors.js";
 
 const ident = { pid: 10, startTicks: 5, bootId: "b" };
 function rec(patch: Partial<JobRecord>): JobRecord {
   return { ...newJobRecord({ id: "j-20261120-0000abcd", kind: "job", supervisor: { pid: 10, identity: ident }, cwd: "/w", argv: ["exec", "x"] }), ...patch };
 }
-
-describe("parseRunArgs", () => {
-  it("takes our options before `--` or the first non-option, codex's argv after", () => {
-    expect(parseRunArgs(["--detach", "--name", "n", "--", "exec", "-m", "o3", "go"])).toEqual({ detach: true, name: "n", codexArgs: ["exec", "-m", "o3", "go"], help: false });
-    expect(parseRunArgs(["exec", "go"]).codexArgs).toEqual(["exec", "go"]);
-    expect(parseRunArgs(["-d", "--name=x", "--", "e", "go"])).toMatchObject({ detach: true, name: "x", codexArgs: ["e", "go"] });
-  });
-  it("usage errors name the problem", () => {
-    expect(() => parseRunArgs(["--detach"])).toThrow(/no codex command given/);
-    expect(() => parseRunArgs(["--what", "--", "exec", "x"])).toThrow(/unknown option '--what'/);
-    expect(() => parseRunArgs(["--name"])).toThrow(/--name needs a non-empty value/);
-    expect(() => parseRunArgs(["--", "resume", "--last"])).toThrow(UsageError);
-    expect(() => parseRunArgs(["--", "fix it"])).toThrow(/a job runs `codex exec`/);
-  });
-});
-
-describe("parseJobArgs", () => {
-  it("one reference by id/prefix or --name, plus flags and values", () => {
-    const p = parseJobArgs("logs", ["-f", "j-2026", "--output"], { booleans: { "-f": "follow", "--output": "output" } });
-    expect(p).toMatchObject({ ref: "j-2026", byName: false });
-    expect([...p.flags].sort()).toEqual(["follow", "output"]);
-    const q = parseJobArgs("stop", ["--name=build", "--timeout", "5"], { values: { "--timeout": "timeout" } });
-    expect(q).toMatchObject({ ref: "build", byName: true });
-    expect(q.values.get("timeout")).toBe("5");
-  });
-  it("rejects zero or two references and unknown flags", () => {
-    expect(() => parseJobArgs("result", [])).toThrow(/which job\?/);
-    expect(() => parseJobArgs("result", ["a", "b"])).toThrow(/give one job/);
-    expect(() => parseJobArgs("result", ["a", "--nope"])).toThrow(/unknown option '--nope'/);
-  });
-});
 
 describe("result", () => {
   it("exit statuses: 0 success, 1 otherwise ended, 3 running, 4 lost", () => {
@@ -78,22 +41,9 @@ describe("result", () => {
   });
 });
 
-describe("logs", () => {
-  it("renders an event line for people and passes anything else through", () => {
-    const out = renderEventLine('{"ts":"2026-11-20T10:00:00.000Z","type":"spawn","pid":5}');
-    expect(out).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d  spawn    \{"pid":5\}$/);
-    expect(renderEventLine("not json")).toBe("not json");
-  });
-});
-
-describe("detached supervisor environment and exec working directory", () => {
+describe("detached supervisor environment", () => {
   it("drops an inherited job marker (a job started from inside another job is its own job)", () => {
     const env = detachedSupervisorEnv({ PATH: "/bin", CODEX_SUPERVISOR_JOB: "s-20260101-00000000", CODEX_AUTH_SUPERVISOR_HOME: "/h" });
     expect(env).toEqual({ PATH: "/bin", CODEX_AUTH_SUPERVISOR_HOME: "/h" });
-  });
-  it("collects root and exec -C/--cd options, exec's last", () => {
-    const parsed = parseCodexArgv(["-C", "/a", "exec", "--cd", "/b", "go"]);
-    expect(execCdOptions(parsed).map((o) => o.values[0])).toEqual(["/a", "/b"]);
-    expect(execCdOptions(parseCodexArgv(["exec", "go", "--", "-C", "x"]))).toEqual([]);
   });
 });

@@ -7,7 +7,8 @@ import fs from "node:fs";
 import path from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseRunArgs } from "../../lib/cli/commands/run.js";
+import { parseCommand } from "../../lib/cli/argv.js";
+import { runArgsOf, spec as runSpec } from "../../lib/cli/commands/run.js";
 import { appendEvent } from "../../lib/jobs/event-log.js";
 import { newJobId } from "../../lib/jobs/ids.js";
 import { toJsonView } from "../../lib/jobs/record.js";
@@ -199,7 +200,8 @@ describe("generated configs: secrets in every position never leak", () => {
         ];
         // A usage error echoes the command line it refuses (run takes only exec): redacted too.
         try {
-          parseRunArgs(["--", "review", ...c.argv.slice(1)]);
+          const p = parseCommand(runSpec, ["--", "review", ...c.argv.slice(1)]);
+          if (!p.help) runArgsOf(p);
         } catch (err) {
           outputs.push((err as Error).message);
         }

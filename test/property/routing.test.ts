@@ -10,9 +10,9 @@
 // Bounded: PROPERTY_RUNS (default 300) per property keeps the file to a few seconds on a loaded box.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parseCodexArgv } from "../../lib/routing/classify.js";
-import { ROOT_OPTIONS, SESSION_SUBCOMMAND_OPTIONS, SUBCOMMANDS, type OptionSpec } from "../../lib/routing/grammar.js";
-import type { ParsedArgv } from "../../lib/routing/types.js";
+import { parseCodexArgv } from "../../lib/codex/classify.js";
+import { ROOT_OPTIONS, SESSION_SUBCOMMAND_OPTIONS, SUBCOMMANDS, type OptionSpec } from "../../lib/codex/grammar.js";
+import type { ParsedArgv } from "../../lib/codex/argv-types.js";
 import { buildExecResumeArgv, buildResumeArgv, EXEC_OPTIONS, needsNoDaemon, withNoDaemon } from "../../lib/session/resume-argv.js";
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 300);

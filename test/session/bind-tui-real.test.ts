@@ -3,8 +3,8 @@
 // and resumes the same session (same rollout file) without re-sending the initial prompt; a fork is
 // bound to its NEW id.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { startModelServer, type ModelServer } from "../../lib/demo/model-server.js";
-import { parseCodexArgv } from "../../lib/routing/classify.js";
+import { startModelServer, type ModelServer } from "../testbed/model-server.js";
+import { parseCodexArgv } from "../../lib/codex/classify.js";
 import { waitForBinding, type Binding } from "../../lib/session/bind.js";
 import { buildResumeArgv, withNoDaemon } from "../../lib/session/resume-argv.js";
 import { makeCodexHome, REAL_CODEX_NATIVE, type CodexHome } from "../helpers/codex-home.js";

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { startModelServer, type ModelServer } from "../../lib/demo/model-server.js";
+import { startModelServer, type ModelServer } from "../testbed/model-server.js";
 import {
   bindSession,
   candidateDateDirs,
@@ -12,7 +12,6 @@ import {
   rolloutFds,
   rolloutFileSessionId,
   rolloutFileTimeMs,
-  sessionCwd,
   tryBindSession,
   waitForBinding,
   withDescendants,
@@ -97,11 +96,6 @@ describe("pure helpers", () => {
     const span = candidateDateDirs(t - 36 * 3600e3, t);
     for (const d of ["2026/11/19", "2026/11/20"]) expect(span).toContain(d);
     expect(span.length).toBeLessThanOrEqual(4);
-  });
-  it("sessionCwd: the last -C wins, relative to the launch dir", () => {
-    expect(sessionCwd([], "/w")).toBe("/w");
-    expect(sessionCwd([{ name: "cd", values: ["a"] }, { name: "model", values: ["m"] }, { name: "cd", values: ["/x/b"] }], "/w")).toBe("/x/b");
-    expect(sessionCwd([{ name: "cd", values: ["sub"] }], "/w")).toBe("/w/sub");
   });
 });
 

@@ -3,8 +3,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { startModelServer, type ModelServer } from "../../lib/demo/model-server.js";
-import { parseCodexArgv } from "../../lib/routing/classify.js";
+import { startModelServer, type ModelServer } from "../testbed/model-server.js";
+import { parseCodexArgv } from "../../lib/codex/classify.js";
 import { foldEvents, parseRolloutLine } from "../../lib/session/rollout-events.js";
 import { buildExecResumeArgv } from "../../lib/session/resume-argv.js";
 import { listRollouts, makeCodexHome, runCodex, type CodexHome } from "../helpers/codex-home.js";

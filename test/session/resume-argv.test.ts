@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseCodexArgv } from "../../lib/routing/classify.js";
+import { parseCodexArgv } from "../../lib/codex/classify.js";
 import { buildExecResumeArgv, buildResumeArgv, needsNoDaemon, parseExecParts, withNoDaemon } from "../../lib/session/resume-argv.js";
 
 const ID = "01a1faff-286d-7cb3-b5d6-fad968b9095a";

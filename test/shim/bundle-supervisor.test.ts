@@ -165,7 +165,7 @@ it("the build refuses a supervisor bundle that does not load, with the error, an
 it("the passthrough bundle leaves the supervisor behind its dynamic import, and the build refuses otherwise", () => {
   const text = readFileSync(path.join(pkg, "dist", "shim", "bundle.js"), "utf8");
   expect(text).toContain("import(bundled)");
-  expect(text).toContain('import("../routing/classify.js")');
+  expect(text).toContain('import("../codex/classify.js")');
   expect(text).not.toContain("function runSupervisedFromShim");
   const file = path.join(pkg, "dist", "shim", "main.js");
   const original = readFileSync(file, "utf8");

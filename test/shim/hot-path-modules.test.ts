@@ -37,14 +37,14 @@ it("passthrough loads the one-file bundle and nothing heavy", () => {
     expect(ours(mods).map((m) => path.relative(ROOT, new URL(m).pathname))).toEqual(["shim/codex", "dist/shim/bundle.js"]);
     for (const re of FORBIDDEN) expect(mods.filter((m) => re.test(m))).toEqual([]);
     // Not even the argv classifier: without opt-in nothing needs it.
-    expect(mods.filter((m) => m.includes("/dist/routing/"))).toEqual([]);
+    expect(mods.filter((m) => /\/dist\/codex\/(classify|grammar)\.js$/.test(m))).toEqual([]);
   }
 });
 
 it("the recorder sees the opted-in path load the classifier and the supervisor (so the checks above can fail)", () => {
   const mods = loaded([], { CODEX_AUTH_CLI_SESSION_SUPERVISOR: "1" });
   expect(ours(mods).length).toBeGreaterThan(2);
-  expect(mods.some((m) => m.endsWith("/dist/routing/classify.js"))).toBe(true);
+  expect(mods.some((m) => m.endsWith("/dist/codex/classify.js"))).toBe(true);
   // The one-file bundle when the build made one (and no tsc-only build came after it), else the plain
   // entry module (test/shim/bundle-supervisor.test.ts pins down which one when).
   expect(mods.some((m) => /\/dist\/supervisor\/(bundle|entry)\.js/.test(m))).toBe(true);

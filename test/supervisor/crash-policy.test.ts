@@ -79,7 +79,7 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { startModelServer } from "../../lib/demo/model-server.js";
+import { startModelServer } from "../testbed/model-server.js";
 import { classifyUnrequestedExit } from "../../lib/supervisor/exit-policy.js";
 import { makeCodexHome, REAL_CODEX_NATIVE } from "../helpers/codex-home.js";
 import { CODEX_COMPOSER_READY, TmuxSession } from "../helpers/tmux.js";

@@ -1,9 +1,10 @@
-// Facts about the pinned real codex (0.169.0) that our design depends on, asserted against the binary
+// Facts about the pinned real codex (package.json's @openai/codex) that our design depends on, asserted against the binary
 // through `codex exec`. If an upgrade breaks one of these, the matching part of the supervisor needs
 // a look. (TUI-only facts — fd held open, `codex resume` appending — are in tui.test.ts.)
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { startModelServer, type ModelServer } from "../../lib/demo/model-server.js";
+import { startModelServer, type ModelServer } from "./model-server.js";
 import {
   listRollouts,
   makeCodexHome,
@@ -16,8 +17,10 @@ import {
 } from "../helpers/codex-home.js";
 
 const KEY = "sk-facts-a";
+/** The version the installed (pinned) @openai/codex reports in its rollouts. */
+const PINNED_VERSION = (JSON.parse(readFileSync(path.resolve(import.meta.dirname, "../../node_modules/@openai/codex/package.json"), "utf8")) as { version: string }).version;
 
-describe("codex 0.169.0 facts (exec)", () => {
+describe("pinned codex facts (exec)", () => {
   let server: ModelServer;
   let h: CodexHome;
   beforeEach(async () => {
@@ -59,7 +62,7 @@ describe("codex 0.169.0 facts (exec)", () => {
     expect(meta.session_id).toBe(meta.id);
     expect(meta.originator).toBe("codex_exec");
     expect(meta.cwd).toBe(h.workDir);
-    expect(meta.cli_version).toBe("0.169.0");
+    expect(meta.cli_version).toBe(PINNED_VERSION);
     expect(meta.model_provider).toBe("mock");
     // Every line has timestamp / ordinal / type / payload; ordinals count up from 0.
     lines.forEach((l, i) => {

@@ -1,7 +1,7 @@
 // The demo's pure script: quota per turn, the model's replies, the closing summary.
 import { describe, expect, it } from "vitest";
-import type { RecordedRequest } from "../../lib/demo/model-server.js";
-import { DEMO_ACCOUNTS, demoQuota, demoReply, summaryText } from "../../lib/demo/script.js";
+import type { ModelRequest as RecordedRequest } from "../../lib/demo/model-server.js";
+import { closingText, DEMO_ACCOUNTS, demoQuota, demoReply, summaryText } from "../../lib/demo/script.js";
 
 const [A, B] = DEMO_ACCOUNTS as [(typeof DEMO_ACCOUNTS)[number], (typeof DEMO_ACCOUNTS)[number]];
 const req = (over: Partial<RecordedRequest>): RecordedRequest => ({
@@ -38,5 +38,14 @@ describe("demo script", () => {
     expect(summaryText([{ account: "demo-a", primaryUsedPercent: 60, sessionId: "s" }], "bye")).toMatch(/send at least 4 prompts/);
     expect(summaryText([], "bye")).toMatch(/no prompt was sent/);
     expect(summaryText([], "bye", 1)).toMatch(/ended with status 1 before any turn/);
+  });
+  it("the ending names only what still exists", () => {
+    const gone = closingText({ keptRoot: null, sessionId: "019a-s", realCodex: "/usr/bin/codex" });
+    expect(gone).toMatch(/removed now .* the session codex offered to resume, which is gone with it/);
+    expect(gone).not.toMatch(/codex resume|019a-s/);
+    expect(closingText({ keptRoot: null, sessionId: null, realCodex: "/c" })).not.toMatch(/session/);
+    expect(closingText({ keptRoot: "/k", sessionId: "019a-s", realCodex: "/usr/bin/codex" })).toBe(
+      "Kept for a look: /k (supervisor/jobs/ holds the record and event log; open the session again with: CODEX_HOME=/k/codex-home /usr/bin/codex resume 019a-s)",
+    );
   });
 });

@@ -57,6 +57,19 @@ describe("codex-supervisor demo", () => {
     cache = null;
   });
 
+  it("Ctrl+C at the intro leaves without starting codex, and cleans up", async () => {
+    cache = fs.realpathSync(fs.mkdtempSync(path.join(os.homedir(), ".cxs-demo-test-cache-")));
+    t = startShell({ env: { ...cleanBaseEnv(), XDG_CACHE_HOME: cache }, cwd: REPO_ROOT, cols: 140, rows: 50 });
+    await t.waitFor(/READY\$ $/m, 10_000);
+    await shellRun(t, `node ${CLI} demo; echo RC=$((100+$?))`, /Press Enter to start codex/, 30_000);
+    const intro = t.captureHistory();
+    const demoRoot = /(\S*\/codex-supervisor\/demo-\w+)/.exec(intro)![1]!;
+    t.sendKeys("C-c");
+    await t.waitFor(/RC=100/, 20_000, { history: true });
+    expect(t.captureHistory()).toMatch(/codex-supervisor demo: not started\./);
+    expect(fs.existsSync(demoRoot)).toBe(false);
+  });
+
   it("--help and a bad flag", async () => {
     t = startShell({ env: cleanBaseEnv(), cwd: REPO_ROOT });
     await t.waitFor(/READY\$ $/m, 10_000);
@@ -64,7 +77,7 @@ describe("codex-supervisor demo", () => {
     expect(t.capture()).toMatch(/Usage: codex-supervisor demo \[--keep\][\s\S]*RC=100/);
     t.sendKeys("C-l");
     await shellRun(t, `node ${CLI} demo --bogus; echo RC=$((100+$?))`, /RC=\d+/);
-    expect(t.capture()).toMatch(/demo: unknown option '--bogus' \(see --help\)[\s\S]*RC=102/);
+    expect(t.capture()).toMatch(/demo: unknown option '--bogus' \(see demo --help\)[\s\S]*RC=102/);
   });
 
   it("shows a rotation demo-a → demo-b and a resume in the same session, then cleans up", async () => {
@@ -78,6 +91,10 @@ describe("codex-supervisor demo", () => {
     root = /(\S*\/codex-supervisor\/demo-\w+)/.exec(intro)![1]!;
     expect(path.dirname(root)).toBe(path.join(cache, "codex-supervisor"));
     expect(fs.existsSync(path.join(root, "codex-home", "config.toml"))).toBe(true);
+    // The intro stays until Enter: codex is not started before.
+    await t.waitFor(/Press Enter to start codex/, 20_000, { history: true });
+    expect(findProcessesByEnv("CODEX_HOME", path.join(root, "codex-home"))).toEqual([]);
+    t.sendKeys("Enter");
     await t.waitFor(CODEX_COMPOSER_READY, 30_000);
 
     const seen: string[] = [];
@@ -107,6 +124,8 @@ describe("codex-supervisor demo", () => {
     expect(summary).toMatch(/turn 1: demo-a \(5-hour quota now 60 % used\)/);
     expect(summary).toMatch(/turn 4: demo-b/);
     expect(summary).toMatch(/The session moved demo-a → demo-b, and stayed one conversation/);
+    // The ending names only what still exists: the session codex offers to resume is gone with the home.
+    expect(summary).toMatch(/The demo's throw-away home is removed now — its accounts, records, event log and the session codex offered to resume, which is gone with it/);
     // codex's complaint about a CODEX_HOME in the temp dir never reached the screen (at start or at
     // the resume), nor did any other warning of its about helper binaries.
     const screens = [intro, ...seen, summary, t.captureHistory()].join("\n");

@@ -1,6 +1,6 @@
 // The test bed against the real pinned codex: `codex exec` completes a turn against the loopback model.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { startModelServer, type ModelServer } from "../../lib/demo/model-server.js";
+import { startModelServer, type ModelServer } from "./model-server.js";
 import { listRollouts, makeCodexHome, readRollout, rolloutSessionId, runCodexExec, type CodexHome } from "../helpers/codex-home.js";
 
 describe("codex exec against the loopback model server", () => {

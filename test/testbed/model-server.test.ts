@@ -1,16 +1,11 @@
-// The loopback model server on its own (no codex): recording, per-key quota headers, 429 mode, delay,
-// waiting with a deadline, and close() ending open streams.
+// The loopback model server on its own (no codex): the demo's server and its `answer` contract; the
+// test bed's recording server: per-key quota headers, 429 mode, delay, waiting with a deadline, and
+// close() ending open streams.
 import http from "node:http";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import {
-  promptOf,
-  quotaHeaders,
-  requestKindOf,
-  sessionIdOf,
-  startModelServer,
-  userTextsOf,
-  type ModelServer,
-} from "../../lib/demo/model-server.js";
+import { startModelServer as startLoopbackServer, type Reply } from "../../lib/demo/model-server.js";
+import { promptOf, quotaHeaders, requestKindOf, sessionIdOf, userTextsOf } from "../../lib/demo/responses-protocol.js";
+import { startModelServer, type ModelServer } from "./model-server.js";
 
 interface Got {
   status: number;
@@ -167,5 +162,32 @@ describe("ModelServer", () => {
     const r = await post(`${s.baseUrl}/responses`, turnBody("x"));
     expect(Date.now() - started).toBeGreaterThanOrEqual(290);
     expect(sseEvents(r.body).map((e) => e.type)).toContain("response.completed");
+  });
+});
+
+describe("the demo's server (lib/demo/model-server.ts)", () => {
+  it("asks `answer` about every request: a stream for model calls, JSON for other paths, 404 for null", async () => {
+    const seen: string[] = [];
+    const s = await startLoopbackServer({
+      answer: (req): Reply | null => {
+        seen.push(`${req.kind}:${req.path}`);
+        if (req.path === "/v1/json") return { body: { ok: true }, headers: { "x-a": "1" } };
+        if (req.kind === "other") return null;
+        return { text: `n=${req.countForKey}`, headers: { "x-codex-primary-used-percent": "7" } };
+      },
+    });
+    try {
+      const r = await post(`${s.baseUrl}/responses`, turnBody("hi"), { authorization: "Bearer sk-x" });
+      expect(r.headers["x-codex-primary-used-percent"]).toBe("7");
+      expect(JSON.stringify(sseEvents(r.body)[3])).toContain("n=1");
+      const j = await post(`${s.baseUrl}/json`, {});
+      expect([j.status, JSON.parse(j.body), j.headers["x-a"]]).toEqual([200, { ok: true }, "1"]);
+      const n = await post(`${s.baseUrl}/nothing`, {});
+      expect(n.status).toBe(404);
+      expect(seen).toEqual(["turn:/v1/responses", "other:/v1/json", "other:/v1/nothing"]);
+      expect(s.turnRequests.map((t) => t.bearerKey)).toEqual(["sk-x"]);
+    } finally {
+      await s.close();
+    }
   });
 });

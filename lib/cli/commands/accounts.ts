@@ -4,116 +4,143 @@
 // values that could be a key (flag values, extra positionals, malformed names).
 import fs from "node:fs";
 import path from "node:path";
-import { activate, describeSync } from "../../accounts/activate.js";
-import { identityFromAuth } from "../../accounts/jwt.js";
+import { activate, codexAuthFile, describeSync } from "../../accounts/activate.js";
+import { addAccount, newAccount } from "../../accounts/adopt.js";
+import { readCredentialStore, storeProblem } from "../../accounts/credential-store.js";
+import { importLogin } from "../../accounts/import-login.js";
 import { captureCodexLogin } from "../../accounts/login.js";
 import { ownershipOf } from "../../accounts/owner.js";
-import { ACCOUNT_NAME_RE, accountKindOf, AuthBlobSchema, describeIssues, type Account, type AuthBlob } from "../../accounts/schema.js";
+import { removeAccount } from "../../accounts/remove.js";
+import { ACCOUNT_NAME_RE, AuthBlobSchema, describeIssues, type Account, type AuthBlob } from "../../accounts/schema.js";
 import { findAccount, readAccounts, updateAccounts } from "../../accounts/store.js";
 import { accountListRows, formatAccountsTable } from "../../accounts/view.js";
 import { loadConfig } from "../../config/load.js";
 import { UsageError } from "../../errors.js";
-import { checkName, safeToEcho } from "../../text/user-text.js";
 import { lockOptionsFrom, type StorageLockOptions } from "../../lock/options.js";
+import { checkName, safeToEcho } from "../../text/user-text.js";
+import { command, parseCommand, parseGroup, renderGroupHelp, renderHelp, type CommandSpec, type GroupSpec } from "../argv.js";
 import { codexHome, supervisorHome } from "../../paths.js";
 
-const HELP: Record<string, string> = {
-  accounts: `Usage: codex-supervisor accounts <command> [options]
+const NAME_ARG = { name: "<name>", min: 1, max: 1 };
+const KEY_HINT = (option: string) =>
+  /key|token|secret/i.test(option) ? " (a key is never taken from the command line; use --api-key-env <VAR>)" : null;
 
-Commands:
-  add <name>              log in with \`codex login\` (in a temporary CODEX_HOME) and store the account
-  list [--json]           the stored accounts, their last seen 5h/7d usage and state
-  use <name>              make <name> the active account (writes CODEX_HOME/auth.json)
-  remove <name>           forget an account
-  enable <name>           let rotation use an account again
-  disable <name>          keep rotation away from an account
-
-Run \`codex-supervisor accounts <command> --help\` for a command's options.
-`,
-  add: `Usage: codex-supervisor accounts add <name> [--from-file <auth.json> | --api-key-env <VAR>]
-
-Stores a new account named <name> (letters, digits, . _ @ + -; at most 64 characters).
-  (no option)              runs the real \`codex login\` with CODEX_HOME set to a temporary directory,
-                           so your current login is untouched, and captures the auth.json it writes
-  --from-file <auth.json>  take an existing codex auth.json (it is validated, not modified)
-  --api-key-env <VAR>      take an API key from environment variable VAR (passed to
-                           \`codex login --with-api-key\` on stdin). A key is never accepted on the
-                           command line.
-`,
-  list: `Usage: codex-supervisor accounts list [--json]
-
-Lists the stored accounts: kind, email and plan when known, the last seen usage of the 5h and 7d
-windows with their reset times, the active account (*), disabled and cooling-down accounts.
-  --json   an array of objects with the fields name, kind, email, plan, active, enabled,
-           primaryUsedPercent, primaryResetsAt, secondaryUsedPercent, secondaryResetsAt,
-           coolingDownUntil (null when unknown). No credential is ever printed.
-`,
-  use: `Usage: codex-supervisor accounts use <name> [--force]
-
-Makes <name> the active account: first the credentials codex refreshed in CODEX_HOME/auth.json are
-synced back into the store for the account that was active, then <name>'s credentials are written
-to CODEX_HOME/auth.json. A running codex keeps the account it started with.
-  --force   replace CODEX_HOME/auth.json even when it holds a login that is not in the store, or
-            cannot be read (without it both are refused: the file may hold the only copy of a
-            refresh token, which replacing it would lose)
-`,
-  remove: `Usage: codex-supervisor accounts remove <name>
-
-Forgets the account (its stored credentials are deleted). CODEX_HOME/auth.json is not changed.
-`,
-  enable: `Usage: codex-supervisor accounts enable <name>
-
-Lets rotation choose the account again.
-`,
-  disable: `Usage: codex-supervisor accounts disable <name>
-
-Rotation never moves to a disabled account (\`accounts use\` refuses it too).
-`,
+const SPECS = {
+  add: command({
+    name: "accounts add",
+    synopsis: "<name> [--from-file <auth.json> | --api-key-env <VAR>]",
+    about: `Stores a new account named <name> (letters, digits, . _ @ + -; at most 64 characters). With no
+option it runs the real \`codex login\` with CODEX_HOME set to a temporary directory, so your
+current login is untouched, and captures the auth.json it writes.`,
+    options: {
+      "from-file": { type: "string", value: "<auth.json>", help: "take an existing codex auth.json (it is validated, not modified)" },
+      "api-key-env": {
+        type: "string",
+        value: "<VAR>",
+        help: "take an API key from environment variable VAR (passed to `codex login\n--with-api-key` on stdin). A key is never accepted on the command line.",
+      },
+    },
+    args: NAME_ARG,
+    quiet: true,
+    unknownOptionHint: KEY_HINT,
+  }),
+  import: command({
+    name: "accounts import",
+    synopsis: "[<name>]",
+    about: `Stores the login CODEX_HOME/auth.json holds now (what \`codex login\` wrote) as an account and makes it
+the active one — the usual first step when you are already logged in. <name> defaults to the email's
+local part ("amy"), or "api-key", made unique. A login that is stored already is named, not added twice.`,
+    options: {},
+    args: { name: "[<name>]", min: 0, max: 1 },
+    quiet: true,
+    unknownOptionHint: KEY_HINT,
+  }),
+  list: command({
+    name: "accounts list",
+    synopsis: "[--json]",
+    about: `Lists the stored accounts: kind, email and plan when known, the last seen usage of the 5h and 7d
+windows with their reset times, the active account (*), disabled and cooling-down accounts.`,
+    options: {
+      json: {
+        type: "boolean",
+        help: "an array of objects with the fields name, kind, email, plan, active, enabled,\nprimaryUsedPercent, primaryResetsAt, secondaryUsedPercent, secondaryResetsAt,\ncoolingDownUntil (null when unknown). No credential is ever printed.",
+      },
+    },
+    quiet: true,
+    unknownOptionHint: KEY_HINT,
+  }),
+  use: command({
+    name: "accounts use",
+    synopsis: "<name> [--force]",
+    about: `Makes <name> the active account: first the login in CODEX_HOME/auth.json is stored under the account
+it belongs to (if it is newer than the stored copy), then <name>'s credentials are written to
+CODEX_HOME/auth.json. Supervised sessions of this CODEX_HOME follow at their next idle point.`,
+    options: {
+      force: {
+        type: "boolean",
+        help: "replace CODEX_HOME/auth.json even when it holds a login that is not in the store (it is\nkept first, as an account with a generated name) or cannot be read (the file is moved\naside next to it). Without --force both are refused.",
+      },
+    },
+    args: NAME_ARG,
+    quiet: true,
+    unknownOptionHint: KEY_HINT,
+  }),
+  remove: command({
+    name: "accounts remove",
+    synopsis: "<name>",
+    about: `Forgets the account (its stored credentials are deleted). If CODEX_HOME/auth.json holds its login,
+auth.json is switched to the best other enabled account; with none, codex stays logged in with it and
+a later \`accounts use <name>\` replaces it.`,
+    options: {},
+    args: NAME_ARG,
+    quiet: true,
+    unknownOptionHint: KEY_HINT,
+  }),
+  enable: command({
+    name: "accounts enable",
+    synopsis: "<name>",
+    about: "Lets rotation choose the account again.",
+    options: {},
+    args: NAME_ARG,
+    quiet: true,
+    unknownOptionHint: KEY_HINT,
+  }),
+  disable: command({
+    name: "accounts disable",
+    synopsis: "<name>",
+    about: "Rotation never moves to a disabled account (`accounts use` refuses it too).",
+    options: {},
+    args: NAME_ARG,
+    quiet: true,
+    unknownOptionHint: KEY_HINT,
+  }),
 };
 
-type FlagKind = "bool" | "value";
+const GROUP: GroupSpec = {
+  name: "accounts",
+  commands: {
+    add: { usage: "<name>", summary: "log in with `codex login` (in a temporary CODEX_HOME) and store the account" },
+    import: { usage: "[<name>]", summary: "store the login CODEX_HOME/auth.json holds now (e.g. your first account)" },
+    list: { usage: "[--json]", summary: "the stored accounts, their last seen 5h/7d usage and state" },
+    use: { usage: "<name>", summary: "make <name> the active account (writes CODEX_HOME/auth.json)" },
+    remove: { usage: "<name>", summary: "forget an account" },
+    enable: { usage: "<name>", summary: "let rotation use an account again" },
+    disable: { usage: "<name>", summary: "keep rotation away from an account" },
+  },
+  quiet: true,
+};
 
 interface Parsed {
   positionals: string[];
+  /** Given flags by their `--name`: a value, or true for a switch. */
   flags: Map<string, string | true>;
 }
 
-/** Parse `args` against `spec`; help flags are handled by the caller first. */
-function parseArgs(cmd: string, args: string[], spec: Record<string, FlagKind>): Parsed {
-  const positionals: string[] = [];
+/** The argv layer's result in the shape the subcommands below read. */
+function flagsOf(p: { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] }): Parsed {
   const flags = new Map<string, string | true>();
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === "--") {
-      positionals.push(...args.slice(i + 1));
-      break;
-    }
-    if (a.startsWith("-") && a !== "-") {
-      const eq = a.indexOf("=");
-      // Never echo what follows '=': `--api-key=sk-...` must not end up in the terminal or a log.
-      const name = eq >= 0 ? a.slice(0, eq) : a;
-      const kind = spec[name];
-      if (!kind) {
-        const hint = /key|token|secret/i.test(name) ? " (a key is never taken from the command line; use --api-key-env <VAR>)" : "";
-        throw new UsageError(`accounts ${cmd}: unknown option '${name}'${hint} (see --help)`);
-      }
-      if (flags.has(name)) throw new UsageError(`accounts ${cmd}: ${name} given twice`);
-      if (kind === "bool") {
-        if (eq >= 0) throw new UsageError(`accounts ${cmd}: ${name} takes no value`);
-        flags.set(name, true);
-      } else if (eq >= 0) {
-        flags.set(name, a.slice(eq + 1));
-      } else {
-        const v = args[i + 1];
-        if (v === undefined) throw new UsageError(`accounts ${cmd}: ${name} needs a value`);
-        flags.set(name, v);
-        i++;
-      }
-      continue;
-    }
-    positionals.push(a);
-  }
-  return { positionals, flags };
+  for (const [k, v] of Object.entries(p.values)) if (v !== undefined && v !== false) flags.set(`--${k}`, typeof v === "string" ? v : true);
+  return { positionals: p.positionals, flags };
 }
 
 /** Exactly one positional: the account name. */
@@ -123,13 +150,13 @@ function oneName(cmd: string, p: Parsed): string {
   return p.positionals[0]!;
 }
 
-function checkNewName(name: string): void {
+function checkNewName(cmd: string, name: string): void {
   // Not echoed when invalid: a mistyped command line may have put a key here.
-  if (/^sk-/i.test(name)) throw new UsageError("accounts add: the account name looks like an API key; give the key with --api-key-env <VAR>");
-  checkName("accounts add: the account name", name);
+  if (/^sk-/i.test(name)) throw new UsageError(`accounts ${cmd}: the account name looks like an API key; give the key with --api-key-env <VAR>`);
   if (!ACCOUNT_NAME_RE.test(name)) {
-    throw new UsageError("accounts add: invalid account name: use 1-64 letters, digits, '.', '_', '@', '+' or '-', starting with a letter or digit");
+    throw new UsageError(`accounts ${cmd}: invalid account name: use 1-64 letters, digits, '.', '_', '@', '+' or '-', starting with a letter or digit`);
   }
+  checkName(`accounts ${cmd}: the account name`, name); // the shared rules too (not a secret, printable)
 }
 
 const MAX_AUTH_FILE_BYTES = 1024 * 1024;
@@ -196,7 +223,7 @@ function describeAccount(a: Pick<Account, "kind" | "identity">): string {
 
 async function cmdAdd(ctx: Ctx, p: Parsed): Promise<number> {
   const name = oneName("add", p);
-  checkNewName(name);
+  checkNewName("add", name);
   const fromFile = p.flags.get("--from-file");
   const keyVar = p.flags.get("--api-key-env");
   if (fromFile !== undefined && keyVar !== undefined) throw new UsageError("accounts add: --from-file and --api-key-env cannot be used together");
@@ -220,22 +247,14 @@ async function cmdAdd(ctx: Ctx, p: Parsed): Promise<number> {
     });
   }
 
-  const account: Account = {
-    name,
-    kind: accountKindOf(auth),
-    auth,
-    identity: identityFromAuth(auth),
-    usage: {},
-    enabled: true,
-    addedAt: new Date().toISOString(),
-  };
+  const account = newAccount(name, auth, new Date());
   const hasActive = await updateAccounts(
     ctx.home,
     (draft) => {
       if (findAccount(draft, name)) throw new UsageError(`accounts add: an account named '${name}' already exists`);
       const same = draft.accounts.find((a) => ownershipOf(auth, a.auth) === "same");
       if (same) throw new UsageError(`${source} is already stored as account '${same.name}'`);
-      draft.accounts.push(account);
+      addAccount(draft, account);
       return draft.active !== null;
     },
     lock,
@@ -246,11 +265,27 @@ async function cmdAdd(ctx: Ctx, p: Parsed): Promise<number> {
   return 0;
 }
 
+async function cmdImport(ctx: Ctx, p: Parsed): Promise<number> {
+  if (p.positionals.length > 1) throw new UsageError(`accounts import: expected at most one <name>, got ${p.positionals.length} arguments`);
+  const name = p.positionals[0];
+  if (name !== undefined) checkNewName("import", name);
+  const { lock } = lockOptions(ctx.env);
+  const r = await importLogin({ home: ctx.home, codexHome: ctx.codexHome, lock, ...(name !== undefined ? { name } : {}) });
+  const file = codexAuthFile(ctx.codexHome);
+  if (r.status === "already") {
+    ctx.out(`the login in ${file} is already stored as account '${r.account.name}' (${describeAccount(r.account)})\n`);
+  } else {
+    ctx.out(`imported the login in ${file} as account '${r.account.name}' (${describeAccount(r.account)}); it is the active account\n`);
+  }
+  return 0;
+}
+
 async function cmdList(ctx: Ctx, p: Parsed): Promise<number> {
   if (p.positionals.length > 0) throw new UsageError(`accounts list: unexpected argument (see --help)`);
-  const rows = accountListRows(readAccounts(ctx.home));
+  const store = readAccounts(ctx.home);
+  const rows = accountListRows(store);
   if (p.flags.has("--json")) ctx.out(`${JSON.stringify(rows, null, 2)}\n`);
-  else ctx.out(formatAccountsTable(rows, Date.now()));
+  else ctx.out(formatAccountsTable(rows, Date.now(), store.accounts.map((a) => a.usage.observedAt ?? null)));
   return 0;
 }
 
@@ -258,31 +293,28 @@ async function cmdUse(ctx: Ctx, p: Parsed): Promise<number> {
   const name = oneName("use", p);
   const { lock } = lockOptions(ctx.env);
   const r = await activate({ home: ctx.home, codexHome: ctx.codexHome, name, lock, overwriteForeign: p.flags.has("--force"), overwriteUnreadable: p.flags.has("--force") });
-  if (r.sync.status !== "missing" && r.sync.status !== "unchanged") ctx.err(`${describeSync(r.sync)}\n`);
+  if (r.imported !== null) ctx.err(`CODEX_HOME/auth.json held a login that was not in the store; it is kept as account '${r.imported}'\n`);
+  else if (r.sync.status !== "missing" && r.sync.status !== "unchanged" && r.sync.status !== "foreign") ctx.err(`${describeSync(r.sync)}\n`);
+  if (r.keptAside !== null) ctx.err(`the unreadable CODEX_HOME/auth.json was moved aside to ${r.keptAside}\n`);
   ctx.out(r.previous === name ? `active account: ${name} (unchanged)\n` : `active account: ${name}${r.previous ? ` (was ${r.previous})` : ""}\n`);
+  const store = storeProblem(readCredentialStore(ctx.codexHome), ctx.codexHome);
+  if (store) ctx.err(`note: ${store.problem}: codex will not see this switch; ${store.fix}\n`);
   return 0;
 }
 
 async function cmdRemove(ctx: Ctx, p: Parsed): Promise<number> {
   const name = oneName("remove", p);
-  const { lock } = lockOptions(ctx.env);
-  const wasActive = await updateAccounts(
-    ctx.home,
-    (draft) => {
-      const i = draft.accounts.findIndex((a) => a.name === name);
-      if (i < 0) throw new UsageError(`accounts remove: no account named ${safeToEcho(name)}`);
-      draft.accounts.splice(i, 1);
-      if (draft.active === name) {
-        draft.active = null;
-        return true;
-      }
-      return false;
-    },
-    lock,
-    { codexHome: ctx.codexHome },
-  );
+  const c = loadConfig(ctx.env);
+  const r = await removeAccount({
+    home: ctx.home,
+    codexHome: ctx.codexHome,
+    name,
+    lock: lockOptionsFrom(c),
+    rotateAtRemainingPercent: c.rotateAtRemainingPercent,
+  });
   ctx.out(`removed account '${name}'\n`);
-  if (wasActive) ctx.err(`it was the active account; CODEX_HOME/auth.json still holds its login until \`accounts use\` picks another\n`);
+  if (r.switchedTo !== null) ctx.err(`it was the login in CODEX_HOME/auth.json; that is now '${r.switchedTo}'\n`);
+  if (r.released) ctx.err(`CODEX_HOME/auth.json still holds its login (codex stays logged in); \`accounts use <name>\` replaces it once you have another account\n`);
   return 0;
 }
 
@@ -306,15 +338,6 @@ async function cmdSetEnabled(ctx: Ctx, p: Parsed, enabled: boolean): Promise<num
   return 0;
 }
 
-const SPECS: Record<string, Record<string, FlagKind>> = {
-  add: { "--from-file": "value", "--api-key-env": "value" },
-  list: { "--json": "bool" },
-  use: { "--force": "bool" },
-  remove: {},
-  enable: {},
-  disable: {},
-};
-
 export async function run(args: string[], io?: Partial<Ctx>): Promise<number> {
   const env = io?.env ?? process.env;
   const ctx: Ctx = {
@@ -324,29 +347,24 @@ export async function run(args: string[], io?: Partial<Ctx>): Promise<number> {
     out: io?.out ?? ((s) => void process.stdout.write(s)),
     err: io?.err ?? ((s) => void process.stderr.write(s)),
   };
-  const [sub, ...rest] = args;
-  if (sub === undefined) {
-    ctx.err(HELP.accounts!);
-    return 2;
+  const group = parseGroup(GROUP, args);
+  if (group.kind !== "command") {
+    (group.kind === "help" ? ctx.out : ctx.err)(renderGroupHelp(GROUP));
+    return group.kind === "help" ? 0 : 2;
   }
-  if (sub === "-h" || sub === "--help" || sub === "help") {
-    ctx.out(HELP.accounts!);
+  const sub = group.name as keyof typeof SPECS;
+  const spec: CommandSpec = SPECS[sub];
+  const parsed = parseCommand(spec, group.args);
+  if (parsed.help) {
+    ctx.out(renderHelp(spec));
     return 0;
   }
-  const spec = Object.hasOwn(SPECS, sub) ? SPECS[sub] : undefined;
-  if (!spec) {
-    // Echo only what cannot be a key.
-    const shown = /^-{0,2}[a-z][a-z-]{0,19}$/.test(sub.split("=")[0]!) ? ` '${sub.split("=")[0]}'` : "";
-    throw new UsageError(`accounts: unknown ${sub.startsWith("-") ? "option" : "command"}${shown} (expected add, list, use, remove, enable or disable; see --help)`);
-  }
-  if (rest.includes("-h") || rest.includes("--help")) {
-    ctx.out(HELP[sub]!);
-    return 0;
-  }
-  const p = parseArgs(sub, rest, spec);
+  const p = flagsOf(parsed);
   switch (sub) {
     case "add":
       return cmdAdd(ctx, p);
+    case "import":
+      return cmdImport(ctx, p);
     case "list":
       return cmdList(ctx, p);
     case "use":

@@ -1,5 +1,6 @@
 // `codex-supervisor logs <id> [-f] [--output] [--raw]`: a job's event log (spawn, bind, quota, rotate,
-// signal, restart, exit...), or with --output what codex printed (<home>/jobs/<id>.out).
+// signal, restart, exit...) in words (event-view.ts; --raw: the JSON lines), or with --output what
+// codex printed (<home>/jobs/<id>.out).
 // -f keeps following — across codex restarts, since both files are appended to for the job's whole
 // life — until the job's record is final (read through readJobReconciled, so a job that died
 // without a word ends the follow too), then prints what is left and exits 0.
@@ -8,53 +9,39 @@ import { jobLogFile, jobOutFile, supervisorHome } from "../../paths.js";
 import { isActiveStatus } from "../../jobs/record.js";
 import { copyLog, LogReader } from "../../jobs/log-reader.js";
 import { readJobReconciled } from "../../jobs/reconcile-io.js";
-import { formatLocalTime } from "../../jobs/reconcile.js";
-import { parseJobArgs, resolveJobArg } from "../job-args.js";
+import { colourEnabled, painter } from "../../terminal/style.js";
+import { command, type Parsed } from "../argv.js";
+import { formatEventLine } from "../event-view.js";
+import { JOB_NAME_OPTION, JOB_REF_ARGS, JOB_REF_SYNOPSIS, jobRefOf, resolveJobArg } from "../job-args.js";
 
-const HELP = `Usage: codex-supervisor logs <id | id-prefix | --name N> [-f] [--output] [--raw]
-
-  -f, --follow  keep printing new lines until the job ends (across restarts of codex)
-  --output      codex's stdout/stderr of a background job instead of the event log
-  --raw         the event log's JSON lines as stored
-`;
+export const spec = command({
+  name: "logs",
+  synopsis: `${JOB_REF_SYNOPSIS} [-f] [--output] [--raw]`,
+  options: {
+    follow: { type: "boolean", short: "f", help: "keep printing new lines until the job ends (across restarts of codex)" },
+    output: { type: "boolean", help: "codex's stdout/stderr of a background job instead of the event log" },
+    raw: { type: "boolean", help: "the event log's JSON lines as stored (times in ISO 8601, durations in ms)" },
+    name: JOB_NAME_OPTION,
+  },
+  args: JOB_REF_ARGS,
+});
 
 const POLL_MS = 200;
 /** After the record turns final, how long to wait for the supervisor's last lines. */
 const DRAIN_MS = 1500;
 
-/** One event line for people: local time, type, the rest as compact JSON (pure). Bad lines pass through. */
-export function renderEventLine(line: string): string {
-  try {
-    const v = JSON.parse(line) as Record<string, unknown>;
-    if (v && typeof v === "object" && typeof v.ts === "string" && typeof v.type === "string") {
-      const { ts, type, ...rest } = v;
-      const more = Object.keys(rest).length > 0 ? ` ${JSON.stringify(rest)}` : "";
-      return `${formatLocalTime(ts as string)}  ${(type as string).padEnd(8)}${more}`;
-    }
-  } catch {
-    /* shown as is */
-  }
-  return line;
-}
-
-export async function run(args: string[]): Promise<number> {
-  const parsed = parseJobArgs("logs", args, {
-    booleans: { "-f": "follow", "--follow": "follow", "--output": "output", "--raw": "raw" },
-  });
-  if (parsed.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+export async function run(p: Parsed<typeof spec.options>): Promise<number> {
   const home = supervisorHome(process.env);
-  const id = resolveJobArg(home, parsed);
-  const output = parsed.flags.has("output");
+  const id = resolveJobArg(home, jobRefOf("logs", p));
+  const output = p.values.output;
   const file = output ? jobOutFile(home, id) : jobLogFile(home, id);
-  const render = output || parsed.flags.has("raw") ? (l: string) => l : renderEventLine;
+  const paint = painter(colourEnabled(process.stdout, process.env));
+  const render = output || p.values.raw ? (l: string) => l : (l: string) => formatEventLine(l, { now: Date.now(), paint });
   // Bounded memory and linear time whatever the line length (lib/jobs/log-reader.ts).
   const reader = new LogReader(file);
   const drain = (flush = false) => copyLog(reader, process.stdout, render, flush);
 
-  if (!parsed.flags.has("follow")) {
+  if (!p.values.follow) {
     if (output && !fs.existsSync(file)) process.stderr.write(`codex-supervisor: no output file for ${id} (a foreground job prints to its terminal)\n`);
     await drain(true);
     return 0;

@@ -1,40 +1,35 @@
-// `codex-supervisor ls [--all] [--json]`: sessions and jobs, newest first. Without --all: the active
+// `codex-supervisor ls [--all] [--wide] [--json]`: sessions and jobs, newest first. Without --all: the active
 // ones and those that ended in the last 24 hours. Every listing reconciles liveness (a record whose
 // processes are gone is shown — and stored — as `lost`).
-import { UsageError } from "../../errors.js";
 import { supervisorHome } from "../../paths.js";
 import { formatJobTable } from "../../jobs/format.js";
 import { toJsonView } from "../../jobs/record.js";
 import { listJobsReconciled } from "../../jobs/reconcile-io.js";
+import { colourEnabled, painter } from "../../terminal/style.js";
+import { outputWidth } from "../../terminal/table.js";
+import { command, type Parsed } from "../argv.js";
 
-const HELP = `Usage: codex-supervisor ls [--all] [--json]
-
-Lists supervised sessions and background jobs, newest first: by default the running ones and those
+export const spec = command({
+  name: "ls",
+  synopsis: "[--all] [--wide] [--json]",
+  about: `Lists supervised sessions and background jobs, newest first: by default the running ones and those
 that ended in the last 24 hours; --all lists every record. Liveness is checked on every listing: a
 job whose supervisor and codex are gone is marked \`lost\` (with the reason) for good.
+Ids and session ids are shown by the part that tells them apart (both are accepted wherever a job
+is asked for); the table fits the terminal's width (the COMMAND and ACCOUNT columns are cut).`,
+  options: {
+    all: { type: "boolean", short: "a", help: "every record, however old" },
+    wide: { type: "boolean", short: "w", help: "whole ids and session ids, codex's pid, nothing cut" },
+    json: {
+      type: "boolean",
+      help: "a JSON array of records (id, kind, status, sessionId, account, pid, childPid,\nrestarts, cwd, createdAt, updatedAt, exitCode, signal, reason, name, argv, endedAt)",
+    },
+  },
+  footer: "Exit status: 0 listed (unreadable record files are named on stderr); 2 usage error.",
+});
 
-Options:
-  -a, --all    every record, however old
-      --json   a JSON array of records (id, kind, status, sessionId, account, pid, childPid,
-               restarts, cwd, createdAt, updatedAt, exitCode, signal, reason, name, argv, endedAt)
-  -h, --help   show this help
-
-Exit status: 0 listed (unreadable record files are named on stderr); 2 usage error.
-`;
-
-export async function run(args: string[]): Promise<number> {
-  let all = false;
-  let json = false;
-  for (const a of args) {
-    if (a === "-h" || a === "--help") {
-      process.stdout.write(HELP);
-      return 0;
-    }
-    if (a === "-a" || a === "--all") all = true;
-    else if (a === "--json") json = true;
-    else if (a.startsWith("-")) throw new UsageError(`ls: unknown option '${a}' (see ls --help)`);
-    else throw new UsageError(`ls: unexpected argument '${a}' (see ls --help)`);
-  }
+export async function run(p: Parsed<typeof spec.options>): Promise<number> {
+  const { all, json } = p.values;
   const home = supervisorHome(process.env);
   const now = new Date();
   const listing = await listJobsReconciled(home, { all, at: now });
@@ -49,6 +44,7 @@ export async function run(args: string[]): Promise<number> {
     process.stdout.write(all ? "No sessions or jobs recorded.\n" : "No running or recent sessions or jobs (see ls --all).\n");
     return 0;
   }
-  process.stdout.write(formatJobTable(listing.records, now));
+  const paint = painter(colourEnabled(process.stdout, process.env));
+  process.stdout.write(formatJobTable(listing.records, now, { width: outputWidth(process.stdout, process.env), wide: p.values.wide, paint }));
   return 0;
 }

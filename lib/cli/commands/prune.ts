@@ -11,44 +11,27 @@ import { isActiveStatus, type JobRecord } from "../../jobs/record.js";
 import { listJobsReconciled } from "../../jobs/reconcile-io.js";
 import { readJobFile } from "../../jobs/records.js";
 import { removeJobFiles } from "../../jobs/removal.js";
+import { command, type Parsed } from "../argv.js";
 
-const HELP = `Usage: codex-supervisor prune --older-than AGE [--dry-run]
-
-Removes the records, event logs, output and control files of sessions and jobs that ended more than
+export const spec = command({
+  name: "prune",
+  synopsis: "--older-than AGE [--dry-run]",
+  about: `Removes the records, event logs, output and control files of sessions and jobs that ended more than
 AGE ago (AGE: a number and a unit, s m h d w — e.g. 7d, 12h, 2w). Running jobs are never removed.
-Leftover log/output files without a record are removed once they are older than AGE too.
+Leftover log/output files without a record are removed once they are older than AGE too.`,
+  options: {
+    "older-than": { type: "string", value: "AGE", help: "required" },
+    "dry-run": { type: "boolean", short: "n", help: "only list what would be removed" },
+  },
+  footer: "Exit status: 0 done; 1 some files could not be removed (named on stderr); 2 usage error.",
+});
 
-Options:
-      --older-than AGE  required
-  -n, --dry-run         only list what would be removed
-  -h, --help            show this help
-
-Exit status: 0 done; 1 some files could not be removed (named on stderr); 2 usage error.
-`;
-
-interface PruneArgs {
-  olderThanMs: number;
-  dryRun: boolean;
-}
-
-function parseArgs(args: string[]): PruneArgs | "help" {
-  let olderThan: string | null = null;
-  let dryRun = false;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === "-h" || a === "--help") return "help";
-    if (a === "-n" || a === "--dry-run") dryRun = true;
-    else if (a === "--older-than" || a.startsWith("--older-than=")) {
-      const v = a === "--older-than" ? args[++i] : a.slice("--older-than=".length);
-      if (v === undefined) throw new UsageError("prune: --older-than needs a value such as 7d");
-      olderThan = v;
-    } else if (a.startsWith("-")) throw new UsageError(`prune: unknown option '${a}' (see prune --help)`);
-    else throw new UsageError(`prune: unexpected argument '${a}' (see prune --help)`);
-  }
-  if (olderThan === null) throw new UsageError("prune: --older-than AGE is required (e.g. --older-than 7d)");
-  const ms = parseAge(olderThan);
-  if (ms === null) throw new UsageError(`prune: --older-than: expected a number and a unit (s, m, h, d or w) such as 7d, got '${olderThan.slice(0, 40)}'`);
-  return { olderThanMs: ms, dryRun };
+/** --older-than in milliseconds; UsageError naming the flag when missing or malformed. */
+function olderThanMs(raw: string | undefined): number {
+  if (raw === undefined) throw new UsageError("prune: --older-than AGE is required (e.g. --older-than 7d)");
+  const ms = parseAge(raw);
+  if (ms === null) throw new UsageError(`prune: --older-than: expected a number and a unit (s, m, h, d or w) such as 7d, got '${raw.slice(0, 40)}'`);
+  return ms;
 }
 
 /** When a finished record ended (endedAt, else its last update). */
@@ -56,12 +39,8 @@ const endedAtMs = (r: JobRecord) => Date.parse(r.endedAt ?? r.updatedAt);
 
 const LEFTOVER = /^([sj]-\d{8}-[0-9a-f]{8})\.(log|out|control)$/;
 
-export async function run(args: string[]): Promise<number> {
-  const parsed = parseArgs(args);
-  if (parsed === "help") {
-    process.stdout.write(HELP);
-    return 0;
-  }
+export async function run(p: Parsed<typeof spec.options>): Promise<number> {
+  const parsed = { olderThanMs: olderThanMs(p.values["older-than"]), dryRun: p.values["dry-run"] };
   const home = supervisorHome(process.env);
   const now = new Date();
   const cutoff = now.getTime() - parsed.olderThanMs;

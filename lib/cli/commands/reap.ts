@@ -3,21 +3,25 @@
 // records so they say `lost` instead of `running`. --dry-run only lists what would be killed.
 // Exit status: 0 nothing left behind (or dry run); 1 some target survived SIGKILL; 2 usage error.
 import { loadConfig } from "../../config/load.js";
-import { UsageError } from "../../errors.js";
 import { supervisorHome } from "../../paths.js";
 import { isJobId } from "../../jobs/ids.js";
 import { reap, type ReapOutcome } from "../../jobs/reap.js";
 import { readJobReconciled } from "../../jobs/reconcile-io.js";
+import { command, type Parsed } from "../argv.js";
 
-const HELP = `Usage: codex-supervisor reap [--dry-run] [--json]
-
-Finds processes carrying a job marker (CODEX_SUPERVISOR_JOB) whose job has ended, whose supervisor
+export const spec = command({
+  name: "reap",
+  synopsis: "[--dry-run] [--json]",
+  about: `Finds processes carrying a job marker (CODEX_SUPERVISOR_JOB) whose job has ended, whose supervisor
 is gone (reparented or setsid'd ones included), or that have no job record at all, and ends them
 (SIGINT, SIGTERM, SIGKILL; identity-checked before every signal). Processes of a live job with a
-live supervisor are left alone.
-  --dry-run  list what would be killed, kill nothing
-Exit status: 0 done (or dry run); 1 something survived; 2 usage error.
-`;
+live supervisor are left alone.`,
+  options: {
+    "dry-run": { type: "boolean", short: "n", help: "list what would be killed, kill nothing" },
+    json: { type: "boolean", help: "one JSON object: dryRun, outcomes (pid, comm, jobId, result, reason), left" },
+  },
+  footer: "Exit status: 0 done (or dry run); 1 something survived; 2 usage error.",
+});
 
 const VERB: Record<ReapOutcome["result"], string> = { killed: "killed", left: "FAILED to kill", kept: "kept", "would-kill": "would kill" };
 
@@ -31,18 +35,8 @@ export function renderReap(outcomes: ReapOutcome[], dryRun: boolean): string {
   return lines.join("\n") + "\n";
 }
 
-export async function run(args: string[]): Promise<number> {
-  let dryRun = false;
-  let json = false;
-  for (const a of args) {
-    if (a === "-h" || a === "--help") {
-      process.stdout.write(HELP);
-      return 0;
-    }
-    if (a === "--dry-run" || a === "-n") dryRun = true;
-    else if (a === "--json") json = true;
-    else throw new UsageError(`reap: unknown argument '${a}' (see reap --help)`);
-  }
+export async function run(p: Parsed<typeof spec.options>): Promise<number> {
+  const { "dry-run": dryRun, json } = p.values;
   const config = loadConfig(process.env);
   const home = supervisorHome(process.env);
   const report = await reap({ home, dryRun, waits: { sigintWaitMs: config.sigintWaitMs, sigtermWaitMs: config.sigtermWaitMs } });

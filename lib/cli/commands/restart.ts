@@ -11,24 +11,25 @@ import { requestControl } from "../../jobs/control.js";
 import { isActiveStatus } from "../../jobs/record.js";
 import { probeProcess, readJobReconciled } from "../../jobs/reconcile-io.js";
 import { appendEvent } from "../../jobs/event-log.js";
-import { parseJobArgs, parseSeconds, resolveJobArg } from "../job-args.js";
+import { command, type Parsed } from "../argv.js";
+import { JOB_NAME_OPTION, JOB_REF_ARGS, JOB_REF_SYNOPSIS, jobRefOf, parseSeconds, resolveJobArg } from "../job-args.js";
 
-const HELP = `Usage: codex-supervisor restart <id | id-prefix | --name N> [--timeout S]
+export const spec = command({
+  name: "restart",
+  synopsis: `${JOB_REF_SYNOPSIS} [--timeout S]`,
+  about: "Asks the job's supervisor to stop codex's whole process tree and resume the same session by id.",
+  options: {
+    timeout: { type: "string", value: "S", help: "how long to wait for the restart (default 60)" },
+    name: JOB_NAME_OPTION,
+  },
+  args: JOB_REF_ARGS,
+  footer: "Exit status: 0 restarted; 1 no live supervisor / job ended / not acknowledged in time; 2 usage error.",
+});
 
-Asks the job's supervisor to stop codex's whole process tree and resume the same session by id.
-  --timeout S  how long to wait for the restart (default 60)
-Exit status: 0 restarted; 1 no live supervisor / job ended / not acknowledged in time; 2 usage error.
-`;
-
-export async function run(args: string[]): Promise<number> {
-  const parsed = parseJobArgs("restart", args, { values: { "--timeout": "timeout" } });
-  if (parsed.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  const timeoutMs = parsed.values.has("timeout") ? parseSeconds("--timeout", parsed.values.get("timeout")!) * 1000 : 60_000;
+export async function run(p: Parsed<typeof spec.options>): Promise<number> {
+  const timeoutMs = p.values.timeout !== undefined ? parseSeconds("--timeout", p.values.timeout) * 1000 : 60_000;
   const home = supervisorHome(process.env);
-  const id = resolveJobArg(home, parsed);
+  const id = resolveJobArg(home, jobRefOf("restart", p));
   const { record } = await readJobReconciled(home, id);
   const hint = record.sessionId ? ` (resume it yourself: codex resume ${record.sessionId})` : "";
   if (!isActiveStatus(record.status)) {

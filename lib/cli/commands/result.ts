@@ -10,15 +10,22 @@ import { jobOutFile, supervisorHome } from "../../paths.js";
 import { isActiveStatus, toJsonView, type JobRecord } from "../../jobs/record.js";
 import { readJobReconciled } from "../../jobs/reconcile-io.js";
 import { parseRolloutLine } from "../../session/rollout-events.js";
-import { parseJobArgs, resolveJobArg } from "../job-args.js";
+import { command, type Parsed } from "../argv.js";
+import { JOB_NAME_OPTION, JOB_REF_ARGS, JOB_REF_SYNOPSIS, jobRefOf, resolveJobArg } from "../job-args.js";
 
-const HELP = `Usage: codex-supervisor result <id | id-prefix | --name N> [--json]
-
-Final status, exit code and codex's last agent message (from the session's rollout, else the tail of
-the job's output file).
-Exit status: 0 exited with code 0; 1 ended otherwise (non-zero, signal, stopped, failed);
-3 still running; 4 lost; 2 usage error or an unreadable record file (named; kept as is).
-`;
+export const spec = command({
+  name: "result",
+  synopsis: `${JOB_REF_SYNOPSIS} [--json]`,
+  about: `Final status, exit code and codex's last agent message (from the session's rollout, else the tail of
+the job's output file).`,
+  options: {
+    json: { type: "boolean", help: "one JSON object: the record's fields plus running, lastMessage, lastMessageSource" },
+    name: JOB_NAME_OPTION,
+  },
+  args: JOB_REF_ARGS,
+  footer: `Exit status: 0 exited with code 0; 1 ended otherwise (non-zero, signal, stopped, failed);
+3 still running; 4 lost; 2 usage error or an unreadable record file (named; kept as is).`,
+});
 
 export const RESULT_EXIT = { success: 0, unsuccessful: 1, usage: 2, running: 3, lost: 4 } as const;
 
@@ -96,17 +103,12 @@ export function renderResult(r: JobRecord, msg: LastMessage): string {
   return lines.join("\n") + "\n";
 }
 
-export async function run(args: string[]): Promise<number> {
-  const parsed = parseJobArgs("result", args, { booleans: { "--json": "json" } });
-  if (parsed.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+export async function run(p: Parsed<typeof spec.options>): Promise<number> {
   const home = supervisorHome(process.env);
-  const id = resolveJobArg(home, parsed);
+  const id = resolveJobArg(home, jobRefOf("result", p));
   const { record } = await readJobReconciled(home, id);
   const msg = isActiveStatus(record.status) ? null : lastMessageOf(home, record);
-  if (parsed.flags.has("json")) {
+  if (p.values.json) {
     const running = isActiveStatus(record.status);
     process.stdout.write(
       JSON.stringify({ ...toJsonView(record), running, lastMessage: msg?.text ?? null, lastMessageSource: msg?.source ?? null }, null, 2) + "\n",

@@ -17,52 +17,45 @@ import { listJobs } from "../../jobs/listing.js";
 import { lockOptionsFrom } from "../../lock/options.js";
 import { withStorageLock } from "../../lock/storage-lock.js";
 import { isAlive, readIdentity, type ProcessIdentity } from "../../process/identity.js";
-import { parseCodexArgv } from "../../routing/classify.js";
+import { parseCodexArgv } from "../../codex/classify.js";
 import { shellStatus } from "../../supervisor/exit-policy.js";
 import { redactArgv } from "../../jobs/redact.js";
 import { checkName, safeToEcho } from "../../text/user-text.js";
 import { mirrorExit } from "../../supervisor/mirror-exit.js";
+import { command, type Parsed } from "../argv.js";
 import { superviseJob } from "./supervise-job.js";
 
-const HELP = `Usage: codex-supervisor run [--detach] [--name N] [--] exec [exec options] <prompt>
-
-Runs \`codex exec ...\` under the supervisor: a crash or an account rotation resumes the same session
+export const spec = command({
+  name: "run",
+  synopsis: "[--detach] [--name N] [--] exec [exec options] <prompt>",
+  about: `Runs \`codex exec ...\` under the supervisor: a crash or an account rotation resumes the same session
 (\`codex exec resume <id>\` with a short continue prompt). Records: \`ls\`, \`status\`, \`logs\`, \`result\`.
-
-  --detach    run in the background: prints the job id alone on the first line and returns at once;
-              the job outlives this shell; its output goes to <home>/jobs/<id>.out (\`logs --output\`)
-  --name N    a name for the job (unique among live jobs), usable wherever an id is
-Exit status: with --detach 0 once the job started; without, codex's status. 2 for a usage error.
-`;
+Our options come first; \`--\` or the first other argument starts codex's command line.`,
+  options: {
+    detach: {
+      type: "boolean",
+      short: "d",
+      help: "run in the background: prints the job id alone on the first line and returns at once;\nthe job outlives this shell; its output goes to <home>/jobs/<id>.out (`logs --output`)",
+    },
+    name: { type: "string", value: "N", help: "a name for the job (unique among live jobs), usable wherever an id is" },
+  },
+  rest: true,
+  unknownOptionHint: (option) => (option === "--help" || option === "-h" ? null : " (codex's own options go after `--`)"),
+  footer: "Exit status: with --detach 0 once the job started; without, codex's status. 2 for a usage error.",
+});
 
 export interface RunArgs {
   detach: boolean;
   name: string | null;
   codexArgs: string[];
-  help: boolean;
 }
 
-/** Our options come first; `--` or the first non-option starts codex's argv. Pure. */
-export function parseRunArgs(args: string[]): RunArgs {
-  let detach = false;
-  let name: string | null = null;
-  let i = 0;
-  for (; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === "--") {
-      i++;
-      break;
-    }
-    if (a === "-h" || a === "--help") return { detach, name, codexArgs: [], help: true };
-    if (a === "--detach" || a === "-d") detach = true;
-    else if (a === "--name" || a.startsWith("--name=")) {
-      const v = a === "--name" ? args[++i] : a.slice("--name=".length);
-      if (v === undefined || v.trim() === "") throw new UsageError("run: --name needs a non-empty value");
-      name = checkName("run: --name", v);
-    } else if (a.startsWith("-")) throw new UsageError(`run: unknown option '${a}' (codex's own options go after \`--\`; see run --help)`);
-    else break;
-  }
-  const codexArgs = args.slice(i);
+/** What `run` was asked to do; UsageError for a bad name or a codex command that is not `exec`. Pure. */
+export function runArgsOf(p: Parsed<typeof spec.options>): RunArgs {
+  const { detach, name } = p.values;
+  if (name !== undefined && name.trim() === "") throw new UsageError("run: --name needs a non-empty value");
+  if (name !== undefined) checkName("run: --name", name);
+  const codexArgs = p.rest;
   if (codexArgs.length === 0) throw new UsageError("run: no codex command given (e.g. `run --detach -- exec \"fix the tests\"`)");
   const parsed = parseCodexArgv(codexArgs);
   if (parsed.subcommand !== "exec") {
@@ -70,7 +63,7 @@ export function parseRunArgs(args: string[]): RunArgs {
       `run: a job runs \`codex exec\` (got \`codex ${redactArgv(codexArgs.slice(0, 3)).map(safeToEcho).join(" ")}\`); for an interactive session run \`codex\` with CODEX_AUTH_CLI_SESSION_SUPERVISOR=1`,
     );
   }
-  return { detach, name, codexArgs, help: false };
+  return { detach, name: name ?? null, codexArgs };
 }
 
 /** A live job already using `name`: active record with its supervisor (or its orphaned child) alive. */
@@ -101,12 +94,8 @@ function mirrorFinalExit(home: string, id: string, status: number): number {
   return shellStatus(exit) === status ? mirrorExit(exit) : status;
 }
 
-export async function run(args: string[]): Promise<number> {
-  const opts = parseRunArgs(args);
-  if (opts.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+export async function run(p: Parsed<typeof spec.options>): Promise<number> {
+  const opts = runArgsOf(p);
   const env = process.env;
   const config = loadConfig(env); // a broken config is reported before any record exists
   const home = supervisorHome(env);

@@ -4,62 +4,70 @@
 // re-checks the recorded process identities, every 200 ms.
 import { UsageError } from "../../errors.js";
 import { supervisorHome } from "../../paths.js";
-import { formatJobStatus } from "../../jobs/format.js";
+import { formatJobStatus, formatWaitLine } from "../../jobs/format.js";
 import { isActiveStatus, toJsonView, type JobRecord } from "../../jobs/record.js";
 import { readJobReconciled } from "../../jobs/reconcile-io.js";
-import { parseJobArgs, parseSeconds, resolveJobArg } from "../job-args.js";
+import { colourEnabled, painter } from "../../terminal/style.js";
+import { command, type Parsed } from "../argv.js";
+import { JOB_NAME_OPTION, JOB_REF_ARGS, JOB_REF_SYNOPSIS, jobRefOf, parseSeconds, resolveJobArg } from "../job-args.js";
 
-const HELP = `Usage: codex-supervisor status <id | id-prefix | --name N> [--json] [--wait [--timeout S]]
-
-Shows a session's or job's record: status, supervisor and codex pids, session id, account, restarts,
+export const spec = command({
+  name: "status",
+  synopsis: `${JOB_REF_SYNOPSIS} [--json] [--wait [--timeout S]]`,
+  about: `Shows a session's or job's record: status, supervisor and codex pids, session id, account, restarts,
 times, and how it ended. Liveness is checked on every read: a job whose supervisor and codex are gone
-is reported (and stored) as \`lost\`, with the reason.
-
-Options:
-      --json        one JSON object (id, kind, status, sessionId, account, pid, childPid, restarts,
-                    cwd, createdAt, updatedAt, exitCode, signal, reason, name, argv, endedAt)
-      --wait        wait until the job has ended (exited, stopped, failed or lost), then show it
-      --timeout S   with --wait: give up after S seconds (decimals allowed)
-      --name N      the job called N
-  -h, --help        show this help
-
-Exit status: 0 shown (for --wait: the job has ended, however it ended — \`result\` tells success);
+is reported (and stored) as \`lost\`, with the reason.`,
+  options: {
+    json: {
+      type: "boolean",
+      help: "one JSON object (id, kind, status, sessionId, account, pid, childPid, restarts,\ncwd, createdAt, updatedAt, exitCode, signal, reason, name, argv, endedAt)",
+    },
+    wait: { type: "boolean", help: "wait until the job has ended (exited, stopped, failed or lost), then show it" },
+    timeout: { type: "string", value: "S", help: "with --wait: give up after S seconds (decimals allowed)" },
+    name: JOB_NAME_OPTION,
+  },
+  args: JOB_REF_ARGS,
+  footer: `Exit status: 0 shown (for --wait: the job has ended, however it ended — \`result\` tells success);
 124 --wait timed out (the job is still running; its current state is shown); 2 usage error
-(unknown or ambiguous job, bad option) or an unreadable record file (named; kept as is).
-`;
+(unknown or ambiguous job, bad option) or an unreadable record file (named; kept as is).`,
+});
 
 /** Re-check period of --wait: bounds how late a death is noticed. */
 export const WAIT_POLL_MS = 200;
 export const STATUS_TIMEOUT_EXIT = 124;
 
 function show(r: JobRecord, json: boolean): void {
-  process.stdout.write(json ? JSON.stringify(toJsonView(r), null, 2) + "\n" : formatJobStatus(r, new Date()));
+  process.stdout.write(json ? JSON.stringify(toJsonView(r), null, 2) + "\n" : formatJobStatus(r, new Date(), painter(colourEnabled(process.stdout, process.env))));
 }
 
-export async function run(args: string[]): Promise<number> {
-  const parsed = parseJobArgs("status", args, { booleans: { "--json": "json", "--wait": "wait" }, values: { "--timeout": "timeout" } });
-  if (parsed.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  const json = parsed.flags.has("json");
-  const wait = parsed.flags.has("wait");
-  const rawTimeout = parsed.values.get("timeout");
+export async function run(p: Parsed<typeof spec.options>): Promise<number> {
+  const { json, wait, timeout: rawTimeout } = p.values;
   if (rawTimeout !== undefined && !wait) throw new UsageError("status: --timeout only makes sense with --wait");
   const timeoutMs = rawTimeout === undefined ? null : parseSeconds("--timeout", rawTimeout) * 1000;
 
   const home = supervisorHome(process.env);
-  const id = resolveJobArg(home, parsed);
+  const id = resolveJobArg(home, jobRefOf("status", p));
   let rec = await readJobReconciled(home, id);
   if (!wait) {
     show(rec.record, json);
     if (rec.reason && isActiveStatus(rec.record.status)) process.stderr.write(`codex-supervisor: ${id}: ${rec.reason}\n`);
     return 0;
   }
-  const deadline = timeoutMs === null ? Infinity : Date.now() + timeoutMs;
+  const started = Date.now();
+  const deadline = timeoutMs === null ? Infinity : started + timeoutMs;
+  // On a terminal, one line on stderr says what is being waited for, rewritten in place.
+  const progress = process.stderr.isTTY ? (text: string) => process.stderr.write(`\r\u001b[2K${text}`) : null;
+  let shown = "";
+  const clear = () => {
+    if (progress && shown) progress("");
+    shown = "";
+  };
   while (isActiveStatus(rec.record.status)) {
     const left = deadline - Date.now();
+    const line = formatWaitLine(rec.record, Date.now() - started);
+    if (progress && line !== shown) progress((shown = line));
     if (left <= 0) {
+      clear();
       show(rec.record, json);
       process.stderr.write(`codex-supervisor: status: timed out after ${rawTimeout} s; ${id} is still ${rec.record.status}\n`);
       return STATUS_TIMEOUT_EXIT;
@@ -67,6 +75,7 @@ export async function run(args: string[]): Promise<number> {
     await new Promise((r) => setTimeout(r, Math.min(WAIT_POLL_MS, left)));
     rec = await readJobReconciled(home, id);
   }
+  clear();
   show(rec.record, json);
   return 0;
 }

@@ -23,15 +23,21 @@ import { updateJobIf } from "../../jobs/records.js";
 import { escalateTree, type EscalationReport, type EscalationWaits } from "../../process/escalate.js";
 import type { ProcessIdentity } from "../../process/identity.js";
 import { readEnviron, readMarker } from "../../process/proc-table.js";
-import { parseJobArgs, parseSeconds, resolveJobArg } from "../job-args.js";
+import { command, type Parsed } from "../argv.js";
+import { JOB_NAME_OPTION, JOB_REF_ARGS, JOB_REF_SYNOPSIS, jobRefOf, parseSeconds, resolveJobArg } from "../job-args.js";
 
-const HELP = `Usage: codex-supervisor stop <id | id-prefix | --name N> [--timeout S]
-
-Stops the job's whole process tree (SIGINT, then SIGTERM, then SIGKILL, identity-checked). The
-session stays resumable: \`codex resume <session id>\` or \`codex exec resume <session id> <prompt>\`.
-  --timeout S  how long to wait for the job's supervisor (default: the escalation waits + 10 s)
-Exit status: 0 the job is no longer running; 1 it could not be stopped; 2 usage error.
-`;
+export const spec = command({
+  name: "stop",
+  synopsis: `${JOB_REF_SYNOPSIS} [--timeout S]`,
+  about: `Stops the job's whole process tree (SIGINT, then SIGTERM, then SIGKILL, identity-checked). The
+session stays resumable: \`codex resume <session id>\` or \`codex exec resume <session id> <prompt>\`.`,
+  options: {
+    timeout: { type: "string", value: "S", help: "how long to wait for the job's supervisor (default: the escalation waits + 10 s)" },
+    name: JOB_NAME_OPTION,
+  },
+  args: JOB_REF_ARGS,
+  footer: "Exit status: 0 the job is no longer running; 1 it could not be stopped; 2 usage error.",
+});
 
 /**
  * Does `pid` carry job `id`'s marker? Where the environment cannot be read (another user's process),
@@ -76,19 +82,14 @@ function resumeHint(r: JobRecord): string {
   return r.sessionId ? `; resume with: codex resume ${r.sessionId} (or codex exec resume ${r.sessionId} "<prompt>")` : "";
 }
 
-export async function run(args: string[]): Promise<number> {
-  const parsed = parseJobArgs("stop", args, { values: { "--timeout": "timeout" } });
-  if (parsed.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+export async function run(p: Parsed<typeof spec.options>): Promise<number> {
   const env = process.env;
   const config = loadConfig(env);
   const waits: Partial<EscalationWaits> = { sigintWaitMs: config.sigintWaitMs, sigtermWaitMs: config.sigtermWaitMs };
   const timeoutMs =
-    parsed.values.has("timeout") ? parseSeconds("--timeout", parsed.values.get("timeout")!) * 1000 : config.sigintWaitMs + config.sigtermWaitMs + 2000 + 10_000;
+    p.values.timeout !== undefined ? parseSeconds("--timeout", p.values.timeout) * 1000 : config.sigintWaitMs + config.sigtermWaitMs + 2000 + 10_000;
   const home = supervisorHome(env);
-  const id = resolveJobArg(home, parsed);
+  const id = resolveJobArg(home, jobRefOf("stop", p));
   const { record } = await readJobReconciled(home, id);
 
   if (!isActiveStatus(record.status)) {

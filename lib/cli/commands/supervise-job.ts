@@ -13,14 +13,14 @@ import { appendEvent } from "../../jobs/event-log.js";
 import { jobLaunchArgv } from "../../jobs/launch-argv.js";
 import { readJob, updateJob, updateJobIf } from "../../jobs/records.js";
 import { isAlive, readIdentity, type ProcessIdentity } from "../../process/identity.js";
-import { parseCodexArgv } from "../../routing/classify.js";
-import { sessionCwd } from "../../session/bind.js";
+import { parseCodexArgv } from "../../codex/classify.js";
+import { execCdOptions, sessionCwd } from "../../codex/cd.js";
 import { buildExecResumeArgv } from "../../session/resume-argv.js";
-import type { ParsedArgv } from "../../routing/types.js";
-import { resolveRealCodex } from "../../shim/resolve-real-codex.js";
+import { resolveRealCodex } from "../../codex/resolve-real-codex.js";
 import { superviseCodex } from "../../supervisor/core.js";
 import { shellStatus } from "../../supervisor/exit-policy.js";
 import { realPorts } from "../../supervisor/ports.js";
+import { command, type Parsed } from "../argv.js";
 import { ourShimFile } from "./doctor.js";
 
 /** What a resumed job is told: short, and it never repeats the original task (the rollout has it). */
@@ -53,23 +53,6 @@ export async function claimSupervision(home: string, id: string, me: ProcessIden
     }
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
-}
-
-/**
- * The working-directory options of a job: the root `-C/--cd` and `exec`'s own `-C/--cd` (which
- * comes later on the command line and so wins), in sessionCwd's shape.
- */
-export function execCdOptions(parsed: ParsedArgv): { name: string; values: string[] }[] {
-  const out: { name: string; values: string[] }[] = parsed.rootOptions.filter((o) => o.name === "cd");
-  const a = parsed.subcommandArgs;
-  for (let i = 0; i < a.length; i++) {
-    const t = a[i]!;
-    if (t === "--") break;
-    if ((t === "-C" || t === "--cd") && a[i + 1] !== undefined) out.push({ name: "cd", values: [a[++i]!] });
-    else if (t.startsWith("--cd=")) out.push({ name: "cd", values: [t.slice(5)] });
-    else if (t.startsWith("-C") && t.length > 2) out.push({ name: "cd", values: [t.slice(2)] });
-  }
-  return out;
 }
 
 export interface SuperviseJobOptions {
@@ -119,9 +102,17 @@ export async function superviseJob(home: string, record: JobRecord, opts: Superv
   }
 }
 
-export async function run(args: string[]): Promise<number> {
-  const [id, ...rest] = args;
-  if (id === undefined || rest.length > 0 || !isJobId(id)) throw new UsageError("__supervise-job: expected exactly one job id (internal command)");
+export const spec = command({
+  name: "__supervise-job",
+  synopsis: "<job id>",
+  about: "Internal: the supervisor of a background job, started detached by `run --detach`.",
+  options: {},
+  args: { name: "<job id>", min: 1, max: 1 },
+});
+
+export async function run(p: Parsed<typeof spec.options>): Promise<number> {
+  const id = p.positionals[0]!;
+  if (!isJobId(id)) throw new UsageError("__supervise-job: expected exactly one job id (internal command)");
   const home = supervisorHome(process.env);
   const me = readIdentity(process.pid);
   if (!me) throw new DomainError("environment", "cannot read our own process identity from /proc");

@@ -4,8 +4,8 @@ import { spawnSync } from "node:child_process";
 import { realpathSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, expect, it } from "vitest";
-import { launchSpec } from "../../lib/shim/native-launch.js";
-import { cleanEnv, ensureBundle, pathOf, REAL_LAUNCHER, ROOT, SHIM, SHIM_DIR } from "./shim-harness.js";
+import { launchSpec } from "../../lib/codex/native-launch.js";
+import { cleanEnv, ensureBundle, pathOf, REAL_LAUNCHER, ROOT, SHIM, SHIM_DIR } from "../shim/shim-harness.js";
 
 const BIN = path.join(ROOT, "node_modules", ".bin");
 const env = () => cleanEnv({ PATH: pathOf(SHIM_DIR, BIN) });

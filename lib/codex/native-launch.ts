@@ -2,7 +2,7 @@
 // skip that second Node start-up: find the native binary exactly as the launcher would and give it the
 // launcher's environment contract (CODEX_MANAGED_PACKAGE_ROOT = realpath of the package, exactly one
 // CODEX_MANAGED_BY_* = "1"). Anything unexpected in the layout → run the launcher itself.
-// Mirrors @openai/codex 0.169.0 bin/codex.js; hot path: node builtins only, a handful of stat calls.
+// Mirrors @openai/codex 0.171.0 bin/codex.js; hot path: node builtins only, a handful of stat calls.
 import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
 import path from "node:path";
 import { candidateKind, SEEN_ENV, type ResolvedCodex } from "./resolve-real-codex.js";

@@ -1,5 +1,5 @@
 // The pieces of a codex argv that routing, resume and the supervisor share.
-// Produced by lib/routing/classify.ts (pure); consumed by lib/session/resume-argv.ts and the supervisor.
+// Produced by lib/codex/classify.ts (pure); consumed by lib/session/resume-argv.ts and the supervisor.
 
 /** One root option occurrence, kept exactly as the user wrote it so it can be replayed byte-for-byte. */
 export interface RootOption {

@@ -3,7 +3,7 @@
 import { chmodSync, copyFileSync, mkdirSync, realpathSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cleanEnv, ensureBundle, FAKE, FAKE_DIR, pathOf, readReport, removeDir, runShim, SHIM, SHIM_DIR, tempDir } from "./shim-harness.js";
+import { cleanEnv, ensureBundle, FAKE, FAKE_DIR, pathOf, readReport, removeDir, runShim, SHIM, SHIM_DIR, tempDir } from "../shim/shim-harness.js";
 
 let dir: string;
 let report: string;

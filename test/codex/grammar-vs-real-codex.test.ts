@@ -4,8 +4,8 @@
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { officialLauncherLayout } from "../../lib/shim/native-launch.js";
-import { HELP_VERSION, ROOT_OPTIONS, SESSION_SUBCOMMAND_OPTIONS, SUBCOMMANDS, type OptionSpec } from "../../lib/routing/grammar.js";
+import { officialLauncherLayout } from "../../lib/codex/native-launch.js";
+import { HELP_VERSION, ROOT_OPTIONS, SESSION_SUBCOMMAND_OPTIONS, SUBCOMMANDS, type OptionSpec } from "../../lib/codex/grammar.js";
 
 const LAUNCHER = path.resolve(import.meta.dirname, "../../node_modules/@openai/codex/bin/codex.js");
 

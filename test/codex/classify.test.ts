@@ -1,7 +1,7 @@
 // parseCodexArgv against a table of argv shapes; the expectations follow what the pinned native codex
-// (clap) was observed to do (see lib/routing/grammar.ts header).
+// (clap) was observed to do (see lib/codex/grammar.ts header).
 import { describe, expect, it } from "vitest";
-import { parseCodexArgv } from "../../lib/routing/classify.js";
+import { parseCodexArgv } from "../../lib/codex/classify.js";
 
 type Row = [argv: string[], kind: string, extra?: Record<string, unknown>];
 
@@ -38,7 +38,10 @@ const rows: Row[] = [
   [["hello", "resume"], "interactive-subcommand", { subcommand: "resume", prompt: null }],
   [["login", "--help"], "passthrough", { reason: "subcommand:login" }],
   [["mcp-server"], "interactive", { prompt: "mcp-server" }],
-  [["stdio-to-uds", "/x"], "passthrough", { subcommand: "stdio-to-uds" }],
+  [["tcp-tunnel", "/x"], "passthrough", { subcommand: "tcp-tunnel" }],
+  // A hidden command that 0.171.0 dropped: now a PROMPT, and a second positional is clap's error.
+  [["stdio-to-uds"], "interactive", { prompt: "stdio-to-uds" }],
+  [["stdio-to-uds", "/x"], "passthrough", { subcommand: null, reason: "unexpected-argument:/x" }],
   [["help"], "passthrough", { subcommand: "help" }],
   [["--help"], "passthrough", { reason: "help", helpOrVersion: true }],
   [["-h"], "passthrough", { reason: "help" }],

@@ -12,7 +12,7 @@ import {
   type OptionSpec,
   type SubcommandSpec,
 } from "./grammar.js";
-import type { ParsedArgv, RootOption, SessionArgs } from "./types.js";
+import type { ParsedArgv, RootOption, SessionArgs } from "./argv-types.js";
 
 interface OptionTable {
   byLong: Map<string, OptionSpec>;

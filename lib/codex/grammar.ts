@@ -1,5 +1,5 @@
-// Codex's real command-line grammar (pinned @openai/codex 0.169.0), as data. The parser in classify.ts
-// walks these tables; test/routing/grammar-vs-real-codex.test.ts compares them with the pinned binary's
+// Codex's real command-line grammar (pinned @openai/codex 0.171.0), as data. The parser in classify.ts
+// walks these tables; test/codex/grammar-vs-real-codex.test.ts compares them with the pinned binary's
 // `--help` and `completion bash` output so an upgrade that adds or drops an option or command fails loudly.
 //
 // Facts verified against the native binary (clap), encoded below and in classify.ts:
@@ -101,7 +101,6 @@ export const SUBCOMMANDS: readonly SubcommandSpec[] = [
   { name: "fork", aliases: [], interactive: true },
   { name: "cloud", aliases: [], interactive: false },
   { name: "responses-api-proxy", aliases: [], interactive: false, hidden: true },
-  { name: "stdio-to-uds", aliases: [], interactive: false, hidden: true },
   { name: "exec-server", aliases: [], interactive: false },
   { name: "features", aliases: [], interactive: false },
   { name: "help", aliases: [], interactive: false },
