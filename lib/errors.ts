@@ -29,6 +29,7 @@ export const ERROR_CODES = [
   "login-failed", // `codex login` failed or wrote nothing usable
   "no-login", // there is no login where one was to be taken (CODEX_HOME/auth.json missing)
   "integrity", // a safety check refused a write that would be wrong (a bug of ours); nothing was changed
+  "interrupted", // stopped by a signal (details.signal): a shell's 128 + its number
   "demo-failed",
   "no-terminal", // an interactive command without a TTY
 ] as const;
@@ -38,6 +39,7 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 /** Facts the edge may need to pick a status (e.g. the status `codex login` exited with). */
 export interface ErrorDetails {
   childStatus?: number;
+  signal?: NodeJS.Signals;
 }
 
 export class DomainError extends Error {

@@ -112,7 +112,7 @@ export interface ActivateOptions extends AuthPlaces {
   name: string;
   /**
    * Replace an auth.json that belongs to no stored account (default false: ForeignLoginError). Its
-   * login is kept first, as a new account under a generated name (`imported`).
+   * login is kept first, as a new (disabled) account under a generated name (`imported`).
    */
   overwriteForeign?: boolean;
   /** Replace an auth.json that cannot be read (default false: UnreadableLoginError); it is moved aside first (`keptAside`). */
@@ -157,8 +157,9 @@ export async function activate(opts: ActivateOptions): Promise<ActivateResult> {
       let keptAside: string | null = null;
       if (sync.status === "foreign" && read.kind === "ok" && !isReleased(store, read.auth)) {
         if (!opts.overwriteForeign) throw new ForeignLoginError(codexAuthFile(opts.codexHome), sync.email);
+        // Kept, not put to use: rotation moves to it only once the user enables it.
         imported = nameForLogin(store, read.auth);
-        addAccount(store, newAccount(imported, read.auth, new Date(now())));
+        addAccount(store, { ...newAccount(imported, read.auth, new Date(now())), enabled: false });
       }
       if (sync.status === "unreadable") {
         if (!opts.overwriteUnreadable) throw new UnreadableLoginError(sync.reason);

@@ -3,7 +3,7 @@
 // lineage.ts) and the active-account heal. No store I/O here, so both store.ts (the heal inside every
 // locked update) and activate.ts can use it.
 //
-// Codex 0.169.0 replaces auth.json by rename after a refresh (test/testbed/chatgpt-refresh.test.ts);
+// The pinned codex replaces auth.json by rename after a refresh (test/testbed/chatgpt-refresh.test.ts);
 // other writers (older codex, editors, tools) may truncate and rewrite it in place, so a reader may
 // see it empty or half-written: the reader retries.
 import fs from "node:fs";

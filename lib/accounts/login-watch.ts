@@ -3,7 +3,7 @@
 // caller what the login now is (login-info.ts). Codex replaces auth.json by rename (a new inode), so
 // the directory is watched, not the file; a stat poll catches what fs.watch misses. A burst of
 // events (codex's temp file, its rename) is handled once, within `debounceMs`..`maxWaitMs`.
-// The watcher never writes auth.json. See docs/architecture.md §2 "Logins shared by terminals".
+// The watcher never writes auth.json. See docs/architecture.md §5 "Logins shared by terminals".
 import fs from "node:fs";
 import path from "node:path";
 import type { StorageLockOptions } from "../lock/storage-lock.js";

@@ -1,12 +1,14 @@
 // Keeping the last seen quota and cool-down marks per account in the store (what the supervisor calls
 // when a token_count arrives and when it leaves an account). Each call is one short locked update.
 import type { StorageLockOptions } from "../lock/storage-lock.js";
-import { usageFromRateLimits, type RateLimits } from "../quota/rate-limits.js";
+import { tightestWindow, usageFromRateLimits, type RateLimits } from "../quota/rate-limits.js";
 import { findAccount, updateAccounts, type UpdateOptions } from "./store.js";
 
 /**
  * Store `rateLimits` (seen at `observedAt`, epoch ms) as the account's last known usage. A snapshot
  * older than the stored one is ignored (two supervisors on one account may report out of order).
+ * A fresh reading that shows room above `rotateAtRemainingPercent` ends the account's cool-down: the
+ * cool-down was a guess about its reset, the reading is a fact.
  * Returns false when the account no longer exists (removed meanwhile) or the snapshot was older.
  */
 export async function recordUsage(
@@ -16,6 +18,7 @@ export async function recordUsage(
   observedAt: number,
   lock: StorageLockOptions = {},
   update: UpdateOptions = {},
+  rotateAtRemainingPercent: number | null = null,
 ): Promise<boolean> {
   return updateAccounts(
     home,
@@ -25,6 +28,8 @@ export async function recordUsage(
       const prev = a.usage.observedAt ? Date.parse(a.usage.observedAt) : NaN;
       if (Number.isFinite(prev) && prev > observedAt) return false;
       a.usage = usageFromRateLimits(rateLimits, observedAt);
+      const tight = tightestWindow(rateLimits, observedAt);
+      if (rotateAtRemainingPercent !== null && tight && tight.remaining > rotateAtRemainingPercent) delete a.coolingDownUntil;
       return true;
     },
     lock,

@@ -3,6 +3,7 @@
 // (supervisor/entry.ts). Domain errors carry a code (lib/errors.ts); anything else is a bug of
 // ours: one line saying so, the stack saved to a file in the home, never printed.
 import fs from "node:fs";
+import os from "node:os";
 import { DomainError, type ErrorCode } from "../errors.js";
 import { ownProblem } from "../fs/trust.js";
 import { internalErrorLog, supervisorHome, type Env } from "../paths.js";
@@ -40,6 +41,7 @@ export const ERROR_TABLE: Record<ErrorCode, Row> = {
   "login-failed": { status: (e) => (e.details.childStatus !== undefined && e.details.childStatus > 0 ? e.details.childStatus : 1) },
   "no-login": { status: 1 },
   integrity: { status: 1 },
+  interrupted: { status: (e) => 128 + (e.details.signal ? (os.constants.signals[e.details.signal] ?? 0) : 0) },
   "demo-failed": { status: 1 },
   "no-terminal": { status: 2 },
 };

@@ -139,7 +139,20 @@ const TONE: Record<string, Parameters<Paint>[0]> = {
   exit: "bold",
 };
 
-/** One line for `logs`; a line that is not one of our events is shown as it is. */
+/**
+ * One parsed event (what the log reader yields: `ts`, `type` and the event's fields) for people;
+ * null when it is not one of our events (no string `type`, no valid `ts`).
+ */
+export function formatEvent(event: Readonly<Record<string, unknown>>, ctx: EventViewContext): string | null {
+  const { ts, type, ...rest } = event;
+  const t = typeof ts === "string" ? Date.parse(ts) : NaN;
+  if (typeof type !== "string" || !Number.isFinite(t)) return null;
+  const text = humaniseText(summary(type, rest, ctx.now));
+  const label = type.padEnd(13);
+  return `${clockTime(t, ctx.now)}  ${TONE[type] ? ctx.paint(TONE[type]!, label) : label} ${text}`.trimEnd();
+}
+
+/** One raw log line for `logs`; a line that is not one of our events is shown as it is. */
 export function formatEventLine(line: string, ctx: EventViewContext): string {
   let v: unknown;
   try {
@@ -148,10 +161,5 @@ export function formatEventLine(line: string, ctx: EventViewContext): string {
     return line;
   }
   if (typeof v !== "object" || v === null || Array.isArray(v)) return line;
-  const { ts, type, ...rest } = v as Ev;
-  const t = typeof ts === "string" ? Date.parse(ts) : NaN;
-  if (typeof type !== "string" || !Number.isFinite(t)) return line;
-  const text = humaniseText(summary(type, rest, ctx.now));
-  const label = type.padEnd(13);
-  return `${clockTime(t, ctx.now)}  ${TONE[type] ? ctx.paint(TONE[type]!, label) : label} ${text}`.trimEnd();
+  return formatEvent(v as Record<string, unknown>, ctx) ?? line;
 }

@@ -128,6 +128,7 @@ function parseEnvValue(field: ConfigField, raw: string): { ok: true; value: unkn
       break;
     }
     case "path":
+    case "text":
       candidate = raw;
       break;
     case "ms":

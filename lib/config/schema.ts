@@ -34,13 +34,17 @@ export interface Config {
   preselectAtRemainingPercent: number;
   /** Every account exhausted: wait for the earliest reset ("wait") or keep going on the current one ("stay"). */
   whenAllExhausted: WhenAllExhausted;
+  /** A turn cut by a usage limit or a refused login is resumed with `continuePrompt`, no keystroke needed. */
+  continueCutTurns: boolean;
+  /** What a resumed session is told so that the cut turn carries on. */
+  continuePrompt: string;
   /** Notices that matter also as a desktop notification (OSC 9 / OSC 777) and the bell. */
   notify: NotifyMode;
 }
 
 export type ConfigField = keyof Config;
 
-type FieldKind = "switch" | "path" | "ms" | "count" | "percent" | "choice";
+type FieldKind = "switch" | "path" | "ms" | "count" | "percent" | "choice" | "text";
 
 interface FieldSpec<K extends ConfigField> {
   env: string;
@@ -164,6 +168,22 @@ export const CONFIG_FIELDS: FieldTable = {
     expected: '"wait" or "stay"',
     meaning: 'every account exhausted: "wait" for the earliest reset with a countdown, or "stay" on the current account',
     schema: z.enum(["wait", "stay"]),
+  },
+  continueCutTurns: {
+    env: "CODEX_AUTH_CONTINUE_CUT_TURNS",
+    kind: "switch",
+    default: true,
+    expected: "true or false (in the environment: 1/true/yes/on or 0/false/no/off/empty)",
+    meaning: "a turn cut by a usage limit (or a login codex refused) is resumed on the next account with continuePrompt, so nobody has to type it again",
+    schema: z.boolean(),
+  },
+  continuePrompt: {
+    env: "CODEX_AUTH_CONTINUE_PROMPT",
+    kind: "text",
+    default: "Continue the task from where you left off.",
+    expected: "a non-empty text of at most 2000 characters",
+    meaning: "what a resumed session is told when its cut turn is continued (also the prompt of a resumed background job)",
+    schema: z.string().trim().min(1).max(2000),
   },
   notify: {
     env: "CODEX_AUTH_NOTIFY",

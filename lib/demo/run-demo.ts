@@ -7,6 +7,10 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { activate } from "../accounts/activate.js";
+import { addAccount, newAccount } from "../accounts/adopt.js";
+import { parseAuthBlob } from "../accounts/schema.js";
+import { updateAccounts } from "../accounts/store.js";
 import { DomainError } from "../errors.js";
 import { resolveRealCodex, REAL_CODEX_ENV } from "../codex/resolve-real-codex.js";
 import { mockProviderConfigToml } from "./codex-config.js";
@@ -48,22 +52,14 @@ function demoEnv(parent: NodeJS.ProcessEnv, extra: Record<string, string>): Node
   return { ...env, ...extra };
 }
 
-async function addAccounts(env: NodeJS.ProcessEnv, supervisorHome: string, codexHome: string, keyDir: string): Promise<void> {
-  const accounts = await import("../cli/commands/accounts.js");
-  const errors: string[] = [];
-  const io = { env, home: supervisorHome, codexHome, out: () => {}, err: (s: string) => void errors.push(s) };
-  for (const a of DEMO_ACCOUNTS) {
-    const file = path.join(keyDir, `${a.name}.json`);
-    fs.writeFileSync(file, JSON.stringify({ OPENAI_API_KEY: a.apiKey }) + "\n", { mode: 0o600 });
-    try {
-      const code = await accounts.run(["add", a.name, "--from-file", file], io);
-      if (code !== 0) throw new DomainError("demo-failed", `demo: could not add the demo account ${a.name}: ${errors.join(" ").trim()}`);
-    } finally {
-      fs.rmSync(file, { force: true });
-    }
-  }
-  const code = await accounts.run(["use", DEMO_ACCOUNTS[0]!.name, "--force"], io);
-  if (code !== 0) throw new DomainError("demo-failed", `demo: could not activate ${DEMO_ACCOUNTS[0]!.name}: ${errors.join(" ").trim()}`);
+/** The two demo accounts in the throw-away store, the first one active (writes its auth.json). */
+async function addAccounts(supervisorHome: string, codexHome: string): Promise<void> {
+  const now = new Date();
+  await updateAccounts(supervisorHome, (draft) => {
+    for (const a of DEMO_ACCOUNTS) addAccount(draft, newAccount(a.name, parseAuthBlob({ OPENAI_API_KEY: a.apiKey }), now));
+  });
+  // The throw-away CODEX_HOME has no auth.json yet: nothing foreign or unreadable can be in the way.
+  await activate({ home: supervisorHome, codexHome, name: DEMO_ACCOUNTS[0]!.name });
 }
 
 /**
@@ -146,8 +142,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
   try {
     const supervisorHome = path.join(root, "supervisor");
     const workDir = path.join(root, "work");
-    const keyDir = path.join(root, "keys");
-    for (const d of [codexHome, supervisorHome, workDir, keyDir]) fs.mkdirSync(d, { recursive: true, mode: 0o700 });
+    for (const d of [codexHome, supervisorHome, workDir]) fs.mkdirSync(d, { recursive: true, mode: 0o700 });
 
     const now = Math.floor(Date.now() / 1000);
     server = await startModelServer({ answer: (req) => demoAnswer(req, now) });
@@ -159,8 +154,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
       CODEX_AUTH_CLI_SESSION_SUPERVISOR: "1",
       [REAL_CODEX_ENV]: realCodex,
     });
-    await addAccounts(env, supervisorHome, codexHome, keyDir);
-    fs.rmSync(keyDir, { recursive: true, force: true });
+    await addAccounts(supervisorHome, codexHome);
 
     o.out(introText(o.keep ? root : `${root} (removed on exit)`) + "\n");
     // Codex takes the whole screen at once: the intro stays until the user has read it.

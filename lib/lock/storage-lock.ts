@@ -25,6 +25,8 @@ import { reclaimIfStale } from "./reclaim.js";
 import { dirIdentity, lstatOrNull, StalenessJudge } from "./staleness.js";
 
 export type { StorageLockOptions } from "./options.js";
+// The one config → options mapping lives in options.ts; re-exported for callers of the lock.
+export { lockOptionsFrom } from "./options.js";
 
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 

@@ -65,8 +65,11 @@ function positionals(values: string[]): string[] {
   return values.some((v) => v.startsWith("-") && v !== "-") ? ["--", ...values] : values;
 }
 
-/** `[--no-daemon] [root options] resume [kept resume/fork options] <sessionId>` for the TUI. */
-export function buildResumeArgv(parsed: ParsedArgv, sessionId: string, o: ResumeArgvOptions = {}): string[] {
+/**
+ * `[--no-daemon] [root options] resume [kept resume/fork options] <sessionId> [prompt]` for the TUI.
+ * `prompt` is ours (the continue prompt after a cut turn), never the user's initial one.
+ */
+export function buildResumeArgv(parsed: ParsedArgv, sessionId: string, o: ResumeArgvOptions = {}, prompt: string | null = null): string[] {
   const root = tokensOf(parsed.rootOptions, o);
   const sub = tokensOf(
     (parsed.session?.options ?? []).filter((x) => !SELECTION_OPTIONS.has(x.name)),
@@ -74,7 +77,7 @@ export function buildResumeArgv(parsed: ParsedArgv, sessionId: string, o: Resume
   );
   const all = allOptions(parsed);
   const noDaemon = !has(all, "remote") && !has(all, "no-daemon");
-  return [...(noDaemon ? ["--no-daemon"] : []), ...root, "resume", ...sub, ...positionals([sessionId])];
+  return [...(noDaemon ? ["--no-daemon"] : []), ...root, "resume", ...sub, ...positionals(prompt === null ? [sessionId] : [sessionId, prompt])];
 }
 
 // ---------------------------------------------------------------------------------------------------

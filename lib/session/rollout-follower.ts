@@ -20,6 +20,8 @@ export type FollowerIssue =
   | { kind: "unparsable"; offset: number; bytes: number };
 
 export interface FollowerOptions {
+  /** Start reading at this byte offset (a line start; see rollout-start.ts offsetSince). */
+  startAt?: number;
   /** A single line longer than this is skipped and reported (default 8 MiB). */
   maxLineBytes?: number;
   /** Read size per read() call (default 256 KiB). */
@@ -63,6 +65,7 @@ export class RolloutFollower {
     this.chunkBytes = Math.max(1, opts.chunkBytes ?? 256 * 1024);
     this.keepUnknown = opts.keepUnknown ?? false;
     this.onIssue = opts.onIssue;
+    this.readOffset = Math.max(0, opts.startAt ?? 0);
   }
 
   /** Bytes of the current file consumed so far. */

@@ -90,7 +90,9 @@ async function run(shimFile: string, argv: string[]): Promise<number> {
     shimFile,
     configRealCodexBin: env[REAL_CODEX_ENV] ? null : peekRealCodexBin(config()),
   });
-  if (supervisorOptedIn(env, config)) {
+  // Without a terminal on stdin and stdout an interactive invocation is a pipe or a script: nothing
+  // to keep alive there, and codex's own error must reach the caller once, unsupervised.
+  if (process.stdin.isTTY && process.stdout.isTTY && supervisorOptedIn(env, config)) {
     // Only an opted-in user pays for parsing the argv (a separate module, kept out of the bundle).
     const { parseCodexArgv } = (await import("../codex/classify.js")) as typeof import("../codex/classify.js");
     const parsed = parseCodexArgv(argv);

@@ -7,7 +7,7 @@ import type { Config } from "../config/schema.js";
 export type CrashPolicyConfig = Pick<Config, "crashRestartMax" | "crashRestartWindowMs" | "crashBackoffMs" | "crashBackoffMaxMs">;
 
 /**
- * `restart`/`attempt`/`max`/`windowMs` match core.ts's CrashDecision port; `action` is the readable tag.
+ * `action` is the readable tag; `restart` the same as a boolean.
  * attempt = 1 for the first restart in the window.
  */
 export type CrashDecision =
@@ -30,22 +30,4 @@ export function decideCrashRestart(previous: readonly number[], now: number, cfg
   if (recent >= cfg.crashRestartMax) return { action: "give-up", restart: false, ...base };
   const attempt = recent + 1;
   return { action: "restart", restart: true, delayMs: backoffDelay(attempt, cfg), attempt, ...base };
-}
-
-/** Stateful wrapper for the supervisor loop: remembers its restarts; `onCrash` fits core.ts's port. */
-export class CrashTracker {
-  private readonly restartsAt: number[] = [];
-  constructor(private readonly cfg: CrashPolicyConfig) {}
-
-  onCrash(now: number): CrashDecision {
-    const d = decideCrashRestart(this.restartsAt, now, this.cfg);
-    if (d.restart) this.restartsAt.push(now);
-    // Forget restarts that can no longer count, so a long-lived session does not grow this list.
-    while (this.restartsAt.length > 0 && now - this.restartsAt[0]! >= this.cfg.crashRestartWindowMs) this.restartsAt.shift();
-    return d;
-  }
-
-  get history(): readonly number[] {
-    return this.restartsAt;
-  }
 }

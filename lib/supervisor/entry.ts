@@ -1,6 +1,6 @@
-// The shim's door into the supervisor (contracts-extra #3): an interactive `codex` run, opted in.
-// Creates the session record, saves the terminal, runs the loop (core.ts) in tui mode, and returns
-// the exit status to mirror — re-raising a death by signal on ourselves first, as the shell expects.
+// The shim's door into the supervisor: an interactive `codex` run, opted in. Creates the session
+// record, saves the terminal, runs the loop in tui mode, and returns the exit status to mirror —
+// re-raising a death by signal on ourselves first, as the shell expects.
 import { loadConfig } from "../config/load.js";
 import { DomainError } from "../errors.js";
 import { errorReport } from "../cli/error-table.js";
@@ -15,9 +15,8 @@ import { buildResumeArgv, withNoDaemon } from "../session/resume-argv.js";
 import type { ParsedArgv } from "../codex/argv-types.js";
 import type { ResolvedCodex } from "../codex/resolve-real-codex.js";
 import { restoreTerminal, saveTerminal } from "../terminal/restore.js";
-import { superviseCodex } from "./core.js";
+import { launchSupervisor } from "./launch.js";
 import { mirrorExit } from "./mirror-exit.js";
-import { realPorts } from "./ports.js";
 
 export interface ShimInput {
   argv: string[];
@@ -41,57 +40,44 @@ async function runSupervised(input: ShimInput): Promise<number> {
   const env = process.env;
   const config = loadConfig(env);
   const home = supervisorHome(env);
-  const cxHome = codexHome(env);
   const jobId = newJobId("session");
   const me = readIdentity(process.pid);
   if (!me) throw new DomainError("environment", "cannot read our own process identity from /proc");
-  const active = safeActiveAccount(home);
   createJob(home, {
     id: jobId,
     kind: "session",
     supervisor: { pid: process.pid, identity: { ...me } },
     cwd: process.cwd(),
     argv: input.argv,
-    account: active,
+    account: safeActiveAccount(home),
   });
   appendEvent(home, jobId, { type: "start", mode: "tui", real: input.real.path, pid: process.pid });
 
-  // Embedded sessions (codex-facts): the shared daemon would hold the conversation, its login and its
-  // processes outside our tree. `--remote` is the user's explicit choice of a server: left alone
-  // (withNoDaemon / buildResumeArgv decide).
+  // Embedded sessions: the shared daemon would hold the conversation, its login and its processes
+  // outside our tree (docs/architecture.md §5). `--remote` is the user's explicit choice of a server:
+  // left alone (withNoDaemon / buildResumeArgv decide).
   const cwd = process.cwd();
   const workDir = sessionCwd(input.parsed.rootOptions, cwd);
   const saved = saveTerminal();
-  // TEST-ONLY hook (test/e2e/last-resort.test.ts): with CODEX_AUTH_TEST_THROW_ON_SIGUSR2=1 a SIGUSR2 makes
-  // the supervisor throw from a listener — an uncaught exception at the moment the test chooses (codex up,
-  // terminal raw). It proves the last-resort exit hook (last-resort.ts). Like every CODEX_AUTH_* key it
-  // never reaches codex; without it SIGUSR2 is a signal we do not handle (also covered by that hook).
-  if (env.CODEX_AUTH_TEST_THROW_ON_SIGUSR2 === "1") {
-    process.on("SIGUSR2", () => {
-      throw new Error("test-only crash (CODEX_AUTH_TEST_THROW_ON_SIGUSR2)");
-    });
-  }
-  const result = await superviseCodex({
+  const result = await launchSupervisor({
     mode: "tui",
     initialArgv: withNoDaemon(input.parsed),
-    resumeArgv: (sessionId) => buildResumeArgv(input.parsed, sessionId, { sessionCwd: workDir }),
-    whenAllExhausted: config.whenAllExhausted,
-    ports: realPorts({
-      jobId,
-      home,
-      codexHome: cxHome,
-      env,
-      config,
-      real: input.real,
-      cwd,
-      sessionCwd: workDir,
-      stdio: "inherit",
-      restoreTerminal: () => restoreTerminal(saved),
-      write: (text) => process.stderr.write(text),
-      launchedAt: Date.now(),
-    }),
+    resumeArgv: (sessionId, prompt) => buildResumeArgv(input.parsed, sessionId, { sessionCwd: workDir }, prompt),
+    jobId,
+    home,
+    codexHome: codexHome(env),
+    env,
+    config,
+    real: input.real,
+    cwd,
+    sessionCwd: workDir,
+    stdio: "inherit",
+    restoreTerminal: () => restoreTerminal(saved),
+    write: (text) => process.stderr.write(text),
+    launchedAt: Date.now(),
+    codexConfigOverrides: input.parsed.rootOptions.filter((o) => o.name === "config").flatMap((o) => o.values),
   });
-  return mirrorExit(result.exit);
+  return mirrorExit(result.exitAs);
 }
 
 function safeActiveAccount(home: string): string | null {
@@ -101,5 +87,3 @@ function safeActiveAccount(home: string): string | null {
     return null; // a corrupt store must not stop the session; rotation reports it later
   }
 }
-
-export { mirrorExit };

@@ -1,6 +1,8 @@
-// Ending the way the child ended (SPEC §2/§3: "a death by signal is re-raised as the same signal"),
-// shared by the shim's supervised session (entry.ts) and a foreground `codex-supervisor run` job.
-import { shellStatus, type ChildExit } from "./exit-policy.js";
+// Ending the way the supervisor decided (exit-policy.ts ExitAs): like the last child — its code, or
+// its death by signal re-raised on ourselves — or with a plain status. Shared by the shim's
+// supervised session (entry.ts) and a foreground `codex-supervisor run` job.
+import os from "node:os";
+import type { ExitAs } from "./exit-policy.js";
 
 /**
  * The status to exit with; a death by signal is first re-raised on ourselves with the default action
@@ -8,15 +10,16 @@ import { shellStatus, type ChildExit } from "./exit-policy.js";
  * SIGTSTP are never re-raised (they would stop us instead of ending us). Where the signal cannot end
  * us (it was ignored by inheritance, or the kill failed), the shell-style 128 + n is returned.
  */
-export function mirrorExit(exit: ChildExit | null): number {
-  if (!exit) return 1;
-  if (exit.signal && exit.signal !== "SIGSTOP" && exit.signal !== "SIGTSTP") {
-    process.removeAllListeners(exit.signal);
+export function mirrorExit(end: ExitAs): number {
+  if (end.signal === undefined) return end.code;
+  if (end.signal !== "SIGSTOP" && end.signal !== "SIGTSTP") {
+    process.removeAllListeners(end.signal);
     try {
-      process.kill(process.pid, exit.signal);
+      process.kill(process.pid, end.signal);
     } catch {
       /* fall through to the numeric status */
     }
   }
-  return shellStatus(exit);
+  const n = os.constants.signals[end.signal];
+  return typeof n === "number" ? 128 + n : 1;
 }

@@ -1,10 +1,10 @@
-// The lines the supervisor prints on stderr (one per restart, SPEC §3) and the countdown text.
-// Pure, so wording is tested once and never carries a secret (only account names and session ids).
+// The lines the supervisor prints on stderr (one per restart) and the countdown text. Pure, so
+// wording is tested once and never carries a secret (only account names and session ids).
 
 const PREFIX = "codex-supervisor:";
 
 export type RestartWhy =
-  | { kind: "rotate"; detail: string; from: string | null; to: string | null }
+  | { kind: "rotate"; detail: string; from: string | null; to: string | null; continuing?: boolean }
   | { kind: "control" }
   | { kind: "crash"; detail: string; attempt: number; max: number; delayMs: number };
 
@@ -16,7 +16,7 @@ function sessionPart(sessionId: string | null): string {
 export function restartNotice(why: RestartWhy, sessionId: string | null): string {
   switch (why.kind) {
     case "rotate":
-      return `${PREFIX} switching account ${why.from ?? "(none)"} → ${why.to ?? "(none)"} (${why.detail}); ${sessionPart(sessionId)}`;
+      return `${PREFIX} switching account ${why.from ?? "(none)"} → ${why.to ?? "(none)"} (${why.detail}); ${sessionPart(sessionId)}${continuing(why.continuing, sessionId)}`;
     case "control":
       return `${PREFIX} restart requested; ${sessionPart(sessionId)}`;
     case "crash": {
@@ -24,6 +24,37 @@ export function restartNotice(why: RestartWhy, sessionId: string | null): string
       return `${PREFIX} codex ${why.detail}; ${sessionPart(sessionId)}${wait} (crash restart ${why.attempt} of ${why.max})`;
     }
   }
+}
+
+function continuing(on: boolean | undefined, sessionId: string | null): string {
+  return on && sessionId ? " and continuing the turn the limit cut" : "";
+}
+
+/**
+ * auth.json now holds another login than this session's codex runs on (a rotation in another
+ * terminal, `accounts use`): the session moves to it at its idle point, or after codex refused it.
+ */
+export function followNotice(o: { from: string | null; to: string | null; sessionId: string | null; continuing: boolean }): string {
+  const who = (n: string | null) => n ?? "a login of no stored account";
+  const tail = o.continuing && o.sessionId ? " and continuing the turn it cut" : "";
+  return `${PREFIX} the login in auth.json changed (${who(o.from)} → ${who(o.to)}); ${sessionPart(o.sessionId)} on it${tail}`;
+}
+
+/** The first codex starts on another account: the active one has no room. */
+export function startSwitchNotice(o: { from: string; to: string; disabled: boolean; untilMs: number | null; nowMs: number }): string {
+  const why = o.disabled ? "is disabled" : o.untilMs === null ? "has no room (no reset time known)" : `has no room for ${formatDuration(o.untilMs - o.nowMs)}`;
+  return `${PREFIX} starting on ${o.to}: ${o.from} ${why}`;
+}
+
+/** A rotation was due but nobody has room: the session stays (alert only while codex runs). */
+export function stayNotice(o: { from: string | null; detail: string; why: string; onlyAccount: boolean }): string {
+  const hint = o.onlyAccount ? "; add another with `codex-supervisor accounts add <name>`" : "";
+  return `${PREFIX} ${o.from ?? "this login"}: ${o.detail}; ${o.why}, staying on it${hint}`;
+}
+
+/** Rotation cannot work with this codex setup (e.g. logins in the OS keyring); `why` is one sentence. */
+export function rotationBlockedNotice(why: string): string {
+  return `${PREFIX} ${why}`;
 }
 
 /** Which command resumes a session by hand: sessions (`tui`) and background jobs (`exec`) differ. */

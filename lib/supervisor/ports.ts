@@ -1,45 +1,44 @@
 // The real side effects behind the supervisor loop (core.ts SupervisorPorts), wired from the project's
 // modules: launchSpec + buildChildEnv for spawning, escalateTree for stopping, the jobs store for
-// records/events/control, the session binder and rollout follower, the accounts store, crash policy.
-// Both the interactive session (entry.ts) and a background job use this with different `io`.
+// records/events/control, the session binder and rollout follower, the accounts store, the login in
+// auth.json. Both interactive sessions (entry.ts) and background jobs use it with different `io`.
 //
 // Spawning goes through cross-spawn. On POSIX it is child_process.spawn with copies of argv and
-// options (its command parsing and ENOENT rewriting apply only on Windows): same argv, same stdio
-// inheritance, same process group (no `detached`), so codex still runs in the terminal's foreground
-// group. On Windows it would resolve PATHEXT/shebang commands such as a `realCodexBin` .cmd wrapper.
+// options: same argv, same stdio inheritance, same process group (no `detached`), so codex still runs
+// in the terminal's foreground group. On Windows it would resolve PATHEXT/shebang commands.
 //
 // The real ports also arm the last-resort exit hook (last-resort.ts) until the loop ends normally.
 import type { StdioOptions } from "node:child_process";
 import crossSpawn from "cross-spawn";
 import type { Config } from "../config/schema.js";
-import { recordUsage } from "../accounts/usage.js";
-import { realAccountPorts } from "./account-ports.js";
-import { lockOptionsFrom } from "../lock/options.js";
-import { applyQuotaEvent, decideFromState, initialQuotaState, type QuotaState } from "../quota/decide.js";
-import { toQuotaEvent } from "../quota/from-rollout.js";
-import type { RolloutEvent } from "../session/rollout-events.js";
-import type { RateLimits } from "../quota/rate-limits.js";
+import { readAccounts } from "../accounts/store.js";
+import type { AccountsFile } from "../accounts/schema.js";
 import { appendEvent } from "../jobs/event-log.js";
 import { listJobs } from "../jobs/listing.js";
 import { updateJob } from "../jobs/records.js";
-import { isActiveStatus } from "../jobs/record.js";
+import { isActiveStatus, type JobPatch as RecordPatch } from "../jobs/record.js";
 import { probeProcess } from "../jobs/reconcile-io.js";
-import type { JobPatch as RecordPatch } from "../jobs/record.js";
 import { watchControl as watchControlFile } from "../jobs/control.js";
+import { JOB_HOME_ENV } from "../jobs/marker.js";
 import { readIdentity, type ProcessIdentity } from "../process/identity.js";
-import { escalateTree } from "../process/escalate.js";
+import { escalateTree, type EscalationWaits } from "../process/escalate.js";
+import { toFacts } from "../quota/from-rollout.js";
 import { bindSession } from "../session/bind.js";
 import { RolloutFollower, watchFollower, type Watcher } from "../session/rollout-follower.js";
+import { offsetSince } from "../session/rollout-start.js";
 import { launchSpec } from "../codex/native-launch.js";
 import type { ResolvedCodex } from "../codex/resolve-real-codex.js";
+import { realAccountPorts } from "./account-ports.js";
 import { buildChildEnv } from "./child-env.js";
-import { JOB_HOME_ENV } from "../jobs/marker.js";
-import { CrashTracker } from "./crash-policy.js";
-import { armLastResort } from "./last-resort.js";
-import { tolerant, tolerantAppend } from "./job-log.js";
-import { killPointFrom } from "./test-kill.js";
+import type { FollowedRollout, RunningChild, SupervisorPorts } from "./core.js";
+import type { JobPatch, StopStep } from "./effects.js";
 import type { ChildExit } from "./exit-policy.js";
-import type { Binding, JobPatch, QuotaPoller, QuotaVerdict, RunningChild, SupervisorPorts } from "./core.js";
+import { tolerant, tolerantAppend } from "./job-log.js";
+import { armLastResort } from "./last-resort.js";
+import { readLoginView, viewOf } from "./login-view.js";
+import { watchLogin as watchLoginFile } from "../accounts/login-watch.js";
+import { credentialStoreRefusal } from "../accounts/credential-store.js";
+import { lockOptionsFrom } from "../lock/storage-lock.js";
 
 export interface RealPortsInput {
   jobId: string;
@@ -58,25 +57,38 @@ export interface RealPortsInput {
   restoreTerminal: () => void;
   /** Where notice lines and the countdown go (tui: stderr). */
   write: (text: string) => void;
+  /** A desktop notification for a notice that matters (tui); absent for jobs. */
+  alert?: (line: string) => void;
   /** Epoch ms of the first spawn: rollouts created before it are not ours. */
   launchedAt: number;
+  /** The `-c key=value` overrides codex runs with (where its credential store may be chosen). */
+  codexConfigOverrides?: readonly string[];
+}
+
+/** The escalation waits a list of stop steps asks for. */
+function waitsOf(steps: readonly StopStep[]): Partial<EscalationWaits> {
+  const grace = (s: StopStep["signal"]) => steps.find((x) => x.signal === s)?.graceMs;
+  const w: Partial<EscalationWaits> = {};
+  const int = grace("SIGINT");
+  const term = grace("SIGTERM");
+  const kill = grace("SIGKILL");
+  if (int !== undefined) w.sigintWaitMs = int;
+  if (term !== undefined) w.sigtermWaitMs = term;
+  if (kill !== undefined) w.sigkillWaitMs = kill;
+  return w;
 }
 
 export function realPorts(input: RealPortsInput): SupervisorPorts {
-  const { home, jobId, config } = input;
+  const { home, jobId } = input;
   // The home tag lets `reap` tell our orphans from another supervisor home's processes (jobs/marker.ts).
   const childEnv = { ...buildChildEnv(input.env, jobId), [JOB_HOME_ENV]: home };
   const identities = new Map<number, ProcessIdentity | null>();
   const exited = new Set<number>();
-  const crash = new CrashTracker(config);
   // Every write to the event log goes through here: a full disk must not end the session (job-log.ts).
   const log = tolerantAppend((data) => appendEvent(home, jobId, data), (line) => process.stderr.write(line));
-  const event = async (type: string, data: Record<string, unknown> = {}) => {
-    log({ type, ...data });
-  };
+  const event = (type: string, data: Record<string, unknown> = {}) => log({ type, ...data });
   // Likewise the record: a stale record beats a session killed by a full disk (`status` may lag).
   const writeRecord = tolerant("update the job record", (patch: RecordPatch) => updateJob(home, jobId, patch), (line) => process.stderr.write(line));
-  const killAt = killPointFrom(input.env);
   /** The identity of the child spawned last, read right after spawn (the last-resort hook's root). */
   let current: ProcessIdentity | null = null;
   const lastResort = armLastResort({
@@ -85,8 +97,28 @@ export function realPorts(input: RealPortsInput): SupervisorPorts {
     restoreTerminal: input.restoreTerminal,
     log: (data) => log({ type: "last-resort", ...data }),
   });
+  const storeOrNull = (): AccountsFile | null => {
+    try {
+      return readAccounts(home);
+    } catch {
+      return null; // a corrupt store is reported where it is needed (rotation); the login is still named by key
+    }
+  };
+  const loginView = () => readLoginView(input.codexHome, storeOrNull());
 
-  const ports: SupervisorPorts = {
+  return {
+    currentLogin: loginView,
+
+    watchLogin(onLogin) {
+      // Every login codex writes (a refresh renames over auth.json) is stored under its owner at once,
+      // so a supervisor that dies next loses no refresh token; the loop hears of account changes.
+      const w = watchLoginFile(
+        { home, codexHome: input.codexHome, lock: lockOptionsFrom(input.config), onError: (err) => event("error", { where: "login-watch", message: err instanceof Error ? err.message : String(err) }) },
+        (login) => onLogin(viewOf(login)),
+      );
+      return () => w.close();
+    },
+
     async spawn(argv) {
       const spec = launchSpec(input.real, argv, childEnv);
       const child = crossSpawn(spec.command, spec.args, { env: spec.env, stdio: input.stdio, cwd: input.cwd });
@@ -104,41 +136,51 @@ export function realPorts(input: RealPortsInput): SupervisorPorts {
       return { pid, exit };
     },
 
-    async stopTree(child) {
+    async stopTree(child, steps) {
       const identity = identities.get(child.pid) ?? null;
       const r = await escalateTree({
         identities: identity ? [identity] : [],
         marker: jobId,
-        waits: { sigintWaitMs: config.sigintWaitMs, sigtermWaitMs: config.sigtermWaitMs },
+        waits: waitsOf(steps),
         // Our direct child is reaped by Node the moment it exits: its handle knows first.
         isExited: (id: ProcessIdentity) => (id.pid === child.pid && exited.has(child.pid) ? true : undefined),
         exits: [child.exit],
-        onSignal: (id: ProcessIdentity, signal: NodeJS.Signals) => {
-          log({ type: "signal", pid: id.pid, signal });
-          killAt("during-escalation");
-        },
+        onSignal: (id: ProcessIdentity, signal: NodeJS.Signals) => log({ type: "signal", pid: id.pid, signal }),
       });
       return { left: r.left.map((p: ProcessIdentity) => p.pid) };
     },
 
+    async endLeftovers(steps) {
+      let found = 0;
+      await escalateTree({
+        identities: [],
+        marker: jobId,
+        waits: waitsOf(steps),
+        onEvent: (e) => {
+          if (e.type === "snapshot" && e.after === "start") found = e.pids.length;
+        },
+        onSignal: (id: ProcessIdentity, signal: NodeJS.Signals) => log({ type: "signal", pid: id.pid, signal, leftover: true }),
+      });
+      return found;
+    },
+
     restoreTerminal: input.restoreTerminal,
 
-    async bind(child: RunningChild): Promise<Binding | null> {
+    async bind(child: RunningChild, final: boolean) {
       // While the child runs, the rollout its tree holds open names the session exactly; once it is
-      // gone (the last attempt after an exit) only the scan of files created since launch can tell.
-      // The scan judges by cwd and creation time, so a neighbour started in the same directory (another
-      // live job's session) would look like ours: its session is excluded.
-      const method = exited.has(child.pid) ? "scan" : "auto";
+      // gone only the scan of files created since launch can tell, and a neighbour started in the
+      // same directory (another live job's session) would look like ours: its session is excluded.
+      const method = final || exited.has(child.pid) ? "scan" : "auto";
       const exclude = method === "scan" ? sessionsBoundElsewhere(home, jobId) : [];
       const b = await bindSession({ codexHome: input.codexHome, sinceMs: input.launchedAt, childPids: [child.pid], cwd: input.sessionCwd, method, exclude });
       return b ? { sessionId: b.sessionId, rolloutPath: b.rolloutPath } : null;
     },
 
-    follow(binding, wake) {
-      return followQuota(binding, home, config, event, wake);
+    follow(binding, since, onFacts) {
+      return followRollout(binding.rolloutPath, since, onFacts);
     },
 
-    accounts: realAccountPorts(input, event),
+    accounts: realAccountPorts({ ...input, rotationBlocked: () => credentialStoreRefusal(input.codexHome, input.codexConfigOverrides ?? []) }, event),
 
     watchControl(onRequest) {
       const w = watchControlFile(home, jobId, (req) => onRequest(req.action), {
@@ -147,18 +189,15 @@ export function realPorts(input: RealPortsInput): SupervisorPorts {
       return () => w.close();
     },
 
-    onCrash(now) {
-      return crash.onCrash(now);
-    },
-
-    async record(patch) {
+    record(patch) {
       writeRecord(toRecordPatch(patch, identities));
     },
 
     event,
 
-    notice(line) {
-      input.write(`${line}\n`);
+    notice(line, o) {
+      if (o.screen) input.write(`${line}\n`);
+      if (o.alert) input.alert?.(line);
     },
 
     status(line, done) {
@@ -171,23 +210,46 @@ export function realPorts(input: RealPortsInput): SupervisorPorts {
     ended() {
       lastResort.disarm();
     },
+  };
+}
 
-    checkpoint: killAt,
+/** The watcher's own poll period: a backstop for file systems whose change notifications are missed. */
+const WATCH_BACKSTOP_MS = 1000;
 
-    sleep(ms, abort) {
-      return new Promise<void>((resolve) => {
-        if (abort.aborted) return resolve();
-        const t = setTimeout(done, ms);
-        function done() {
-          clearTimeout(t);
-          abort.removeEventListener("abort", done);
-          resolve();
-        }
-        abort.addEventListener("abort", done, { once: true });
-      });
+/**
+ * Follow a rollout from the first line written at or after `since`: a resumed session's earlier lines
+ * are neither counted nor read (rollout-start.ts). fs.watch on the directory delivers new lines the
+ * moment codex appends them; `drain` reads what is left once the child is gone. Every line is
+ * delivered once, in file order (the follower serialises reads).
+ */
+function followRollout(file: string, since: number, onFacts: Parameters<SupervisorPorts["follow"]>[2]): FollowedRollout {
+  let closed = false;
+  let watcher: Watcher | null = null;
+  const emit = (events: Parameters<typeof toFacts>[0][]) => {
+    const facts = events.flatMap(toFacts);
+    if (facts.length > 0) onFacts(facts);
+  };
+  const ready = offsetSince(file, since)
+    .catch(() => 0)
+    .then((startAt) => {
+      const follower = new RolloutFollower(file, { startAt });
+      if (!closed) watcher = watchFollower(follower, emit, { intervalMs: WATCH_BACKSTOP_MS, onError: () => {} });
+      return follower;
+    });
+  return {
+    async drain() {
+      const follower = await ready;
+      // After any read already under way (its lines are delivered through onFacts first).
+      const rest = await follower.poll().catch(() => []);
+      closed = true;
+      watcher?.close();
+      return rest.flatMap(toFacts);
+    },
+    close() {
+      closed = true;
+      watcher?.close();
     },
   };
-  return ports;
 }
 
 const FINAL = new Set(["exited", "stopped", "failed"]);
@@ -210,71 +272,11 @@ function toRecordPatch(p: JobPatch, identities: Map<number, ProcessIdentity | nu
   return out;
 }
 
-/** The watcher's own poll period: only a backstop, the loop polls every pollMs as well. */
-const WATCH_BACKSTOP_MS = 1000;
-
-/**
- * Follow the bound rollout and fold it into the quota state. A watcher (fs.watch on the rollout's
- * directory) reads new lines the moment codex appends them and calls `wake`, so the loop decides in
- * milliseconds; `poll()` reads too (the fallback when a change notification is missed). Both go
- * through the one RolloutFollower, which serialises reads: every line is folded once, in file order.
- */
-export function followQuota(
-  binding: Binding,
-  home: string,
-  config: Config,
-  event: (type: string, data?: Record<string, unknown>) => Promise<void>,
-  wake: () => void,
-): QuotaPoller {
-  const follower = new RolloutFollower(binding.rolloutPath);
-  let state: QuotaState = initialQuotaState();
-  /** Rate limits read since the last poll() (recorded there, against the account then active). */
-  let newLimits: RateLimits | null = null;
-  const thresholds = { rotateAtRemainingPercent: config.rotateAtRemainingPercent, preselectAtRemainingPercent: config.preselectAtRemainingPercent };
-  const ingest = (events: RolloutEvent[]) => {
-    for (const e of events) {
-      const q = toQuotaEvent(e);
-      if (!q) continue;
-      state = applyQuotaEvent(state, q);
-      if (q.kind === "token_count" && state.rateLimits) newLimits = state.rateLimits;
-    }
-  };
-  // Read errors surface through poll() (the loop logs them); the watcher just keeps trying.
-  const watcher: Watcher = watchFollower(
-    follower,
-    (events) => {
-      ingest(events);
-      wake();
-    },
-    { intervalMs: WATCH_BACKSTOP_MS, onError: () => {} },
-  );
-  return {
-    async poll(account, now): Promise<QuotaVerdict> {
-      ingest(await follower.poll());
-      const limits = newLimits;
-      newLimits = null;
-      if (limits && account) {
-        await recordUsage(home, account, limits, now, lockOptionsFrom(config));
-        await event("quota", { account, primary: limits.primary, secondary: limits.secondary });
-      }
-      const d = decideFromState(state, now, thresholds);
-      return { action: d.action, reason: d.reason, coolDownUntil: d.coolDownUntil };
-    },
-    reset() {
-      state = initialQuotaState();
-      newLimits = null;
-    },
-    close() {
-      watcher.close();
-    },
-  };
-}
-
 /**
  * Session ids and rollout paths bound by other live jobs of this home: a read of their records (active
  * ones only, no reconciliation write), keeping those whose supervisor is verifiably the same process.
  */
-export function sessionsBoundElsewhere(home: string, selfId: string): string[] {
+function sessionsBoundElsewhere(home: string, selfId: string): string[] {
   const out: string[] = [];
   let records;
   try {

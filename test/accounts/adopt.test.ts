@@ -10,7 +10,9 @@ import { emptyAccountsFile, type AccountsFile, type AuthBlob } from "../../lib/a
 import { findAccount, readAccounts } from "../../lib/accounts/store.js";
 import { defaultConfig } from "../../lib/config/schema.js";
 import { realAccountPorts } from "../../lib/supervisor/account-ports.js";
-import { cleanEnv, runCli } from "../faults/cli-run.js";
+import { planRotation } from "../../lib/supervisor/rotation-policy.js";
+import { BIN, cleanEnv, runCli } from "../faults/cli-run.js";
+import { shellRun, startShell } from "../helpers/tmux.js";
 import { account, apiKeyAuth, chatgptAuth, idToken } from "./fixtures.js";
 import { allFiles, makeHomes, mode, writeStoreRaw, type Homes } from "./helpers.js";
 
@@ -92,12 +94,13 @@ describe("accounts use --force never throws a login away", () => {
     putAuth(chatgptAuth("zed", 4));
     const r = await cli("use", "beta", "--force");
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain("CODEX_HOME/auth.json held a login that was not in the store; it is kept as account 'zed'");
+    expect(r.stderr).toContain("CODEX_HOME/auth.json held a login that was not in the store; it is kept as account 'zed' (disabled: `codex-supervisor accounts enable zed` lets rotation use it)");
     expect(readAuth()).toEqual(chatgptAuth("bob", 1));
     const s = store();
     expect(s.active).toBe("beta");
-    expect(findAccount(s, "zed")).toMatchObject({ kind: "chatgpt", auth: chatgptAuth("zed", 4), identity: { email: "zed@example.com" } });
+    expect(findAccount(s, "zed")).toMatchObject({ kind: "chatgpt", auth: chatgptAuth("zed", 4), identity: { email: "zed@example.com" }, enabled: false });
     // It can come back.
+    expect((await cli("enable", "zed")).code).toBe(0);
     expect((await cli("use", "zed")).code).toBe(0);
     expect(readAuth()).toEqual(chatgptAuth("zed", 4));
   });
@@ -125,7 +128,7 @@ describe("accounts remove of the login auth.json holds", () => {
     tired.usage = { primaryUsedPercent: 97, primaryWindowMinutes: 300, observedAt: new Date().toISOString() };
     seed("alpha", alpha(), tired, account("K", { auth: apiKeyAuth("kay") }), account("D", { auth: apiKeyAuth("dee"), enabled: false }));
     putAuth(chatgptAuth("amy", 2)); // codex refreshed alpha meanwhile
-    const r = await cli("remove", "alpha");
+    const r = await cli("remove", "alpha", "--yes");
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain("it was the login in CODEX_HOME/auth.json; that is now 'K'");
     expect(readAuth()).toEqual(apiKeyAuth("kay"));
@@ -133,9 +136,11 @@ describe("accounts remove of the login auth.json holds", () => {
     expect(findAccount(store(), "alpha")).toBeUndefined();
     expect((await cli("use", "beta")).code).toBe(0);
     // Rotation (the supervisor's account ports) plans and switches as usual.
-    const ports = realAccountPorts({ home: h.home, codexHome: h.codexHome, config: defaultConfig() }, async () => {});
-    expect(await ports.active()).toBe("beta");
-    expect(await ports.plan("beta")).toEqual({ kind: "switch", from: "beta", to: "K" });
+    const ports = realAccountPorts({ home: h.home, codexHome: h.codexHome, config: defaultConfig() }, () => {});
+    const snap = await ports.snapshot();
+    expect(snap.login).toMatchObject({ kind: "ok", owner: "beta" });
+    const due = { kind: "rotate" as const, reason: "test", trigger: "threshold" as const, coolDownUntil: null };
+    expect(planRotation({ snapshot: snap, leaving: "beta", due, now: Date.now(), rotateAtRemainingPercent: 5, whenAllExhausted: "wait" })).toMatchObject({ kind: "switch", to: "K" });
     expect(await ports.switchTo("K", "beta", null)).toEqual({ kind: "switched" });
     expect(readAuth()).toEqual(apiKeyAuth("kay"));
   });
@@ -143,7 +148,7 @@ describe("accounts remove of the login auth.json holds", () => {
   it("the only account: codex stays logged in; a later `accounts use <other>` replaces exactly that login", async () => {
     seed("alpha", alpha());
     putAuth(chatgptAuth("amy", 1));
-    const r = await cli("remove", "alpha");
+    const r = await cli("remove", "alpha", "--yes");
     expect(r.code).toBe(0);
     expect(r.stderr).toContain("still holds its login");
     expect(readAuth()).toEqual(chatgptAuth("amy", 1));
@@ -160,7 +165,7 @@ describe("accounts remove of the login auth.json holds", () => {
   it("…but once codex refreshed that login it is a live login again: protected as foreign", async () => {
     seed("alpha", alpha());
     putAuth(chatgptAuth("amy", 1));
-    expect((await cli("remove", "alpha")).code).toBe(0);
+    expect((await cli("remove", "alpha", "--yes")).code).toBe(0);
     putAuth(chatgptAuth("amy", 2)); // a running codex refreshed it
     fs.writeFileSync(path.join(h.root, "bob.json"), JSON.stringify(chatgptAuth("bob", 1)));
     expect((await cli("add", "beta", "--from-file", path.join(h.root, "bob.json"))).code).toBe(0);
@@ -174,9 +179,43 @@ describe("accounts remove of the login auth.json holds", () => {
     seed("alpha", alpha(), beta());
     putAuth(chatgptAuth("amy", 1));
     const ino = fs.statSync(authFile()).ino;
-    const r = await cli("remove", "beta");
+    const r = await cli("remove", "beta", "--yes");
     expect([r.code, r.stderr]).toEqual([0, ""]);
     expect(fs.statSync(authFile()).ino).toBe(ino);
     expect(store()).toMatchObject({ active: "alpha", accounts: [{ name: "alpha" }] });
+  });
+});
+
+describe("accounts remove asks first on a terminal", () => {
+  it("no terminal and no --yes: usage error, nothing removed", async () => {
+    seed("alpha", alpha(), beta());
+    const r = await cli("remove", "beta");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("pass --yes to confirm");
+    expect(store().accounts.map((a) => a.name)).toEqual(["alpha", "beta"]);
+  });
+
+  it("on a terminal (tmux): n keeps the account, y removes it", async () => {
+    seed("alpha", alpha(), beta());
+    putAuth(chatgptAuth("amy", 1));
+    const e = cleanEnv({ CODEX_HOME: h.codexHome, CODEX_AUTH_SUPERVISOR_HOME: h.home });
+    const t = startShell({ env: e, cwd: h.root, cols: 160, rows: 20 });
+    try {
+      await t.waitFor(/READY\$ $/m, 10_000);
+      const cmd = `${process.execPath} ${BIN} accounts remove beta; echo "EXIT=$?"`;
+      await shellRun(t, cmd, /Remove account 'beta' \(chatgpt\)\? Its stored credentials are deleted\. \[y\/N\] $/m);
+      t.sendText("n");
+      t.sendKeys("Enter");
+      await t.waitFor(/'beta' was not removed\s+EXIT=1/, 10_000);
+      expect(store().accounts.map((a) => a.name)).toEqual(["alpha", "beta"]);
+      t.sendKeys("C-l");
+      await shellRun(t, cmd, /\[y\/N\] $/m);
+      t.sendText("y");
+      t.sendKeys("Enter");
+      await t.waitFor(/removed account 'beta'\s+EXIT=0/, 10_000);
+      expect(store().accounts.map((a) => a.name)).toEqual(["alpha"]);
+    } finally {
+      t.kill();
+    }
   });
 });

@@ -1,4 +1,4 @@
-// Fault test of the login watcher beside the real codex (0.169.0) refreshing a ChatGPT login against
+// Fault test of the login watcher beside the real pinned codex refreshing a ChatGPT login against
 // the test bed: the process running the watcher is SIGKILLed right after codex's refresh landed in
 // auth.json, while codex is still in its turn (so no exit-time sync can help). The store must hold the
 // refresh token codex was just issued — and a later rotation away and back must refresh with it

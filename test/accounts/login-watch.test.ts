@@ -1,4 +1,4 @@
-// The login watcher without codex: auth.json replaced by rename (as codex 0.169.0 does), rewritten in
+// The login watcher without codex: auth.json replaced by rename (as the pinned codex does), rewritten in
 // place, switched by `activate`, made foreign, removed, written in bursts; and the pure description
 // of a login (fingerprint, refresh due time).
 import fs from "node:fs";
@@ -66,7 +66,7 @@ describe("watchLogin", () => {
     h.cleanup();
   });
   const authFile = () => path.join(h.codexHome, "auth.json");
-  /** As codex 0.169.0 writes it: a temp file renamed over auth.json. */
+  /** As the pinned codex writes it: a temp file renamed over auth.json. */
   const renameIn = (a: AuthBlob) => {
     const tmp = path.join(h.codexHome, `.tmp${Math.random().toString(16).slice(2)}`);
     fs.writeFileSync(tmp, JSON.stringify(a), { mode: 0o600 });

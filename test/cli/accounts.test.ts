@@ -221,7 +221,7 @@ describe("accounts CLI: the happy paths", () => {
     expect((await cli(["accounts", "disable", "B"])).stdout).toBe("account 'B' disabled\n");
     expect((await cli(["accounts", "disable", "B"])).stdout).toBe("account 'B' was already disabled\n");
     expect((await cli(["accounts", "enable", "B"])).stdout).toBe("account 'B' enabled\n");
-    const rm = await cli(["accounts", "remove", "C"]);
+    const rm = await cli(["accounts", "remove", "C", "--yes"]);
     expect(rm.code).toBe(0);
     // auth.json held C: it moves to the best other enabled account, which becomes active.
     const next = /it was the login in CODEX_HOME\/auth\.json; that is now '(\w+)'/.exec(rm.stderr)?.[1];
@@ -232,6 +232,19 @@ describe("accounts CLI: the happy paths", () => {
     expect(rows.map((r) => r.name)).toEqual(["A", "B", "K", "D"]);
     expect(rows.filter((r) => r.active).map((r) => r.name)).toEqual([next]);
     expect(rows.find((r) => r.name === next)!.enabled).toBe(true);
+  });
+
+  it("enable ends a cool-down (and says so); rotation may choose the account again", async () => {
+    const store = seed("A");
+    const until = new Date(Date.now() + 3_600_000).toISOString();
+    store.accounts.find((a) => a.name === "B")!.coolingDownUntil = until;
+    writeStoreRaw(h.home, JSON.stringify(store));
+    const r = await cli(["accounts", "enable", "B"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(`account 'B' enabled; its cool-down (until ${until}) is cleared\n`);
+    const after = JSON.parse(fs.readFileSync(storeFile(), "utf8")) as AccountsFile;
+    expect(after.accounts.find((a) => a.name === "B")!.coolingDownUntil).toBeUndefined();
+    expect((await cli(["accounts", "enable", "B"])).stdout).toBe("account 'B' was already enabled\n");
   });
 
   it("use: syncs back the tokens codex refreshed for the active account before switching", async () => {

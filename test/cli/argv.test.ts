@@ -87,6 +87,7 @@ describe("parseCommand", () => {
     expect(runArgsOf(parsed(runSpec, ["-d", "--name=x", "--", "e", "go"]))).toMatchObject({ detach: true, name: "x", codexArgs: ["e", "go"] });
     expect(usage(() => runArgsOf(parsed(runSpec, ["--detach"])))).toMatch(/no codex command given/);
     expect(usage(() => parseCommand(runSpec, ["--what", "--", "exec", "x"]))).toMatch(/unknown option '--what' \(codex's own options go after `--`\)/);
+    expect(usage(() => parseCommand(runSpec, ["--detahc", "--", "exec", "x"]))).toMatch(/unknown option '--detahc'; did you mean '--detach'\?/);
     expect(usage(() => parseCommand(runSpec, ["--name"]))).toMatch(/--name needs a value/);
     expect(usage(() => runArgsOf(parsed(runSpec, ["--name=", "exec", "x"])))).toMatch(/--name needs a non-empty value/);
     expect(usage(() => runArgsOf(parsed(runSpec, ["--", "resume", "--last"])))).toMatch(/a job runs `codex exec`/);

@@ -2,7 +2,7 @@
 // epoch milliseconds, no "600000 ms"; `--raw` keeps the JSON lines.
 import fs from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { clockTime, formatEventLine } from "../../lib/cli/event-view.js";
+import { clockTime, formatEvent, formatEventLine } from "../../lib/cli/event-view.js";
 import { humaniseText } from "../../lib/terminal/duration.js";
 import { appendEvent } from "../../lib/jobs/event-log.js";
 import { createJob, updateJob } from "../../lib/jobs/records.js";
@@ -22,6 +22,8 @@ describe("one event line (pure)", () => {
     expect(clockTime(NOW - 86_400_000, NOW)).toBe("2026-04-30 14:00:00");
     expect(formatEventLine("not json", plain)).toBe("not json");
     expect(formatEventLine('{"type":"spawn"}', plain)).toBe('{"type":"spawn"}');
+    expect(formatEvent({ ts: at(0), type: "bind", sessionId: "x" }, plain)).toBe("14:00:00  bind          session x");
+    expect(formatEvent({ type: "bind" }, plain)).toBeNull();
   });
 
   it("the supervisor's events in sentences, with account names and no epoch ms", () => {

@@ -114,9 +114,10 @@ describe("exec jobs: a usage-limited turn rotates to the next account", () => {
     lockHeld();
     try {
       const st = await waitEnded(world, id, env);
-      // A is still usage-limited, so the resumed run fails as well; with the crash cap at 0 that ends it.
+      // A is still usage-limited, so the resumed run fails as well; no rotation is tried again before
+      // the back-off, and a usage-limit end is not a crash: the job fails with that reason.
       expect(st.status).toBe("failed");
-      expect(st.reason).toMatch(/crash restart cap reached/);
+      expect(st.reason).toMatch(/the turn hit the usage limit/);
       const ev = events(world.home, id);
       const failed = ev.filter((e) => e.type === "rotate-failed");
       expect(failed).toHaveLength(1);

@@ -2,9 +2,11 @@
 // terminal's foreground group): its last-resort exit hook (lib/supervisor/last-resort.ts) kills every
 // process of the job (verified identities) and puts the terminal back to cooked mode.
 //
-// The uncaught exception is made with the TEST-ONLY switch CODEX_AUTH_TEST_THROW_ON_SIGUSR2=1 (see
-// lib/supervisor/entry.ts): SIGUSR2 then makes the supervisor throw from a listener, at the moment the
-// test chooses. Without that switch SIGUSR2 is simply a signal the supervisor does not handle.
+// The uncaught exception is made by a test preload (fixtures/throw-on-sigusr2.mjs through
+// NODE_OPTIONS): SIGUSR2 then makes the supervisor throw from a listener, at the moment the test
+// chooses. Without it SIGUSR2 is simply a signal the supervisor does not handle.
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { readEvents } from "../../lib/jobs/event-log.js";
 import { readIdentity, sameIdentity, type ProcessIdentity } from "../../lib/process/identity.js";
@@ -52,7 +54,8 @@ async function crashSupervisorMidSession(env: NodeJS.ProcessEnv, prompt: string)
 
 describe("supervisor ends unexpectedly while codex runs", () => {
   it("an uncaught exception: no marked process is left, the terminal is cooked", async () => {
-    const { screen } = await crashSupervisorMidSession({ CODEX_AUTH_TEST_THROW_ON_SIGUSR2: "1" }, "last resort uncaught");
+    const preload = pathToFileURL(path.join(path.dirname(fileURLToPath(import.meta.url)), "fixtures", "throw-on-sigusr2.mjs")).href;
+    const { screen } = await crashSupervisorMidSession({ NODE_OPTIONS: `--import=${preload}` }, "last resort uncaught");
     expect(screen).toContain("test-only crash");
   }, 120_000);
 

@@ -8,6 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { requestControl } from "../../lib/jobs/control.js";
+import { readEvents } from "../../lib/jobs/event-log.js";
 import { findMarkedProcesses, waitForGone, type TrackedProcess } from "../helpers/processes.js";
 import { addApiKeyAccount, cli, cliCommandBuilt, cmdline, countOccurrences, startBed, submitPrompt, waitForJob, waitForRecord, type Bed } from "./harness.js";
 
@@ -101,7 +102,7 @@ describe("quota rotation (issue #4)", () => {
     expect(filesWithKeys(b.home, new Set([path.join(b.home, "accounts.json")]))).toEqual([]);
   }, 150_000);
 
-  it("a turn that hits the usage limit (HTTP 429) moves the session to B", async () => {
+  it("a turn that hits the usage limit (HTTP 429) moves the session to B and the turn carries on there", async () => {
     bed = await startBed({ apiKey: "sk-test-unrelated-login" });
     const b = bed;
     addApiKeyAccount(b, "A", KEY_A);
@@ -119,7 +120,15 @@ describe("quota rotation (issue #4)", () => {
     expect(limited.length).toBeGreaterThan(0);
     const sessionId = limited[0]!.sessionId!;
     const argv = cmdline(rec.child!.pid);
-    expect(argv.slice(argv.indexOf("resume"))).toEqual(["resume", sessionId]);
+    // The cut turn carries on under B with the continue prompt, nobody types it again.
+    expect(argv.slice(argv.indexOf("resume"))).toEqual(["resume", sessionId, "Continue the task from where you left off."]);
+    const continued = await pollUntilTurn(b, "Continue the task from where you left off.");
+    expect(continued.bearerKey).toBe(KEY_B);
+    expect(continued.sessionId).toBe(sessionId);
+    expect(countOccurrences(continued.userTexts, first)).toBe(1);
+    // The resumed TUI redraws the screen (and its scrollback) at once, so the notice is checked in the job log.
+    const notices = readEvents(b.home, id).events.filter((e) => e.type === "notice").map((e) => String((e as { line?: string }).line));
+    expect(notices).toContainEqual(expect.stringMatching(/switching account A → B \(the last turn hit the usage limit\); resuming session \S+ and continuing the turn the limit cut/));
 
     await b.shell.waitFor((s) => s.includes(first), 20_000);
     const second = "usage limit prompt two";

@@ -1,12 +1,16 @@
-// How a supervised session ends (issue #3 items 8 and 10), end to end in a tmux shell:
+// How a supervised session ends, end to end in a tmux shell with the real codex:
 // - the user quits codex (Ctrl+C in the TUI) → the supervisor ends with codex's status (0), record `exited`;
 // - SIGTERM to the supervisor → the whole tree is stopped with the escalation, the terminal is restored,
-//   the record is `stopped`, and the shell sees the child's status (its death by SIGINT re-raised: 130).
+//   the record is `stopped`, and the supervisor dies of that SIGTERM (the shell reports 143);
+// - `codex-supervisor stop` → status 143 as a plain exit, so the shell runs the rest of the line;
+// - start failures are not retried: `resume` of an unknown id shows codex's error once and ends with
+//   its status; without a terminal the invocation passes through unsupervised.
 import { afterEach, describe, expect, it } from "vitest";
 import { pollUntil } from "../helpers/codex-home.js";
 import { findMarkedProcesses, isStillRunning, track, waitForGone, type TrackedProcess } from "../helpers/processes.js";
 import { quitCodexTui } from "../helpers/tmux.js";
-import { PROMPT, startBed, waitForJob, waitForRecord, type Bed } from "./harness.js";
+import { readEvents } from "../../lib/jobs/event-log.js";
+import { cli, jobIds, PROMPT, startBed, waitForJob, waitForRecord, type Bed } from "./harness.js";
 
 let bed: Bed | null = null;
 afterEach(async () => {
@@ -48,7 +52,7 @@ describe("ending a supervised session", () => {
     expect(await lastStatus(b)).toBe(0);
   }, 90_000);
 
-  it("SIGTERM to the supervisor stops the whole tree, restores the terminal, and mirrors the child's status", async () => {
+  it("SIGTERM to the supervisor stops the whole tree, restores the terminal, and ends it by SIGTERM", async () => {
     bed = await startBed();
     const b = bed;
     const { id, rec } = await startSession(b, "sigterm test prompt");
@@ -61,11 +65,60 @@ describe("ending a supervised session", () => {
     expect(end.reason).toMatch(/SIGTERM/);
     await pollUntil(() => (isStillRunning(sup) ? undefined : true), 10_000, "the supervisor to exit");
     await b.shell.waitFor(atPrompt, 10_000);
-    // codex died of our SIGINT; the supervisor re-raised it: the shell reports 128 + 2.
-    expect(await lastStatus(b)).toBe(130);
+    // The supervisor was terminated: it dies of the SIGTERM it got (re-raised after the tree is gone).
+    expect(await lastStatus(b)).toBe(143);
     // (Asked from the shell: at its prompt readline keeps the tty in its own mode.)
     b.shell.sendText("stty -a");
     b.shell.sendKeys("Enter");
     expect(await b.shell.waitFor(/\bicanon\b/, 10_000)).toMatch(/(^|\s)icanon(\s|$)/m);
   }, 90_000);
+
+  it("`codex-supervisor stop` ends the session with status 143 and the shell goes on with the command line", async () => {
+    bed = await startBed();
+    const b = bed;
+    b.shell.sendText(`codex "stop status prompt"; echo "after-codex status=$?"`);
+    b.shell.sendKeys("Enter");
+    await b.server.waitForRequests(1, 30_000);
+    const id = await waitForJob(b.home);
+    await waitForRecord(b.home, id, (r) => r.status === "running" && r.sessionId !== null, "bound session");
+    const tree = findMarkedProcesses(id);
+    const r = cli(b, ["stop", id]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(await waitForGone(tree as TrackedProcess[], 15_000)).toEqual([]);
+    const screen = await b.shell.waitFor(/after-codex status=\d+/, 15_000, { history: true });
+    expect(/after-codex status=(\d+)/.exec(screen)![1]).toBe("143");
+    expect(screen).toMatch(/codex-supervisor: stopped; resume with: codex resume \S+/);
+    await waitForRecord(b.home, id, (rec) => rec.status === "stopped" && rec.reason === "stop requested", "stopped");
+  }, 90_000);
+
+  it("resume of an unknown session id: codex's error once, its status, no restart", async () => {
+    bed = await startBed();
+    const b = bed;
+    b.shell.sendText("codex resume 00000000-0000-0000-0000-000000000000");
+    b.shell.sendKeys("Enter");
+    await b.shell.waitFor(atPrompt, 30_000);
+    const status = await lastStatus(b);
+    expect(status).not.toBe(0);
+    const [id] = jobIds(b.home);
+    const rec = await waitForRecord(b.home, id!, (r) => r.status === "failed", "failed");
+    expect(rec.restarts).toBe(0);
+    expect(rec.exitCode).toBe(status);
+    expect(rec.reason).toMatch(/before any session started; not restarted/);
+    const spawns = readEvents(b.home, id!).events.filter((e) => e.type === "spawn");
+    expect(spawns).toHaveLength(1);
+    // codex said why, once (not once per crash restart).
+    const screen = b.shell.captureHistory();
+    const said = screen.split("\n").filter((l) => /00000000-0000-0000-0000-000000000000/.test(l) && !l.includes("codex resume 0000"));
+    expect(said.length).toBe(1);
+  }, 60_000);
+
+  it("without a terminal (stdin from /dev/null) an interactive invocation passes through: no session record", async () => {
+    bed = await startBed();
+    const b = bed;
+    b.shell.sendText(`codex "no tty prompt" </dev/null; echo "notty status=$?"`);
+    b.shell.sendKeys("Enter");
+    const screen = await b.shell.waitFor(/notty status=\d+/, 30_000, { history: true });
+    expect(/notty status=(\d+)/.exec(screen)![1]).not.toBe("0");
+    expect(jobIds(b.home)).toEqual([]);
+  }, 60_000);
 });

@@ -128,7 +128,7 @@ describe.skipIf(PROBLEM !== null)(`event log on a full disk${PROBLEM ? ` (skippe
 });
 
 describe.skipIf(PROBLEM !== null)(`the real supervisor ports on a full disk${PROBLEM ? ` (skipped: ${PROBLEM})` : ""}`, () => {
-  it("event() and record() resolve (the loop goes on); one stderr line each for the log and the record", async () => {
+  it("event() and record() return (the loop goes on); one stderr line each for the log and the record", async () => {
     const { home, jobs, log } = homeOnTinyDisk();
     const me = readIdentity(process.pid)!;
     createJob(home, { id: JOB_ID, kind: "job", supervisor: { pid: process.pid, identity: me }, cwd: base!, argv: ["exec", "p"], status: "running" });
@@ -158,8 +158,8 @@ describe.skipIf(PROBLEM !== null)(`the real supervisor ports on a full disk${PRO
     });
     try {
       for (let i = 0; i < 3; i++) {
-        await expect(ports.event("notice", { line: "n".repeat(3000), i })).resolves.toBeUndefined();
-        await expect(ports.record({ status: "restarting", reason: "r".repeat(8000) })).resolves.toBeUndefined();
+        expect(() => ports.event("notice", { line: "n".repeat(3000), i })).not.toThrow();
+        expect(() => ports.record({ status: "restarting", reason: "r".repeat(8000) })).not.toThrow();
       }
     } finally {
       spy.mockRestore();

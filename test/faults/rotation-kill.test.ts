@@ -1,7 +1,7 @@
 // Fault suite (issue #6): the supervisor SIGKILLed at each step of a quota rotation. Accounts A and B
 // (API keys) in the store, A active; the model answers A with the hard usage limit (exec jobs) or 96 %
-// used (the TUI), so the supervisor rotates A → B. The TEST-ONLY variable CODEX_AUTH_TEST_KILL_AT
-// (lib/supervisor/test-kill.ts) makes the supervisor SIGKILL itself at one step:
+// used (the TUI), so the supervisor rotates A → B. A test preload (fixtures/kill-at.mjs, through
+// NODE_OPTIONS) makes the supervisor SIGKILL itself at one step:
 //   during-escalation (TUI: the first signal to codex's tree has gone out),
 //   before-sync-back, after-activation, before-resume (exec jobs, `run --detach`).
 // Afterwards, for every step:
@@ -15,6 +15,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ModelServer } from "../testbed/model-server.js";
 import { runCodex } from "../helpers/codex-home.js";
@@ -25,7 +26,9 @@ import { cli as bedCli, startBed, waitForJob, type Bed } from "../e2e/harness.js
 const KEY_A = "sk-rotkill-A-SECRETSECRET";
 const KEY_B = "sk-rotkill-B-SECRETSECRET";
 const EXEC = ["exec", "--skip-git-repo-check"];
-const KILL_ENV = "CODEX_AUTH_TEST_KILL_AT";
+const KILL_PRELOAD = pathToFileURL(path.join(path.dirname(fileURLToPath(import.meta.url)), "fixtures", "kill-at.mjs")).href;
+/** The environment that makes a supervisor SIGKILL itself at `step`. */
+const killAt = (step: string): NodeJS.ProcessEnv => ({ ROTKILL_AT: step, NODE_OPTIONS: `--import=${KILL_PRELOAD}` });
 
 interface CliOut {
   code: number | null;
@@ -44,7 +47,6 @@ interface Ctx {
 }
 
 let keyDir: string | null = null;
-let keptLogin: string | null = null;
 afterEach(() => {
   if (keyDir) fs.rmSync(keyDir, { recursive: true, force: true });
   keyDir = null;
@@ -58,10 +60,9 @@ async function addAccounts(ctx: Ctx): Promise<void> {
     const r = await ctx.cli(["accounts", "add", name, "--from-file", file]);
     expect(r.code, r.stderr).toBe(0);
   }
-  // The login CODEX_HOME held before (the harness's own key, no stored account): `use --force` keeps it
-  // as an account of its own rather than throwing it away.
-  keptLogin = (JSON.parse(fs.readFileSync(ctx.authPath, "utf8")) as { OPENAI_API_KEY?: string | null }).OPENAI_API_KEY ?? null;
-  const use = await ctx.cli(["accounts", "use", "A", "--force"]);
+  // The world's placeholder login is no part of the scenario (use --force would keep it as an account).
+  fs.rmSync(ctx.authPath, { force: true });
+  const use = await ctx.cli(["accounts", "use", "A"]);
   expect(use.code, use.stderr).toBe(0);
   expect(JSON.parse(fs.readFileSync(ctx.authPath, "utf8")).OPENAI_API_KEY).toBe(KEY_A);
 }
@@ -142,9 +143,8 @@ async function checkAftermath(ctx: Ctx, id: string, o: { expectActive: "A" | "B"
 
   // 3. The store is intact and agrees with CODEX_HOME/auth.json; no credential lost.
   const s = readStore(ctx);
-  const { A, B, ...kept } = s.keys;
-  expect({ A, B }).toEqual({ A: KEY_A, B: KEY_B });
-  expect(Object.values(kept), "only the login auth.json held before, kept by use --force").toEqual(keptLogin !== null ? [keptLogin] : []);
+  // (`accounts use A --force` kept the unrelated login it replaced as an account of its own.)
+  expect(s.keys).toMatchObject({ A: KEY_A, B: KEY_B });
   expect(s.active).toBe(o.expectActive);
   expect(s.codexKey).toBe(s.keys[s.active!]);
 
@@ -195,7 +195,7 @@ describe("supervisor SIGKILLed during a rotation: exec jobs (run --detach)", () 
       await addAccounts(ctx);
       world.server.setUsageLimitReached(KEY_A, Math.floor(Date.now() / 1000) + 1800);
       const first = `rotation kill ${c.step}`;
-      const r = await world.cli(["run", "--detach", "--", ...EXEC, first], { env: { ...world.env, [KILL_ENV]: c.step } });
+      const r = await world.cli(["run", "--detach", "--", ...EXEC, first], { env: { ...world.env, ...killAt(c.step) } });
       expect(r.code, r.stderr).toBe(0);
       const id = r.stdout.split("\n")[0]!;
       expect(id).toMatch(/^j-\d{8}-[0-9a-f]{8}$/);
@@ -225,7 +225,7 @@ describe("supervisor SIGKILLed during a rotation: the TUI", () => {
   });
 
   it("killed during the escalation: record lost, reap cleans, store intact (active A), session resumes by hand", async () => {
-    bed = await startBed({ apiKey: "sk-rotkill-unrelated-login", env: { [KILL_ENV]: "during-escalation" } });
+    bed = await startBed({ apiKey: "sk-rotkill-unrelated-login", env: killAt("during-escalation") });
     const b = bed;
     const ctx: Ctx = {
       home: b.home,

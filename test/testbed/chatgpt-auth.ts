@@ -16,7 +16,7 @@ const AUTH_CLAIM = "https://api.openai.com/auth";
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString("base64url");
 
 /**
- * A JWT with `alg: none`. Its third part is not empty: codex 0.169.0 takes an id_token with an empty
+ * A JWT with `alg: none`. Its third part is not empty: the pinned codex takes an id_token with an empty
  * signature part for no JWT at all and then sends no Authorization (pinned in chatgpt-refresh.test.ts).
  */
 export function unsignedJwt(claims: Record<string, unknown>, signature = UNSIGNED): string {

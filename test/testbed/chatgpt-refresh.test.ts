@@ -1,7 +1,7 @@
-// Facts about ChatGPT logins in the pinned real codex (0.169.0), measured offline against the test
-// bed's token endpoint and backend (chatgpt-auth.ts). The accounts half (lineage, the login watcher)
-// and the supervisor's "login changed" event are built on exactly these: if an upgrade breaks one,
-// look there first.
+// Facts about ChatGPT logins in the pinned real codex (0.169.0 and 0.171.0 alike), measured offline
+// against the test bed's token endpoint and backend (chatgpt-auth.ts). The accounts half (lineage,
+// the login watcher) and the supervisor's "login changed" event are built on exactly these: if an
+// upgrade breaks one, look there first.
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -17,7 +17,7 @@ const REUSED = /refresh token was already used/;
 /** Refreshes and reuses seen by every test of this file (the report's figures). */
 const tally = { refreshes: 0, reuses: 0 };
 
-describe("codex 0.169.0 with ChatGPT logins (offline)", () => {
+describe("pinned codex with ChatGPT logins (offline)", () => {
   let server: ModelServer;
   const homes: ChatgptCodexHome[] = [];
   let t: TmuxSession | null = null;

@@ -1,12 +1,13 @@
-// Where the pinned codex (0.169.0) reads its login from, by `cli_auth_credentials_store`: rotation
-// swaps CODEX_HOME/auth.json, which only the file store reads (lib/accounts/credential-store.ts).
+// Where the pinned codex (0.169.0 and 0.171.0 alike) reads its login from, by
+// `cli_auth_credentials_store`: rotation swaps CODEX_HOME/auth.json, which only the file store reads
+// (lib/accounts/credential-store.ts).
 // "auto" is not pinned: it uses the keyring when the machine has one, so the answer depends on it.
 import { afterEach, describe, expect, it } from "vitest";
 import { readCredentialStore } from "../../lib/accounts/credential-store.js";
 import { startModelServer, type ModelServer } from "./model-server.js";
 import { makeCodexHome, runCodex, runCodexExec, type CodexHome } from "../helpers/codex-home.js";
 
-describe("codex 0.169.0: which credential store reads auth.json", () => {
+describe("pinned codex: which credential store reads auth.json", () => {
   let server: ModelServer | null = null;
   let h: CodexHome | null = null;
   afterEach(async () => {

@@ -1,9 +1,11 @@
-// `codex-supervisor accounts add|list|use|remove|enable|disable`.
+// `codex-supervisor accounts add|import|list|use|remove|enable|disable`.
+// Over 300 lines: the argv specs and help texts of seven subcommands are half of it.
 // Usage errors (unknown or duplicate names, bad files, missing variables, bad flags) exit 2 and change
 // nothing. A secret is never taken from argv and never printed: error messages do not echo argument
 // values that could be a key (flag values, extra positionals, malformed names).
 import fs from "node:fs";
 import path from "node:path";
+import readline from "node:readline";
 import { activate, codexAuthFile, describeSync } from "../../accounts/activate.js";
 import { addAccount, newAccount } from "../../accounts/adopt.js";
 import { readCredentialStore, storeProblem } from "../../accounts/credential-store.js";
@@ -28,11 +30,13 @@ const KEY_HINT = (option: string) =>
 const SPECS = {
   add: command({
     name: "accounts add",
-    synopsis: "<name> [--from-file <auth.json> | --api-key-env <VAR>]",
+    synopsis: "<name> [--device-auth | --from-file <auth.json> | --api-key-env <VAR>]",
     about: `Stores a new account named <name> (letters, digits, . _ @ + -; at most 64 characters). With no
 option it runs the real \`codex login\` with CODEX_HOME set to a temporary directory, so your
-current login is untouched, and captures the auth.json it writes.`,
+current login is untouched, and captures the auth.json it writes. An interrupted login (Ctrl+C,
+SIGTERM, SIGHUP) leaves nothing behind.`,
     options: {
+      "device-auth": { type: "boolean", help: "the same with `codex login --device-auth` (a code to enter on another\ndevice: for a headless or remote machine)" },
       "from-file": { type: "string", value: "<auth.json>", help: "take an existing codex auth.json (it is validated, not modified)" },
       "api-key-env": {
         type: "string",
@@ -78,7 +82,7 @@ CODEX_HOME/auth.json. Supervised sessions of this CODEX_HOME follow at their nex
     options: {
       force: {
         type: "boolean",
-        help: "replace CODEX_HOME/auth.json even when it holds a login that is not in the store (it is\nkept first, as an account with a generated name) or cannot be read (the file is moved\naside next to it). Without --force both are refused.",
+        help: "replace CODEX_HOME/auth.json even when it holds a login that is not in the store (it is\nkept first, as a disabled account with a generated name) or cannot be read (the file is\nmoved aside next to it). Without --force both are refused.",
       },
     },
     args: NAME_ARG,
@@ -87,11 +91,11 @@ CODEX_HOME/auth.json. Supervised sessions of this CODEX_HOME follow at their nex
   }),
   remove: command({
     name: "accounts remove",
-    synopsis: "<name>",
+    synopsis: "<name> [--yes]",
     about: `Forgets the account (its stored credentials are deleted). If CODEX_HOME/auth.json holds its login,
 auth.json is switched to the best other enabled account; with none, codex stays logged in with it and
-a later \`accounts use <name>\` replaces it.`,
-    options: {},
+a later \`accounts use <name>\` replaces it. On a terminal it asks first.`,
+    options: { yes: { type: "boolean", help: "do not ask (needed when there is no terminal)" } },
     args: NAME_ARG,
     quiet: true,
     unknownOptionHint: KEY_HINT,
@@ -210,6 +214,28 @@ interface Ctx {
   codexHome: string;
   out: (s: string) => void;
   err: (s: string) => void;
+  /** Ask a yes/no question on the terminal; null when there is no terminal to ask on. */
+  confirm: ((question: string) => Promise<boolean>) | null;
+}
+
+/** y/yes (any case) is yes; anything else, end of input or Ctrl+C is no. */
+function terminalConfirm(question: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+    let answered = false;
+    const finish = (yes: boolean) => {
+      if (answered) return;
+      answered = true;
+      rl.close();
+      resolve(yes);
+    };
+    rl.on("SIGINT", () => {
+      process.stderr.write("\n");
+      finish(false);
+    });
+    rl.on("close", () => finish(false));
+    rl.question(question, (a) => finish(/^\s*y(es)?\s*$/i.test(a)));
+  });
 }
 
 function lockOptions(env: NodeJS.ProcessEnv): { lock: StorageLockOptions; realCodexBin: string | null } {
@@ -226,7 +252,10 @@ async function cmdAdd(ctx: Ctx, p: Parsed): Promise<number> {
   checkNewName("add", name);
   const fromFile = p.flags.get("--from-file");
   const keyVar = p.flags.get("--api-key-env");
-  if (fromFile !== undefined && keyVar !== undefined) throw new UsageError("accounts add: --from-file and --api-key-env cannot be used together");
+  const deviceAuth = p.flags.has("--device-auth");
+  if ([fromFile !== undefined, keyVar !== undefined, deviceAuth].filter(Boolean).length > 1) {
+    throw new UsageError("accounts add: --from-file, --api-key-env and --device-auth cannot be used together");
+  }
   // Fail before a (possibly interactive) login when the name is taken or the store is unusable.
   if (findAccount(readAccounts(ctx.home), name)) throw new UsageError(`accounts add: an account named '${name}' already exists`);
   const key = typeof keyVar === "string" ? keyFromEnv(keyVar, ctx.env) : null;
@@ -244,6 +273,7 @@ async function cmdAdd(ctx: Ctx, p: Parsed): Promise<number> {
       env: ctx.env,
       configRealCodexBin: realCodexBin,
       ...(key !== null ? { apiKey: { key, keyEnvVar: keyVar as string } } : {}),
+      ...(deviceAuth ? { deviceAuth: true } : {}),
     });
   }
 
@@ -293,7 +323,9 @@ async function cmdUse(ctx: Ctx, p: Parsed): Promise<number> {
   const name = oneName("use", p);
   const { lock } = lockOptions(ctx.env);
   const r = await activate({ home: ctx.home, codexHome: ctx.codexHome, name, lock, overwriteForeign: p.flags.has("--force"), overwriteUnreadable: p.flags.has("--force") });
-  if (r.imported !== null) ctx.err(`CODEX_HOME/auth.json held a login that was not in the store; it is kept as account '${r.imported}'\n`);
+  if (r.imported !== null) {
+    ctx.err(`CODEX_HOME/auth.json held a login that was not in the store; it is kept as account '${r.imported}' (disabled: \`codex-supervisor accounts enable ${r.imported}\` lets rotation use it)\n`);
+  }
   else if (r.sync.status !== "missing" && r.sync.status !== "unchanged" && r.sync.status !== "foreign") ctx.err(`${describeSync(r.sync)}\n`);
   if (r.keptAside !== null) ctx.err(`the unreadable CODEX_HOME/auth.json was moved aside to ${r.keptAside}\n`);
   ctx.out(r.previous === name ? `active account: ${name} (unchanged)\n` : `active account: ${name}${r.previous ? ` (was ${r.previous})` : ""}\n`);
@@ -305,6 +337,15 @@ async function cmdUse(ctx: Ctx, p: Parsed): Promise<number> {
 async function cmdRemove(ctx: Ctx, p: Parsed): Promise<number> {
   const name = oneName("remove", p);
   const c = loadConfig(ctx.env);
+  if (!p.flags.has("--yes")) {
+    const a = findAccount(readAccounts(ctx.home), name);
+    if (!a) throw new UsageError(`accounts remove: no account named '${name}'`);
+    if (ctx.confirm === null) throw new UsageError(`accounts remove: this deletes the stored credentials of '${name}'; pass --yes to confirm (there is no terminal to ask on)`);
+    if (!(await ctx.confirm(`Remove account '${name}' (${describeAccount(a)})? Its stored credentials are deleted. [y/N] `))) {
+      ctx.err(`accounts remove: '${name}' was not removed\n`);
+      return 1;
+    }
+  }
   const r = await removeAccount({
     home: ctx.home,
     codexHome: ctx.codexHome,
@@ -322,19 +363,27 @@ async function cmdSetEnabled(ctx: Ctx, p: Parsed, enabled: boolean): Promise<num
   const cmd = enabled ? "enable" : "disable";
   const name = oneName(cmd, p);
   const { lock } = lockOptions(ctx.env);
+  // `enable` is also how a user says "this account is fine again": it ends a cool-down.
+  let coolDownEnded: string | null = null;
   const changed = await updateAccounts(
     ctx.home,
     (draft) => {
       const a = findAccount(draft, name);
       if (!a) throw new UsageError(`accounts ${cmd}: no account named ${safeToEcho(name)}`);
-      if (a.enabled === enabled) return false;
+      if (enabled && a.coolingDownUntil !== undefined) {
+        if (Date.parse(a.coolingDownUntil) > Date.now()) coolDownEnded = a.coolingDownUntil;
+        delete a.coolingDownUntil;
+      }
+      if (a.enabled === enabled) return coolDownEnded !== null;
       a.enabled = enabled;
       return true;
     },
     lock,
     { codexHome: ctx.codexHome },
   );
-  ctx.out(changed ? `account '${name}' ${cmd}d\n` : `account '${name}' was already ${cmd}d\n`);
+  const line =
+    coolDownEnded !== null ? `account '${name}' enabled; its cool-down (until ${coolDownEnded}) is cleared` : changed ? `account '${name}' ${cmd}d` : `account '${name}' was already ${cmd}d`;
+  ctx.out(`${line}\n`);
   return 0;
 }
 
@@ -346,6 +395,7 @@ export async function run(args: string[], io?: Partial<Ctx>): Promise<number> {
     codexHome: io?.codexHome ?? codexHome(env),
     out: io?.out ?? ((s) => void process.stdout.write(s)),
     err: io?.err ?? ((s) => void process.stderr.write(s)),
+    confirm: io?.confirm !== undefined ? io.confirm : process.stdin.isTTY && process.stderr.isTTY ? terminalConfirm : null,
   };
   const group = parseGroup(GROUP, args);
   if (group.kind !== "command") {

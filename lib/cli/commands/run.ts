@@ -18,11 +18,11 @@ import { lockOptionsFrom } from "../../lock/options.js";
 import { withStorageLock } from "../../lock/storage-lock.js";
 import { isAlive, readIdentity, type ProcessIdentity } from "../../process/identity.js";
 import { parseCodexArgv } from "../../codex/classify.js";
-import { shellStatus } from "../../supervisor/exit-policy.js";
+import { mirrorExit } from "../../supervisor/mirror-exit.js";
 import { redactArgv } from "../../jobs/redact.js";
 import { checkName, safeToEcho } from "../../text/user-text.js";
-import { mirrorExit } from "../../supervisor/mirror-exit.js";
 import { command, type Parsed } from "../argv.js";
+import { suggest } from "../suggest.js";
 import { superviseJob } from "./supervise-job.js";
 
 export const spec = command({
@@ -40,7 +40,8 @@ Our options come first; \`--\` or the first other argument starts codex's comman
     name: { type: "string", value: "N", help: "a name for the job (unique among live jobs), usable wherever an id is" },
   },
   rest: true,
-  unknownOptionHint: (option) => (option === "--help" || option === "-h" ? null : " (codex's own options go after `--`)"),
+  // A near miss of ours gets the layer's "did you mean"; anything else is probably codex's.
+  unknownOptionHint: (option) => (suggest(option, ["--detach", "--name", "--help"]).length > 0 ? null : " (codex's own options go after `--`)"),
   footer: "Exit status: with --detach 0 once the job started; without, codex's status. 2 for a usage error.",
 });
 
@@ -76,24 +77,6 @@ function liveJobNamed(home: string, name: string): JobRecord | null {
   return null;
 }
 
-/**
- * A foreground job ends like its last codex, as the shim does: a death by signal is re-raised on us
- * (SPEC §2). superviseJob gives the shell-style number only; the final record (written by this very
- * process a moment ago) has the signal. Re-raised only when the record agrees with that number — a
- * stale record (its write failed) must not make us die of a signal codex did not die of.
- */
-function mirrorFinalExit(home: string, id: string, status: number): number {
-  let rec: JobRecord;
-  try {
-    rec = readJob(home, id);
-  } catch {
-    return status;
-  }
-  if (!rec.signal || isActiveStatus(rec.status)) return status;
-  const exit = { code: null, signal: rec.signal as NodeJS.Signals };
-  return shellStatus(exit) === status ? mirrorExit(exit) : status;
-}
-
 export async function run(p: Parsed<typeof spec.options>): Promise<number> {
   const opts = runArgsOf(p);
   const env = process.env;
@@ -120,8 +103,8 @@ export async function run(p: Parsed<typeof spec.options>): Promise<number> {
 
   if (!opts.detach) {
     process.stderr.write(`codex-supervisor: job ${id}\n`);
-    const status = await superviseJob(home, record, { detached: false });
-    return mirrorFinalExit(home, id, status);
+    // A foreground job ends like its last codex, as the shim does (a death by signal re-raised).
+    return mirrorExit((await superviseJob(home, record, { detached: false })).exitAs);
   }
 
   let pid: number;

@@ -90,7 +90,7 @@ export async function run(p: Parsed<typeof spec.options>): Promise<number> {
     p.values.timeout !== undefined ? parseSeconds("--timeout", p.values.timeout) * 1000 : config.sigintWaitMs + config.sigtermWaitMs + 2000 + 10_000;
   const home = supervisorHome(env);
   const id = resolveJobArg(home, jobRefOf("stop", p));
-  const { record } = await readJobReconciled(home, id);
+  let { record } = await readJobReconciled(home, id);
 
   if (!isActiveStatus(record.status)) {
     // Ended already; but a process of it may have survived (a supervisor killed with SIGKILL).
@@ -110,6 +110,11 @@ export async function run(p: Parsed<typeof spec.options>): Promise<number> {
       if (!isActiveStatus(now.status)) {
         process.stdout.write(`${id}: ${now.status}${now.reason ? ` (${now.reason})` : ""}${resumeHint(now)}\n`);
         return now.status === "stopped" || now.status === "exited" ? 0 : 1;
+      }
+      // The supervisor died while we waited (its codex may live on): finish the stop ourselves.
+      if (probeProcess(now.supervisor) !== "alive") {
+        record = now;
+        break;
       }
       if (Date.now() > deadline) {
         throw new DomainError("stop-failed", `${id}: its supervisor (pid ${now.supervisor.pid}) did not stop the job within ${(timeoutMs / 1000).toFixed(0)} s; the stop request stays pending`);

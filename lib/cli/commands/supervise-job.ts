@@ -17,14 +17,16 @@ import { parseCodexArgv } from "../../codex/classify.js";
 import { execCdOptions, sessionCwd } from "../../codex/cd.js";
 import { buildExecResumeArgv } from "../../session/resume-argv.js";
 import { resolveRealCodex } from "../../codex/resolve-real-codex.js";
-import { superviseCodex } from "../../supervisor/core.js";
-import { shellStatus } from "../../supervisor/exit-policy.js";
-import { realPorts } from "../../supervisor/ports.js";
+import type { SuperviseResult } from "../../supervisor/core.js";
+import { launchSupervisor } from "../../supervisor/launch.js";
 import { command, type Parsed } from "../argv.js";
 import { ourShimFile } from "./doctor.js";
+import { shellStatus } from "../../supervisor/exit-policy.js";
 
-/** What a resumed job is told: short, and it never repeats the original task (the rollout has it). */
-export const CONTINUE_PROMPT = "Continue the task from where you left off.";
+/** A detached job's own exit status (nobody mirrors a signal of a background job). */
+function shellStatusOf(r: SuperviseResult): number {
+  return r.exitAs.signal ? shellStatus({ code: null, signal: r.exitAs.signal }) : r.exitAs.code;
+}
 
 /** How long a freshly spawned supervisor waits for its launcher to hand the record over. */
 const HANDOFF_WAIT_MS = 10_000;
@@ -60,8 +62,8 @@ export interface SuperviseJobOptions {
   detached: boolean;
 }
 
-/** Run the job whose record we own until it ends for good; the exit status to use. */
-export async function superviseJob(home: string, record: JobRecord, opts: SuperviseJobOptions): Promise<number> {
+/** Run the job whose record we own until it ends for good; how it ended. */
+export async function superviseJob(home: string, record: JobRecord, opts: SuperviseJobOptions): Promise<SuperviseResult> {
   const env = process.env;
   const id = record.id;
   try {
@@ -72,27 +74,25 @@ export async function superviseJob(home: string, record: JobRecord, opts: Superv
     const parsed = parseCodexArgv(argv);
     if (parsed.subcommand !== "exec") throw new UsageError(`job ${id}: argv is not a \`codex exec\` command`);
     appendEvent(home, id, { type: "start", mode: "exec", detached: opts.detached, real: real.path, pid: process.pid });
-    const result = await superviseCodex({
+    return await launchSupervisor({
       mode: "exec",
       initialArgv: argv,
-      resumeArgv: (sessionId) => buildExecResumeArgv(parsed, sessionId, CONTINUE_PROMPT),
-      whenAllExhausted: config.whenAllExhausted,
-      ports: realPorts({
-        jobId: id,
-        home,
-        codexHome: codexHome(env),
-        env,
-        config,
-        real,
-        cwd: record.cwd,
-        sessionCwd: sessionCwd(execCdOptions(parsed), record.cwd),
-        stdio: opts.detached ? ["ignore", "inherit", "inherit"] : "inherit",
-        restoreTerminal: () => {},
-        write: (text) => process.stderr.write(text),
-        launchedAt: Date.now(),
-      }),
+      // A resumed job always needs a prompt: the continue prompt even when continuing cut turns is off.
+      resumeArgv: (sessionId, prompt) => buildExecResumeArgv(parsed, sessionId, prompt ?? config.continuePrompt),
+      jobId: id,
+      home,
+      codexHome: codexHome(env),
+      env,
+      config,
+      real,
+      cwd: record.cwd,
+      sessionCwd: sessionCwd(execCdOptions(parsed), record.cwd),
+      stdio: opts.detached ? ["ignore", "inherit", "inherit"] : "inherit",
+      restoreTerminal: () => {},
+      write: (text) => process.stderr.write(text),
+      launchedAt: Date.now(),
+      codexConfigOverrides: parsed.rootOptions.filter((o) => o.name === "config").flatMap((o) => o.values),
     });
-    return shellStatus(result.exit ?? { code: 1, signal: null });
   } catch (err) {
     // The job cannot run at all (bad config, no real codex): say so in the record, not only on stderr.
     const message = err instanceof Error ? err.message : String(err);
@@ -117,5 +117,5 @@ export async function run(p: Parsed<typeof spec.options>): Promise<number> {
   const me = readIdentity(process.pid);
   if (!me) throw new DomainError("environment", "cannot read our own process identity from /proc");
   const record = await claimSupervision(home, id, me);
-  return superviseJob(home, record, { detached: true });
+  return shellStatusOf(await superviseJob(home, record, { detached: true }));
 }

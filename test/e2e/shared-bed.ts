@@ -1,0 +1,132 @@
+// Several supervised terminals on one CODEX_HOME logged in with ChatGPT (test bed logins that the
+// real codex refreshes against the loopback token endpoint), for the shared-login tests.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { spawnSync } from "node:child_process";
+import { expect } from "vitest";
+import { readAccounts } from "../../lib/accounts/store.js";
+import type { JobRecord } from "../../lib/jobs/record.js";
+import { makeChatgptCodexHome, REAL_CODEX_LAUNCHER, type ChatgptCodexHome } from "../helpers/codex-home.js";
+import { expectNoLeftovers } from "../helpers/processes.js";
+import { CODEX_COMPOSER_READY, startShell, type TmuxSession } from "../helpers/tmux.js";
+import { startModelServer, type ModelServer } from "../testbed/model-server.js";
+import { CLI_BIN, jobIds, PROMPT, SHIM_DIR } from "./harness.js";
+
+export const SIGN_IN_AGAIN = /sign in again|signed in to another account|refresh token was already used/i;
+/** Refreshes and reuses over every shared bed of a test file (its report's figures). */
+export const tally = { refreshes: 0, reuses: 0 };
+
+export interface Shared {
+  server: ModelServer;
+  h: ChatgptCodexHome;
+  home: string;
+  env: NodeJS.ProcessEnv;
+  terminals: TmuxSession[];
+  cli(args: string[]): { status: number | null; stdout: string; stderr: string };
+  /** Start `codex [args]` (supervised) in terminal i; resolves with its job id once its record exists. */
+  codex(i: number, args?: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+/**
+ * n terminals on one CODEX_HOME, logged in as alpha (its access token due for a refresh), accounts
+ * alpha (imported from auth.json) and beta (a login of its own) in the store.
+ */
+export async function sharedBed(n: number, o: { alphaRefreshedTtlSec?: number } = {}): Promise<Shared> {
+  const server = await startModelServer();
+  server.chatgpt.addAccount({ name: "alpha", ...(o.alphaRefreshedTtlSec ? { refreshedAccessTtlSec: o.alphaRefreshedTtlSec } : {}) });
+  server.chatgpt.addAccount({ name: "beta" });
+  server.chatgpt.rejectStaleAccessTokens(true);
+  // Due (≤ 300 s left): the first codex that makes a request refreshes it.
+  const h = makeChatgptCodexHome({ server, auth: server.chatgpt.login("alpha", { accessTtlSec: 120 }) });
+  const home = path.join(h.home, "supervisor");
+  const env: NodeJS.ProcessEnv = {
+    ...h.env,
+    PATH: `${SHIM_DIR}:${h.env.PATH ?? "/usr/bin:/bin"}`,
+    CODEX_AUTH_CLI_SESSION_SUPERVISOR: "1",
+    CODEX_AUTH_REAL_CODEX_BIN: REAL_CODEX_LAUNCHER,
+    CODEX_AUTH_SIGINT_WAIT_MS: "1500",
+    CODEX_AUTH_SIGTERM_WAIT_MS: "1500",
+  };
+  const cli = (args: string[]) => {
+    const r = spawnSync(process.execPath, [CLI_BIN, ...args], { env, cwd: h.workDir, encoding: "utf8", timeout: 30_000 });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+  const imp = cli(["accounts", "import", "alpha"]);
+  if (imp.status !== 0) throw new Error(`accounts import: ${imp.stderr}`);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cxs-beta-"));
+  try {
+    const file = path.join(dir, "beta.json");
+    fs.writeFileSync(file, JSON.stringify(server.chatgpt.login("beta")), { mode: 0o600 });
+    const add = cli(["accounts", "add", "beta", "--from-file", file]);
+    if (add.status !== 0) throw new Error(`accounts add: ${add.stderr}`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  const terminals: TmuxSession[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = startShell({ env, cwd: h.workDir, prompt: PROMPT, cols: 120, rows: 40 });
+    terminals.push(t);
+    await t.waitFor((s) => s.includes(PROMPT), 10_000);
+  }
+  const seen = new Set<string>();
+  return {
+    server,
+    h,
+    home,
+    env,
+    terminals,
+    cli,
+    async codex(i, args = "") {
+      const before = new Set(jobIds(home));
+      const t = terminals[i]!;
+      t.sendText(`codex ${args}`.trimEnd());
+      t.sendKeys("Enter");
+      const deadline = Date.now() + 15_000;
+      for (;;) {
+        const fresh = jobIds(home).filter((id) => !before.has(id));
+        if (fresh.length === 1) {
+          seen.add(fresh[0]!);
+          await t.waitFor(CODEX_COMPOSER_READY, 30_000);
+          return fresh[0]!;
+        }
+        if (Date.now() > deadline) throw new Error(`no job record for terminal ${i}; screen:\n${t.capture()}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    async close() {
+      for (const id of jobIds(home)) seen.add(id);
+      tally.refreshes += server.chatgpt.refreshCount;
+      tally.reuses += server.chatgpt.reuseCount;
+      for (const t of terminals) t.kill();
+      try {
+        for (const m of seen) await expectNoLeftovers({ marker: m }, 8000);
+      } finally {
+        await server.close();
+        h.cleanup();
+      }
+    },
+  };
+}
+
+export const rec = (b: Shared, id: string): JobRecord => JSON.parse(fs.readFileSync(path.join(b.home, "jobs", `${id}.json`), "utf8")) as JobRecord;
+
+/** The model call that carried `prompt`, and how its bearer was judged by the authority. */
+export async function answeredWith(b: Shared, prompt: string) {
+  const [req] = await b.server.waitForRequests(1, 40_000, (r) => r.kind === "turn" && r.prompt === prompt);
+  const auth = b.server.chatgpt.modelAuths.find((m) => m.seq === req!.seq)!;
+  return { req: req!, auth };
+}
+
+/** What must hold at the end of every scenario. */
+export function expectNobodyLoggedOut(b: Shared): void {
+  expect(b.server.chatgpt.reuseCount, JSON.stringify(b.server.chatgpt.tokenRequests)).toBe(0);
+  const store = readAccounts(b.home);
+  for (const name of ["alpha", "beta"]) {
+    const stored = store.accounts.find((a) => a.name === name)!.auth.tokens!.refresh_token;
+    expect(stored, `the store holds ${name}'s newest refresh token`).toBe(b.server.chatgpt.latestRefreshToken(name));
+  }
+  for (const t of b.terminals) expect(t.captureHistory()).not.toMatch(SIGN_IN_AGAIN);
+}
+
