@@ -144,7 +144,7 @@ function parseEnvValue(field: ConfigField, raw: string): { ok: true; value: unkn
       candidate = raw.trim().toLowerCase();
       break;
   }
-  const r = (spec.schema as import("zod").ZodType).safeParse(candidate);
+  const r = (spec.schema as import("zod/mini").ZodMiniType).safeParse(candidate);
   return r.success ? { ok: true, value: r.data } : { ok: false };
 }
 

@@ -1,7 +1,11 @@
 // The configuration: one table of fields drives the zod schema of <home>/config.json, the
 // CODEX_AUTH_* environment overrides, the defaults, and the documentation (`describeConfig()` feeds
 // the README table and `doctor`), so the four can never drift apart.
-import { z } from "zod";
+import * as z from "zod/mini";
+import { useZodMessages } from "./zod-messages.js";
+
+// The mini build: this module is on the supervised launch path (see accounts/schema.ts).
+useZodMessages();
 
 export type WhenAllExhausted = "wait" | "stay";
 /** How a notice that matters reaches the user besides the terminal text (lib/terminal/notify.ts). */
@@ -53,13 +57,13 @@ interface FieldSpec<K extends ConfigField> {
   /** What a valid value looks like, for error messages. */
   expected: string;
   meaning: string;
-  schema: z.ZodType<Config[K]>;
+  schema: z.ZodMiniType<Config[K]>;
 }
 
 type FieldTable = { [K in ConfigField]: FieldSpec<K> };
 
 const ms = (min: number) =>
-  z.number().int().min(min).max(24 * 60 * 60 * 1000);
+  z.int().check(z.minimum(min), z.maximum(24 * 60 * 60 * 1000));
 const msExpected = (min: number) => `a whole number of milliseconds from ${min} to 86400000`;
 
 /** The single source of truth. Order = documentation order. */
@@ -78,7 +82,7 @@ export const CONFIG_FIELDS: FieldTable = {
     default: null,
     expected: "a non-empty path to the real codex, or null",
     meaning: "the real codex to run; unset = the next `codex` on PATH that is not this shim, then the global npm root",
-    schema: z.string().min(1).nullable(),
+    schema: z.nullable(z.string().check(z.minLength(1))),
   },
   sigintWaitMs: {
     env: "CODEX_AUTH_SIGINT_WAIT_MS",
@@ -119,7 +123,7 @@ export const CONFIG_FIELDS: FieldTable = {
     default: 5,
     expected: "a whole number from 0 to 1000 (0 = never restart automatically)",
     meaning: "crash recovery: at most this many automatic restarts within crashRestartWindowMs",
-    schema: z.number().int().min(0).max(1000),
+    schema: z.int().check(z.minimum(0), z.maximum(1000)),
   },
   crashRestartWindowMs: {
     env: "CODEX_AUTH_CRASH_RESTART_WINDOW_MS",
@@ -151,7 +155,7 @@ export const CONFIG_FIELDS: FieldTable = {
     default: 5,
     expected: "a number from 0 to 100",
     meaning: "rotate to another account when the 5 h or 7 d window has at most this many percent left",
-    schema: z.number().min(0).max(100),
+    schema: z.number().check(z.minimum(0), z.maximum(100)),
   },
   preselectAtRemainingPercent: {
     env: "CODEX_AUTH_PRESELECT_AT_PERCENT",
@@ -159,7 +163,7 @@ export const CONFIG_FIELDS: FieldTable = {
     default: 10,
     expected: "a number from 0 to 100, at least rotateAtRemainingPercent",
     meaning: "choose the successor account when at most this many percent are left",
-    schema: z.number().min(0).max(100),
+    schema: z.number().check(z.minimum(0), z.maximum(100)),
   },
   whenAllExhausted: {
     env: "CODEX_AUTH_WHEN_ALL_EXHAUSTED",
@@ -183,7 +187,7 @@ export const CONFIG_FIELDS: FieldTable = {
     default: "Continue the task from where you left off.",
     expected: "a non-empty text of at most 2000 characters",
     meaning: "what a resumed session is told when its cut turn is continued (also the prompt of a resumed background job)",
-    schema: z.string().trim().min(1).max(2000),
+    schema: z.string().check(z.trim(), z.minLength(1), z.maxLength(2000)),
   },
   notify: {
     env: "CODEX_AUTH_NOTIFY",
@@ -206,8 +210,8 @@ export function defaultConfig(): Config {
 
 /** The schema of config.json: every field optional, unknown fields rejected (a typo must not silently do nothing). */
 export const configFileSchema = z.strictObject(
-  Object.fromEntries(CONFIG_FIELD_NAMES.map((f) => [f, (CONFIG_FIELDS[f].schema as z.ZodType).optional()])) as {
-    [K in ConfigField]: z.ZodOptional<z.ZodType<Config[K]>>;
+  Object.fromEntries(CONFIG_FIELD_NAMES.map((f) => [f, z.optional(CONFIG_FIELDS[f].schema as z.ZodMiniType)])) as {
+    [K in ConfigField]: z.ZodMiniOptional<z.ZodMiniType<Config[K]>>;
   },
 );
 

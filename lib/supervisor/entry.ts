@@ -14,6 +14,7 @@ import { sessionCwd } from "../codex/cd.js";
 import { buildResumeArgv, withNoDaemon } from "../session/resume-argv.js";
 import type { ParsedArgv } from "../codex/argv-types.js";
 import type { ResolvedCodex } from "../codex/resolve-real-codex.js";
+import { notify } from "../terminal/notify.js";
 import { restoreTerminal, saveTerminal } from "../terminal/restore.js";
 import { launchSupervisor } from "./launch.js";
 import { mirrorExit } from "./mirror-exit.js";
@@ -74,6 +75,9 @@ async function runSupervised(input: ShimInput): Promise<number> {
     stdio: "inherit",
     restoreTerminal: () => restoreTerminal(saved),
     write: (text) => process.stderr.write(text),
+    // Codex redraws the screen over our lines within a second: what matters also goes out as a
+    // desktop notification and the bell.
+    alert: (line) => void notify(process.stderr, line, config, env),
     launchedAt: Date.now(),
     codexConfigOverrides: input.parsed.rootOptions.filter((o) => o.name === "config").flatMap((o) => o.values),
   });

@@ -9,6 +9,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { requestControl } from "../../lib/jobs/control.js";
 import { readEvents } from "../../lib/jobs/event-log.js";
+import { pollUntil } from "../helpers/codex-home.js";
 import { findMarkedProcesses, waitForGone, type TrackedProcess } from "../helpers/processes.js";
 import { addApiKeyAccount, cli, cliCommandBuilt, cmdline, countOccurrences, startBed, submitPrompt, waitForJob, waitForRecord, type Bed } from "./harness.js";
 
@@ -51,6 +52,11 @@ describe("quota rotation (issue #4)", () => {
     const resetAt = Math.floor(Date.now() / 1000) + 3600;
     b.server.setQuota(KEY_A, { primaryUsedPercent: 96, primaryWindowMinutes: 300, primaryResetAt: resetAt, secondaryUsedPercent: 20, secondaryWindowMinutes: 10080 });
     b.server.setQuota(KEY_B, { primaryUsedPercent: 10, primaryWindowMinutes: 300, secondaryUsedPercent: 5, secondaryWindowMinutes: 10080 });
+    // Every bell in the pane is counted (tmux's alert-bell hook): the rotation is announced beyond the screen.
+    const bells = path.join(b.h.home, "bells");
+    b.shell.tmux(["set-hook", "-g", "alert-bell", `run-shell "echo bell >> ${bells}"`]);
+    b.shell.tmux(["set", "-g", "monitor-bell", "on"]);
+    const bellCount = () => (fs.existsSync(bells) ? fs.readFileSync(bells, "utf8").split("\n").filter(Boolean).length : 0);
 
     const first = "rotation prompt one";
     b.shell.sendText(`codex "${first}"`);
@@ -66,6 +72,7 @@ describe("quota rotation (issue #4)", () => {
     const argv = cmdline(rec.child!.pid);
     expect(argv.slice(argv.indexOf("resume"))).toEqual(["resume", sessionId]);
     await b.shell.waitFor(/switching account A → B/, 10_000, { history: true });
+    await pollUntil(() => (bellCount() >= 1 ? true : undefined), 10_000, "the rotation's bell");
 
     await b.shell.waitFor((s) => s.includes(first), 20_000);
     const second = "rotation prompt two";
