@@ -120,7 +120,9 @@ describe("config.json and CODEX_AUTH_* overrides", () => {
     ms: fc.oneof(fc.string({ maxLength: 8 }).filter((s) => /[^\d\s]/.test(s)), fc.constantFrom("-1", "1.5", "86400001", "1e3", "0x10")),
     count: fc.oneof(fc.string({ maxLength: 8 }).filter((s) => /[^\d\s]/.test(s)), fc.constantFrom("-1", "1001", "2.5")),
     percent: fc.oneof(fc.string({ maxLength: 8 }).filter((s) => /[^\d\s.]/.test(s) || /\..*\./.test(s)), fc.constantFrom("-1", "100.5", "101", "1e2")),
-    choice: fc.string({ maxLength: 10 }).filter((s) => s.trim() !== "" && !["wait", "stay"].includes(s.trim().toLowerCase())),
+    choice: fc.string({ maxLength: 10 }).filter((s) => s.trim() !== "" && !["wait", "stay", "auto", "osc9", "osc777", "bell", "off"].includes(s.trim().toLowerCase())),
+    // An empty one counts as unset; a text is wrong only when too long.
+    text: fc.integer({ min: 2001, max: 4000 }).map((n) => "t".repeat(n)),
   };
 
   it("a wrong CODEX_AUTH_* value: ConfigError (exit 2) naming the variable and the field", () => {

@@ -339,7 +339,7 @@ async function cmdRemove(ctx: Ctx, p: Parsed): Promise<number> {
   const c = loadConfig(ctx.env);
   if (!p.flags.has("--yes")) {
     const a = findAccount(readAccounts(ctx.home), name);
-    if (!a) throw new UsageError(`accounts remove: no account named '${name}'`);
+    if (!a) throw new UsageError(`accounts remove: no account named ${safeToEcho(name)}`);
     if (ctx.confirm === null) throw new UsageError(`accounts remove: this deletes the stored credentials of '${name}'; pass --yes to confirm (there is no terminal to ask on)`);
     if (!(await ctx.confirm(`Remove account '${name}' (${describeAccount(a)})? Its stored credentials are deleted. [y/N] `))) {
       ctx.err(`accounts remove: '${name}' was not removed\n`);
