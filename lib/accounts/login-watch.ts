@@ -22,7 +22,10 @@ export interface WatchLoginOptions {
   maxWaitMs?: number;
   /** Stat poll, in case fs.watch misses an event (default 1000 ms). */
   pollMs?: number;
-  /** A handling failed (lock timeout, unreadable store…): it is retried after `pollMs`. Default: ignored. */
+  /**
+   * A handling failed (lock timeout, unreadable store…): it is retried at the next change of auth.json,
+   * or after a back-off (1 s doubling to 30 s) — not at every poll. Default: ignored.
+   */
   onError?: (err: unknown) => void;
 }
 
@@ -59,6 +62,8 @@ export function watchLogin(o: WatchLoginOptions, onLogin: (login: Login) => void
   let closed = false;
   let current: Login | null = null;
   let handledSig: string | null = null;
+  let retryAt = Infinity;
+  let backoffMs = 0;
   let running = false;
   let again = false;
   let timer: NodeJS.Timeout | null = null;
@@ -93,9 +98,14 @@ export function watchLogin(o: WatchLoginOptions, onLogin: (login: Login) => void
     try {
       const r = await syncLogin({ home: o.home, codexHome: o.codexHome, ...(o.lock ? { lock: o.lock } : {}), ...(o.retry ? { retry: o.retry } : {}) });
       handledSig = sig;
+      retryAt = Infinity;
+      backoffMs = 0;
       if (!closed) deliver(describeLogin(r.store, r.read, r.sync));
     } catch (err) {
-      // handledSig stays behind: the next poll tries again.
+      // Not again at every poll (a corrupt store stays corrupt): at the next change, or after a back-off.
+      handledSig = sig;
+      backoffMs = Math.min(30_000, backoffMs === 0 ? 1000 : backoffMs * 2);
+      retryAt = Date.now() + backoffMs;
       o.onError?.(err);
     } finally {
       running = false;
@@ -134,7 +144,7 @@ export function watchLogin(o: WatchLoginOptions, onLogin: (login: Login) => void
   startWatcher();
   const poll = setInterval(() => {
     startWatcher();
-    if (!running && !timer && statSignature(file) !== handledSig) schedule();
+    if (!running && !timer && (statSignature(file) !== handledSig || Date.now() >= retryAt)) schedule();
   }, pollMs);
   poll.unref();
   schedule();

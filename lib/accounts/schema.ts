@@ -10,6 +10,7 @@
 // stripping parse would accept it and silently drop it on the next write.
 import * as z from "zod/mini";
 import { useZodMessages } from "../config/zod-messages.js";
+import type { Usage } from "../quota/rate-limits.js";
 
 useZodMessages();
 
@@ -59,7 +60,7 @@ const isoDate = z.iso.datetime({ offset: true });
 const finite = z.number();
 
 /** Last seen usage of the 5 h (primary) and 7 d (secondary) windows; times are ISO strings. */
-export const UsageSchema = z.strictObject({
+export const UsageSchema: z.ZodMiniType<Usage> = z.strictObject({
   primaryUsedPercent: z.optional(finite),
   primaryWindowMinutes: z.optional(finite),
   primaryResetsAt: z.optional(isoDate),
@@ -68,7 +69,7 @@ export const UsageSchema = z.strictObject({
   secondaryResetsAt: z.optional(isoDate),
   observedAt: z.optional(isoDate),
 });
-export type Usage = z.infer<typeof UsageSchema>;
+export type { Usage };
 
 export const AccountSchema = z.strictObject({
   name: z.string().check(z.regex(ACCOUNT_NAME_RE)),

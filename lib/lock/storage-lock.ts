@@ -13,7 +13,8 @@
 import fs from "node:fs";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
-import lockfile from "proper-lockfile";
+import { createRequire } from "node:module";
+import type * as ProperLockfile from "proper-lockfile";
 import { DomainError } from "../errors.js";
 import { ensureDir } from "../fs/atomic.js";
 import { reasonOf } from "../fs/errors.js";
@@ -27,6 +28,11 @@ import { dirIdentity, lstatOrNull, StalenessJudge } from "./staleness.js";
 export type { StorageLockOptions } from "./options.js";
 // The one config → options mapping lives in options.ts; re-exported for callers of the lock.
 export { lockOptionsFrom } from "./options.js";
+
+/** proper-lockfile (and graceful-fs under it), loaded at the first lock: ~10 ms a supervised launch
+ * would otherwise pay before codex starts, though it takes no lock then. */
+let lockfileLib: typeof ProperLockfile | null = null;
+const properLockfile = (): typeof ProperLockfile => (lockfileLib ??= createRequire(import.meta.url)("proper-lockfile") as typeof ProperLockfile);
 
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
@@ -156,7 +162,7 @@ export async function acquireStorageLock(home: string, opts: StorageLockOptions 
     };
     let release: () => Promise<void>;
     try {
-      release = await lockfile.lock(target, {
+      release = await properLockfile().lock(target, {
         lockfilePath: lockDir,
         realpath: false,
         retries: 0,

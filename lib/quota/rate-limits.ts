@@ -2,7 +2,20 @@
 // Codex writes `{primary:{used_percent, window_minutes, resets_at (epoch s)}, secondary:{...}}`; primary
 // is the 5 h window, secondary the 7 d window, either may be null. We keep epoch milliseconds in memory
 // and ISO strings in the store. Pure.
-import type { Usage } from "../accounts/schema.js";
+
+/**
+ * An account's last seen usage as the accounts store keeps it (ISO times); accounts/schema.ts
+ * validates it against this shape.
+ */
+export interface Usage {
+  primaryUsedPercent?: number;
+  primaryWindowMinutes?: number;
+  primaryResetsAt?: string;
+  secondaryUsedPercent?: number;
+  secondaryWindowMinutes?: number;
+  secondaryResetsAt?: string;
+  observedAt?: string;
+}
 
 export interface RateWindow {
   usedPercent: number;

@@ -8,7 +8,7 @@
 //   - `fork …`: once the fork started, the running session is the NEW id (its own rollout), so that id
 //     is resumed with `resume <id>`; the fork's selection options are dropped like resume's.
 //   - Every other option, root or after the subcommand, is kept with its exact tokens and order: the
-//     TUI on resume restores only model/provider/effort from the thread (codex-facts), so -c, -s, -a,
+//     TUI on resume restores only model/provider/effort from the thread (measured), so -c, -s, -a,
 //     --add-dir, --enable… must be given again.
 //   - `--worktree` would create yet another worktree; when the session's cwd is known it is replaced by
 //     `-C <that cwd>` (the worktree the session lives in).

@@ -1,4 +1,4 @@
-// The environment a supervised codex gets (SPEC §3): the parent's, minus every key of ours
+// The environment a supervised codex gets: the parent's, minus every key of ours
 // (CODEX_AUTH_* / CODEX_MULTI_AUTH_*, case-insensitive — settings and any token material), plus the
 // job marker CODEX_SUPERVISOR_JOB that every descendant inherits, so reap/stop can find processes
 // that were reparented or setsid()'d. The marker replaces any inherited one: a codex started from

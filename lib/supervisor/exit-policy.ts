@@ -1,15 +1,9 @@
 // What a child's exit that we did not cause means, and how the supervisor's own process ends. Pure
 // and table-tested (test/supervisor/exit-policy.test.ts).
 import os from "node:os";
-import type { ChildFacts } from "./state.js";
+import type { ChildExit, ChildFacts } from "./state.js";
 
-/** How a child process ended, as Node reports it (exactly one of the two is non-null). */
-export interface ChildExit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
-
-export type SupervisedMode = "tui" | "exec";
+export type { ChildExit, SupervisedMode } from "./state.js";
 
 /**
  * The verdict on an exit no request of ours caused:

@@ -46,9 +46,11 @@ export function startSwitchNotice(o: { from: string; to: string; disabled: boole
   return `${PREFIX} starting on ${o.to}: ${o.from} ${why}`;
 }
 
+const ADD_ACCOUNT = "codex-supervisor accounts add <name>";
+
 /** A rotation was due but nobody has room: the session stays (alert only while codex runs). */
 export function stayNotice(o: { from: string | null; detail: string; why: string; onlyAccount: boolean }): string {
-  const hint = o.onlyAccount ? "; add another with `codex-supervisor accounts add <name>`" : "";
+  const hint = o.onlyAccount ? `; add another with \`${ADD_ACCOUNT}\`` : "";
   return `${PREFIX} ${o.from ?? "this login"}: ${o.detail}; ${o.why}, staying on it${hint}`;
 }
 
@@ -115,10 +117,8 @@ export function recapNotice(line: string): string {
 }
 
 /** No account has room left. */
-export function exhaustedNotice(waitUntilMs: number | null, nowMs: number, staying: boolean): string {
-  if (staying) return `${PREFIX} every account is at its usage limit; staying on the current one (whenAllExhausted=stay)`;
-  if (waitUntilMs === null) return `${PREFIX} every account is at its usage limit and no reset time is known`;
-  return `${PREFIX} every account is at its usage limit; waiting for the earliest reset in ${formatDuration(waitUntilMs - nowMs)}`;
+export function exhaustedNotice(waitUntilMs: number, nowMs: number): string {
+  return `${PREFIX} every account is at its usage limit; waiting for the earliest reset in ${formatDuration(waitUntilMs - nowMs)} (more room: \`${ADD_ACCOUNT}\`)`;
 }
 
 /** The countdown line, rewritten in place with `\r` every second. */

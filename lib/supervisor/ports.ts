@@ -36,6 +36,7 @@ import type { ChildExit } from "./exit-policy.js";
 import { tolerant, tolerantAppend } from "./job-log.js";
 import { armLastResort } from "./last-resort.js";
 import { readLoginView, viewOf } from "./login-view.js";
+import { enterRefreshGate } from "./refresh-gate.js";
 import { watchLogin as watchLoginFile } from "../accounts/login-watch.js";
 import { credentialStoreRefusal } from "../accounts/credential-store.js";
 import { lockOptionsFrom } from "../lock/storage-lock.js";
@@ -120,6 +121,8 @@ export function realPorts(input: RealPortsInput): SupervisorPorts {
     },
 
     async spawn(argv) {
+      // At most one codex of this home starts on a due ChatGPT token at a time (refresh-gate.ts).
+      const gate = await enterRefreshGate({ home, codexHome: input.codexHome });
       const spec = launchSpec(input.real, argv, childEnv);
       const child = crossSpawn(spec.command, spec.args, { env: spec.env, stdio: input.stdio, cwd: input.cwd });
       const exit = new Promise<ChildExit>((resolve) => {
@@ -133,6 +136,7 @@ export function realPorts(input: RealPortsInput): SupervisorPorts {
       const pid = child.pid ?? -1;
       current = pid > 0 ? readIdentity(pid) : null;
       identities.set(pid, current);
+      if (gate.held) void gate.leaveWhenRefreshed(exit).catch((err: unknown) => event("error", { where: "refresh-gate", message: String(err) }));
       return { pid, exit };
     },
 

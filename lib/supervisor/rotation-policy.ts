@@ -34,8 +34,9 @@ export function dueOf(i: DueInput): Due | null {
   if (login && login.kind === "ok" && child.login.kind === "ok" && login.key !== child.login.key) {
     return { kind: "follow", login, continueTurn: facts.loginLost };
   }
-  // No stored account behind this child's login (made by hand) or no accounts: nothing to rotate.
-  if (!i.rotation || child.login.owner === null) return null;
+  // No stored account behind this child's login (made by hand) or no accounts: nothing to rotate;
+  // a login whose account was removed (released) may be left for a stored one.
+  if (!i.rotation || (child.login.owner === null && !child.login.released)) return null;
   const d = decideFromState(facts.quota, i.now, i.thresholds);
   if (d.action === "rotate" || d.action === "rotate-when-idle") {
     return { kind: "rotate", reason: d.reason, trigger: d.trigger === "usage-limit" ? "usage-limit" : "threshold", coolDownUntil: d.coolDownUntil };
@@ -70,7 +71,8 @@ export function planRotation(i: PlanInput): PlanResult {
   const rotateAt = i.rotateAtRemainingPercent;
   if (snapshot.rotationBlocked) return { kind: "blocked", why: snapshot.rotationBlocked };
   const login = snapshot.login;
-  if (login.kind === "ok" && login.owner === null) return { kind: "foreign" };
+  // A login made by hand is the user's; one whose account `accounts remove` deleted is not.
+  if (login.kind === "ok" && login.owner === null && !login.released) return { kind: "foreign" };
   if (login.kind === "ok" && login.owner !== null && login.owner !== leaving) {
     const there = snapshot.accounts.find((a) => a.name === login.owner);
     if (there && there.enabled && (availableAt(there, now, rotateAt) ?? Infinity) <= now) return { kind: "followed", to: there.name };

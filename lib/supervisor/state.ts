@@ -2,7 +2,15 @@
 // step.ts folds events into it; tests build and compare it directly. See docs/architecture.md §2.
 import type { Account } from "../accounts/schema.js";
 import { initialQuotaState, type QuotaState } from "../quota/decide.js";
-import type { ChildExit } from "./exit-policy.js";
+
+/** How a child process ended, as Node reports it (exactly one of the two is non-null). */
+export interface ChildExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** Interactive sessions ("tui") and background jobs ("exec"). */
+export type SupervisedMode = "tui" | "exec";
 
 /** What CODEX_HOME/auth.json holds, as far as the loop needs to know (never a token). */
 export interface LoginView {
@@ -14,6 +22,8 @@ export interface LoginView {
    * the account changes, not when codex merely refreshes the same login. Null when missing/unreadable.
    */
   key: string | null;
+  /** A login of no stored account that is exactly one `accounts remove` deleted: replaceable. */
+  released?: boolean;
 }
 
 /** A fresh read of the accounts store, for one decision. */

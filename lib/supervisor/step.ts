@@ -551,7 +551,7 @@ function beginCountdown(ctx: StepContext, s: State, plan: Extract<PlanResult, { 
   s.phase = { k: "countdown", plan, due, from };
   out.push({ kind: "record", patch: { status: "restarting", reason: "waiting for a quota reset" } });
   out.push({ kind: "log", type: "quota", data: { action: "wait", until: new Date(plan.until).toISOString() } });
-  out.push({ kind: "notice", line: exhaustedNotice(plan.until, at, false), screen: true, alert: true });
+  out.push({ kind: "notice", line: exhaustedNotice(plan.until, at), screen: true, alert: true });
   return countdownTick(ctx, s, at, out);
 }
 

@@ -146,6 +146,21 @@ describe("watchLogin", () => {
     expect(await next(2, 2000)).toMatchObject({ account: "A", sync: { status: "synced" } });
   });
 
+  it("an unusable store is reported once per change (then with back-off), not at every poll; fixed, the next change is stored", async () => {
+    const errors: unknown[] = [];
+    const good = fs.readFileSync(path.join(h.home, "accounts.json"), "utf8");
+    fs.writeFileSync(path.join(h.home, "accounts.json"), "{ not json");
+    w = watchLogin({ home: h.home, codexHome: h.codexHome, pollMs: 50, retry: { attempts: 2, delayMs: 1 }, onError: (e) => errors.push(e) }, (l) => seen.push(l));
+    const deadline = Date.now() + 2000;
+    while (errors.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(String(errors[0])).toMatch(/accounts store .*accounts\.json: not valid JSON/);
+    await new Promise((r) => setTimeout(r, 600)); // 12 polls: without the back-off, 12 more errors
+    expect(errors.length).toBeLessThanOrEqual(2);
+    fs.writeFileSync(path.join(h.home, "accounts.json"), good);
+    renameIn(chatgptAuth("amy", 2));
+    expect((await next(1, 2000)).sync).toEqual({ status: "synced", account: "A", active: true });
+  });
+
   it("close() stops it: later writes are not handled", async () => {
     await start(50);
     w!.close();

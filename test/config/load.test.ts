@@ -39,9 +39,9 @@ const BAD_FILE: Record<string, unknown> = {
   rotateAtRemainingPercent: 101,
   preselectAtRemainingPercent: -0.5,
   whenAllExhausted: "sleep",
+  notify: "loud",
   continueCutTurns: "yes",
   continuePrompt: "   ",
-  notify: "loud",
 };
 const BAD_ENV: Record<string, string> = {
   codexCliSessionSupervisor: "maybe",
@@ -56,9 +56,9 @@ const BAD_ENV: Record<string, string> = {
   rotateAtRemainingPercent: "150",
   preselectAtRemainingPercent: "ten",
   whenAllExhausted: "forever",
-  continueCutTurns: "sometimes",
-  continuePrompt: "p".repeat(2001),
   notify: "yes",
+  continueCutTurns: "maybe",
+  continuePrompt: "x".repeat(2001),
 };
 
 beforeEach(() => {
@@ -86,9 +86,9 @@ describe("loadConfig", () => {
       rotateAtRemainingPercent: 5,
       preselectAtRemainingPercent: 10,
       whenAllExhausted: "wait",
+      notify: "auto",
       continueCutTurns: true,
       continuePrompt: "Continue the task from where you left off.",
-      notify: "auto",
     });
     expect(Object.values(r.sources).every((s) => s === "default")).toBe(true);
   });
@@ -147,7 +147,8 @@ describe("loadConfig", () => {
     it(`rejects a bad ${variable}, naming the variable`, () => {
       const e = errorOf(() => loadConfig({ ...env, [variable]: bad }));
       expect(e.message).toContain(variable);
-      expect(e.message).toContain(JSON.stringify(bad).slice(0, 57)); // a long value is shown cut short
+      // (A long value is shown cut short.)
+      expect(e.message).toContain(JSON.stringify(bad).slice(0, 40));
       expect(e.message).toContain("expected");
     });
   }

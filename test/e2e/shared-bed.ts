@@ -26,6 +26,8 @@ export interface Shared {
   cli(args: string[]): { status: number | null; stdout: string; stderr: string };
   /** Start `codex [args]` (supervised) in terminal i; resolves with its job id once its record exists. */
   codex(i: number, args?: string): Promise<string>;
+  /** Start `codex` in several terminals at the same moment; their job ids (in no particular order). */
+  codexAtOnce(terminals: number[]): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -94,6 +96,20 @@ export async function sharedBed(n: number, o: { alphaRefreshedTtlSec?: number } 
         if (Date.now() > deadline) throw new Error(`no job record for terminal ${i}; screen:\n${t.capture()}`);
         await new Promise((r) => setTimeout(r, 50));
       }
+    },
+    async codexAtOnce(which) {
+      const before = new Set(jobIds(home));
+      for (const i of which) terminals[i]!.sendText("codex");
+      for (const i of which) terminals[i]!.sendKeys("Enter");
+      const deadline = Date.now() + 30_000;
+      let fresh: string[] = [];
+      while ((fresh = jobIds(home).filter((id) => !before.has(id))).length < which.length) {
+        if (Date.now() > deadline) throw new Error(`${fresh.length} of ${which.length} job records appeared`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      for (const id of fresh) seen.add(id);
+      for (const i of which) await terminals[i]!.waitFor(CODEX_COMPOSER_READY, 40_000);
+      return fresh;
     },
     async close() {
       for (const id of jobIds(home)) seen.add(id);

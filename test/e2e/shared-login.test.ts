@@ -121,4 +121,18 @@ describe("several terminals on one CODEX_HOME with ChatGPT logins", () => {
     const ev = readEvents(b.home, id).events;
     expect(ev.find((e) => e.type === "restart")).toMatchObject({ why: "login", continuePrompt: true });
   }, 120_000);
+
+  it("three sessions started at once on a due login: one refresh, no reuse (the start is gated), all three answered", async () => {
+    bed = await sharedBed(3);
+    const b = bed;
+    // Unsupervised, three codex processes started together here made 1 refresh and 2 reuses.
+    const ids = await b.codexAtOnce([0, 1, 2]);
+    for (const i of [0, 1, 2]) {
+      await submitCodexPrompt(b.terminals[i]!, `herd ${i}`);
+      expect((await answeredWith(b, `herd ${i}`)).auth).toMatchObject({ account: "alpha", current: true, rejected: false });
+    }
+    for (const id of ids) expect(rec(b, id).restarts).toBe(0);
+    expect(b.server.chatgpt.tokenRequests.map((t) => t.outcome)).toEqual(["refreshed"]);
+    expectNobodyLoggedOut(b);
+  }, 120_000);
 });

@@ -8,6 +8,7 @@
 // - the build refuses a bundle that does not load (and removes the old one), a passthrough bundle that
 //   would contain the supervisor, and a module using import.meta at another depth than its bundle.
 import { spawnSync } from "node:child_process";
+import { spawnSyncInPty, visibleText } from "../helpers/pty.js";
 import { cpSync, existsSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -60,7 +61,8 @@ function supervisedSession(): Session {
   const tag = Math.random().toString(16).slice(2);
   const modulesFile = path.join(dir, `modules-${tag}.txt`);
   const reportFile = path.join(dir, `report-${tag}.json`);
-  const r = spawnSync(process.execPath, ["--import", RECORDER, path.join(pkg, "shim", "codex"), "hello"], {
+  // In a pty: the supervisor only runs for a terminal.
+  const r = spawnSyncInPty(process.execPath, ["--import", RECORDER, path.join(pkg, "shim", "codex"), "hello"], {
     env: cleanEnv({
       PATH: pathOf(path.join(pkg, "shim"), FAKE_DIR),
       HOME: dir,
@@ -71,8 +73,6 @@ function supervisedSession(): Session {
       FAKE_CODEX_MODE: "exit:0",
       RECORD_MODULES_FILE: modulesFile,
     }),
-    stdio: ["ignore", "pipe", "pipe"],
-    encoding: "utf8",
     timeout: 30_000,
   });
   expect(r.error).toBeUndefined();
@@ -80,7 +80,7 @@ function supervisedSession(): Session {
   // The stand-in codex exits by itself; nothing we started may outlive the session.
   if (report) expect(isAlive(report.pid)).toBe(false);
   const modules = readFileSync(modulesFile, "utf8").split("\n").filter((m) => m.startsWith("file://"));
-  return { status: r.status, stderr: r.stderr, modules, report };
+  return { status: r.status, stderr: visibleText(r.output).trim(), modules, report };
 }
 
 const loaded = (s: Session, f: string) => s.modules.some((m) => m.endsWith(`/pkg/dist/supervisor/${f}`));

@@ -1,7 +1,7 @@
 // The passthrough hot path must not load zod, proper-lockfile, the config schema, the lock or the
 // supervisor. A module recorder (--import hook) lists what the shim process really loads: on passthrough,
 // the shim script and dist/shim/bundle.js (esbuild, scripts/bundle-shim.mjs) and nothing else of ours.
-import { spawnSync } from "node:child_process";
+import { spawnSyncInPty } from "../helpers/pty.js";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -19,9 +19,9 @@ afterAll(() => removeDir(dir));
 
 function loaded(args: string[], extra: Record<string, string>): string[] {
   const file = path.join(dir, `modules-${Math.random().toString(16).slice(2)}.txt`);
-  const r = spawnSync(process.execPath, ["--import", RECORDER, SHIM, ...args], {
+  // In a pty, as a user types it: the opted-in path supervises only interactive invocations on a tty.
+  const r = spawnSyncInPty(process.execPath, ["--import", RECORDER, SHIM, ...args], {
     env: cleanEnv({ PATH: pathOf(SHIM_DIR, FAKE_DIR), RECORD_MODULES_FILE: file, CODEX_AUTH_SUPERVISOR_HOME: path.join(dir, "home"), ...extra }),
-    encoding: "utf8",
   });
   expect(r.error).toBeUndefined();
   return readFileSync(file, "utf8").split("\n").filter(Boolean);

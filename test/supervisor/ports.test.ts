@@ -183,3 +183,14 @@ describe("spawning the child", () => {
     expect(await child.exit).toMatchObject({ signal: expect.stringMatching(/SIGINT|SIGTERM|SIGKILL/) });
   }, 20_000);
 });
+
+describe("the accounts snapshot", () => {
+  it("says rotation is blocked when codex keeps logins in the keyring (config.toml or a -c override)", async () => {
+    const p = makePorts("/bin/true", Date.now());
+    const codexHome = path.join(tmp, "codex");
+    fs.mkdirSync(codexHome, { recursive: true });
+    expect((await p.accounts!.snapshot()).rotationBlocked).toBeNull();
+    fs.writeFileSync(path.join(codexHome, "config.toml"), 'cli_auth_credentials_store = "keyring"\n');
+    expect((await p.accounts!.snapshot()).rotationBlocked).toMatch(/^not switching accounts: .*keyring/);
+  });
+});

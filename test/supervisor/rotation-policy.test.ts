@@ -32,6 +32,16 @@ describe("dueOf", () => {
     expect(d?.kind ?? null).toBe(want);
   });
 
+  it("a released login (its account removed) may be left at the limit; a hand-made one may not", () => {
+    const released = { seq: 1, pid: 1, startedAt: T0, login: { ...login(null, "gone"), released: true }, alive: true };
+    const hand = { seq: 1, pid: 1, startedAt: T0, login: login(null, "mine"), alive: true };
+    const limited = factsAfter(null, { limitError: true });
+    expect(dueOf({ child: released, facts: limited, login: released.login, rotation: true, thresholds, now: T0 })?.kind).toBe("rotate");
+    expect(dueOf({ child: hand, facts: limited, login: hand.login, rotation: true, thresholds, now: T0 })).toBeNull();
+    const snap = { ...snapshot([acct("beta", { remaining: 80 })], null), login: { ...login(null, "gone"), released: true } };
+    expect(planRotation({ snapshot: snap, leaving: null, due: due(), now: T0, rotateAtRemainingPercent: 5, whenAllExhausted: "wait" })).toMatchObject({ kind: "switch", to: "beta" });
+  });
+
   it("a follow carries whether codex refused the login in a turn (then the turn is continued)", () => {
     const d = dueOf({ child: child("alpha"), facts: factsAfter(40, { loginLost: true }), login: login("beta"), rotation: true, thresholds, now: T0 });
     expect(d).toEqual({ kind: "follow", login: login("beta"), continueTurn: true });

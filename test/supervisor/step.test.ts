@@ -177,7 +177,7 @@ describe("rotation at the idle point", () => {
     d.facts({ kind: "task_started" }, reading(97, 2), { kind: "task_complete", error: null });
     d.accounts(snapshot([acct("alpha", { remaining: 3, resetsInMin: 2 }), acct("beta", { remaining: 1, resetsInMin: 30 })], "alpha"));
     d.escalated();
-    expect(d.notices().at(-1)).toBe("codex-supervisor: every account is at its usage limit; waiting for the earliest reset in 2m 00s");
+    expect(d.notices().at(-1)).toBe("codex-supervisor: every account is at its usage limit; waiting for the earliest reset in 2m 00s (more room: `codex-supervisor accounts add <name>`)");
     expect(d.of("status").at(-1)).toMatchObject({ done: false });
     for (let i = 0; i < 120; i++) d.send({ type: "timer", id: "countdown" }, 1000);
     expect(d.of("switch")).toEqual([{ kind: "switch", to: "alpha", from: "alpha", coolDownUntil: null }]);
