@@ -4,7 +4,8 @@
 // lib/config/schema, lib/lock and lib/supervisor are loaded only by the dynamic import below
 // (test/shim/hot-path-modules.test.ts fails if that changes).
 import { statSync } from "node:fs";
-import { CliError, UsageError } from "../errors.js";
+import { DomainError, UsageError } from "../errors.js";
+import { errorReport } from "../cli/error-table.js";
 import { parseSwitch, SWITCH_EXPECTED } from "../config/opt-in.js";
 import type { ParsedArgv } from "../codex/argv-types.js";
 import { peekConfig, peekRealCodexBin, peekSupervisorOptIn, type ConfigPeek } from "./config-peek.js";
@@ -52,10 +53,10 @@ async function loadSupervisor(): Promise<SupervisorEntry> {
     return (await import(specifier)) as SupervisorEntry;
   } catch (err) {
     const why = bundleError ? `${(bundleError as Error).message}; then ${(err as Error).message}` : (err as Error).message;
-    throw new CliError(
+    throw new DomainError(
+      "supervisor-unavailable",
       `${OPT_IN_ENV} is on but the session supervisor could not be loaded (${why}); ` +
         `reinstall codex-supervisor, or unset ${OPT_IN_ENV} to run codex directly`,
-      1,
     );
   }
 }
@@ -108,11 +109,8 @@ export async function runShim(shimFile: string, argv: string[] = process.argv.sl
   try {
     process.exit(await run(shimFile, argv));
   } catch (err) {
-    if (err instanceof CliError) {
-      process.stderr.write(`codex-supervisor: ${err.message}\n`);
-      process.exit(err.exitCode);
-    }
-    process.stderr.write(`codex-supervisor: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exit(1);
+    const report = errorReport(err);
+    process.stderr.write(report.text);
+    process.exit(report.status);
   }
 }

@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { startModelServer, type ModelServer } from "../testbed/model-server.js";
 import { jobsDir } from "../../lib/paths.js";
-import { readJob } from "../../lib/jobs/store.js";
+import { readJob } from "../../lib/jobs/records.js";
 import type { JobRecord } from "../../lib/jobs/record.js";
 import { makeCodexHome, pollUntil, REAL_CODEX_LAUNCHER, REPO_ROOT, type CodexHome } from "../helpers/codex-home.js";
 import { startShell, type TmuxSession } from "../helpers/tmux.js";

@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { defaultConfig } from "../../lib/config/schema.js";
-import { createJob, updateJob } from "../../lib/jobs/store.js";
+import { createJob, updateJob } from "../../lib/jobs/records.js";
 import { readIdentity } from "../../lib/process/identity.js";
 import { realPorts } from "../../lib/supervisor/ports.js";
 import type { SupervisorPorts } from "../../lib/supervisor/core.js";
