@@ -32,6 +32,8 @@ export const ERROR_CODES = [
   "interrupted", // stopped by a signal (details.signal): a shell's 128 + its number
   "demo-failed",
   "no-terminal", // an interactive command without a TTY
+  "unsupported-platform", // no process table we can read (neither Linux nor macOS)
+  "process-tool-failed", // ps, sysctl or lsof could not be run or failed (macOS)
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -37,6 +37,8 @@ export const ERROR_TABLE: Record<ErrorCode, Row> = {
   "stop-failed": { status: 1 },
   "restart-failed": { status: 1 },
   environment: { status: 1 },
+  "unsupported-platform": { status: 1 },
+  "process-tool-failed": { status: 1 },
   // `codex login` failed: its own status when it gave one.
   "login-failed": { status: (e) => (e.details.childStatus !== undefined && e.details.childStatus > 0 ? e.details.childStatus : 1) },
   "no-login": { status: 1 },
