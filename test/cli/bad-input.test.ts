@@ -1,4 +1,4 @@
-// Bad input through the compiled binary (build first: npx tsc -p .): SPEC §6 "a clear error naming the
+// Bad input through the compiled binary (build first: npx tsc -p .): the promise of "a clear error naming the
 // thing, exit 2". A corrupt job record is bad input for every command that reads it, and the file is
 // never rewritten; `codex-supervisor` with no command is a usage error whose help goes to stderr.
 import fs from "node:fs";

@@ -37,7 +37,7 @@ describe("codex-supervisor ls", () => {
     expect(JSON.parse((await cli(home, ["ls", "--json"])).stdout)).toEqual([]);
   });
 
-  it("--json: recent jobs newest first with SPEC names; the dead 'running' one is lost and stays lost", async () => {
+  it("--json: recent jobs newest first with the documented names; the dead 'running' one is lost and stays lost", async () => {
     seed();
     const r = await cli(home, ["ls", "--json"]);
     expect(r.code).toBe(0);

@@ -202,7 +202,7 @@ describe("loadConfig", () => {
   });
 });
 
-describe("parseSwitch (contracts-extra #5)", () => {
+describe("parseSwitch", () => {
   it.each([
     ["1", true], ["true", true], ["YES", true], [" On ", true],
     ["0", false], ["false", false], ["No", false], ["off", false], ["", false],

@@ -17,7 +17,7 @@ afterEach(async () => {
   bed = null;
 });
 
-describe("crash recovery (issue #3)", () => {
+describe("crash recovery", () => {
   it("a SIGKILLed codex is resumed by id automatically", async () => {
     bed = await startBed({ env: { CODEX_AUTH_CRASH_BACKOFF_MS: "100" } });
     const b = bed;

@@ -39,7 +39,7 @@ function filesWithKeys(dir: string, skip: Set<string>): string[] {
   return hits;
 }
 
-describe("quota rotation (issue #4)", () => {
+describe("quota rotation", () => {
   it("A at 96 % → the session moves to B between turns, same session, history kept, nothing re-sent", async () => {
     bed = await startBed({ apiKey: "sk-test-unrelated-login" });
     const b = bed;

@@ -52,7 +52,7 @@ async function control(b: Bed, id: string, what: "stop" | "restart"): Promise<vo
   await requestControl(b.home, id, what);
 }
 
-describe("supervised interactive session (issue #3)", () => {
+describe("supervised interactive session", () => {
   it("start → ls running with sessionId → clean env → restart resumes by id → same session continues → stop", async () => {
     bed = await startBed();
     const b = bed;

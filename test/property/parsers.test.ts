@@ -334,7 +334,7 @@ describe("through the compiled bin", () => {
       expect(r.stderr).toContain(file);
       expect(r.stderr).toContain('"sigintWaitMs"');
     }
-    // SPEC §4: a broken file must not stop commands that do not need it (reconcile-io falls back to
+    // A broken file must not stop commands that do not need it (reconcile-io falls back to
     // the lock defaults on purpose; listing accounts takes no lock).
     const ls = await runCli(["ls", "--json"], env);
     expect(ls.code, ls.stderr).toBe(0);

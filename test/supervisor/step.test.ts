@@ -1,6 +1,6 @@
 // The supervisor's policy as tables: events in, effects out, through the pure step function. Each
 // `describe` is one row of the policy (docs/architecture.md §2 lists where each lives); the cases
-// numbered "row N" are the reproductions of issue #10's list.
+// numbered "row N" reproduce the wrong decisions the loop used to make (docs/architecture.md §2).
 import { describe, expect, it } from "vitest";
 import { STOPPED_EXIT_CODE } from "../../lib/supervisor/exit-policy.js";
 import { acct, ctxOf, Driver, login, MIN, reading, running, snapshot, T0 } from "./step-driver.js";
