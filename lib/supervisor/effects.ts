@@ -43,9 +43,10 @@ export type Effect =
   | { kind: "stop-tree"; seq: number; steps: StopStep[] }
   /**
    * After child `seq` ended, in this order: restore the terminal, end what still carries the job's
-   * marker (`leftoverSteps`), read the rollout's last lines and stop following it, bind if `bind`.
+   * marker (`leftoverSteps`; null when our own escalation just confirmed nothing is left), read the
+   * rollout's last lines and stop following it, bind if `bind`.
    */
-  | { kind: "settle"; seq: number; bind: boolean; leftoverSteps: StopStep[] }
+  | { kind: "settle"; seq: number; bind: boolean; leftoverSteps: StopStep[] | null }
   /** Store what codex refreshed in auth.json under its owner (answers `synced`). */
   | { kind: "sync-back"; seq: number }
   | { kind: "switch"; to: string; from: string | null; coolDownUntil: number | null }

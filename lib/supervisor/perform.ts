@@ -135,7 +135,8 @@ export class EffectRunner {
   private async settle(seq: number, child: RunningChild, e: Extract<Effect, { kind: "settle" }>): Promise<void> {
     const { p } = this;
     await this.attempt("restore-terminal", async () => p.restoreTerminal(), undefined);
-    const leftovers = await this.attempt("end-leftovers", () => p.endLeftovers(e.leftoverSteps), 0);
+    const steps = e.leftoverSteps;
+    const leftovers = steps ? await this.attempt("end-leftovers", () => p.endLeftovers(steps), 0) : 0;
     let facts: RolloutFact[] = [];
     const f = this.followed?.seq === seq ? this.followed.rollout : null;
     if (f) facts = await this.attempt("drain", () => f.drain(), []);

@@ -398,7 +398,8 @@ function onTreeStopped(ctx: StepContext, s: State, e: EventOf<"tree-stopped">, o
 
 function settle(ctx: StepContext, s: State, end: End, out: Out): StepResult {
   s.phase = { k: "settling", end };
-  out.push({ kind: "settle", seq: s.child!.seq, bind: s.binding === null, leftoverSteps: ctx.leftoverSteps });
+  // After a stop of ours the escalation's last look found nothing with the marker: no second scan.
+  out.push({ kind: "settle", seq: s.child!.seq, bind: s.binding === null, leftoverSteps: end.kind === "requested" ? null : ctx.leftoverSteps });
   return { state: s, effects: out };
 }
 

@@ -408,6 +408,13 @@ describe("exits nobody asked for", () => {
     expect(d.result()).toMatchObject({ status: "stopped", exitAs: { signal: "SIGHUP" } });
   });
 
+  it("after a stop of ours the escalation already swept the marker: no second leftover scan", () => {
+    const d = running();
+    d.send({ type: "control", request: "restart" });
+    d.escalated();
+    expect(d.of("settle").at(-1)).toMatchObject({ leftoverSteps: null });
+  });
+
   it("row 4: every child end settles with the leftover escalation — a crash before its relaunch too", () => {
     const d = running();
     d.exit(2, null, 20_000);
