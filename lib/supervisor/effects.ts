@@ -37,7 +37,8 @@ export interface SuperviseResult {
 export type Effect =
   | { kind: "load-accounts"; req: number }
   | { kind: "spawn"; seq: number; argv: string[] }
-  | { kind: "bind"; seq: number }
+  /** `recheck`: the session is bound; only an exact answer (the rollout codex holds open) counts. */
+  | { kind: "bind"; seq: number; recheck: boolean }
   /** Follow the rollout from the first line written at or after `since` (epoch ms). */
   | { kind: "follow"; seq: number; binding: Binding; since: number }
   | { kind: "stop-tree"; seq: number; steps: StopStep[] }

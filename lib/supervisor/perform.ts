@@ -41,7 +41,7 @@ export class EffectRunner {
       case "bind": {
         const child = this.children.get(e.seq);
         if (!child) return;
-        return this.task(async () => post({ type: "bound", seq: e.seq, binding: await this.attempt("bind", () => p.bind(child, false), null) }));
+        return this.task(async () => post({ type: "bound", seq: e.seq, binding: await this.attempt("bind", () => p.bind(child, e.recheck ? "recheck" : "first"), null) }));
       }
       case "follow":
         this.closeFollow();
@@ -143,7 +143,7 @@ export class EffectRunner {
     this.closeFollow();
     let binding: Binding | null = null;
     if (e.bind) {
-      binding = await this.attempt("bind", () => p.bind(child, true), null);
+      binding = await this.attempt("bind", () => p.bind(child, "final"), null);
       // Bound only now (a short run): its lines decide how it ended (e.g. an exec turn at the limit).
       const b = binding;
       if (b) {

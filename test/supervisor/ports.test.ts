@@ -151,7 +151,7 @@ describe("last-chance binding scan", () => {
 
     const child = await p.spawn([]);
     await child.exit; // crashed before binding: only the scan can tell now
-    const b = await p.bind(child, true);
+    const b = await p.bind(child, "final");
     expect(b).toEqual({ sessionId: ours.id, rolloutPath: ours.file });
   });
 });
