@@ -23,7 +23,14 @@ export const jobRecordFile = (home: string, id: string) => path.join(jobsDir(hom
 export const jobLogFile = (home: string, id: string) => path.join(jobsDir(home), `${id}.log`);
 export const jobOutFile = (home: string, id: string) => path.join(jobsDir(home), `${id}.out`);
 export const jobControlFile = (home: string, id: string) => path.join(jobsDir(home), `${id}.control`);
-/** The active set: an empty file per job whose record is active (see lib/jobs/store.ts). */
+/** The unredacted command line of a job whose record's argv had secrets replaced (0600). */
+export const jobLaunchArgvFile = (home: string, id: string) => path.join(jobsDir(home), `${id}.argv`);
+/** The active set: an empty file per job whose record is active (lib/jobs/active-index.ts). */
 export const activeJobsDir = (home: string) => path.join(jobsDir(home), ".active");
+export const jobActiveMarker = (home: string, id: string) => path.join(activeJobsDir(home), id);
 /** The file the storage lock protects (proper-lockfile locks `<file>.lock`). */
 export const storageLockTarget = (home: string) => path.join(home, "storage");
+/** The storage lock itself: a directory whose mtime is the holder's heartbeat. */
+export const storageLockDir = (home: string) => `${storageLockTarget(home)}.lock`;
+/** Where an internal error's details go (the user sees one line naming this file). */
+export const internalErrorLog = (home: string) => path.join(home, "internal-errors.log");

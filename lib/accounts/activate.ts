@@ -15,7 +15,8 @@
 // An auth.json we cannot read (permissions, still half-written after the retries, not an auth.json)
 // may hold the only copy of a refresh token, so activate refuses to replace it (UnreadableLoginError)
 // unless forced — the same `--force` that replaces a login of no stored account.
-import { CliError, UsageError } from "../errors.js";
+import { DomainError, UsageError } from "../errors.js";
+import { safeToEcho } from "../text/user-text.js";
 import { quarantineCorrupt } from "../fs/atomic.js";
 import { withStorageLock, type StorageLockOptions } from "../lock/storage-lock.js";
 import { addAccount, isReleased, loginTag, nameForLogin, newAccount } from "./adopt.js";
@@ -80,12 +81,12 @@ export async function syncBack(places: AuthPlaces): Promise<SyncBackResult> {
 }
 
 /** CODEX_HOME/auth.json holds a login we do not know; replacing it would lose it. */
-export class ForeignLoginError extends CliError {
+export class ForeignLoginError extends DomainError {
   constructor(file: string, email: string | null) {
     super(
+      "foreign-login",
       `${file} holds a login that is not in the accounts store${email ? ` (${email})` : ""}; ` +
         "keep it as an account first (`codex-supervisor accounts import [<name>]`), or pass --force (it is then kept under a generated name)",
-      2,
     );
     this.name = "ForeignLoginError";
   }
@@ -96,12 +97,12 @@ export class ForeignLoginError extends CliError {
  * auth.json): it may hold the only copy of a refresh token, so it is not replaced. Exit 1: a fault of
  * the environment, not of the command line — fix the file (or wait for codex) and retry.
  */
-export class UnreadableLoginError extends CliError {
+export class UnreadableLoginError extends DomainError {
   constructor(readonly reason: string) {
     super(
+      "unreadable-login",
       `not switching accounts: ${reason}. It may hold the only copy of a refresh token, so it was left as it is; ` +
         "fix it (its permissions, or wait until codex has finished writing it) and retry, or pass --force to replace it anyway (the file is then moved aside, next to it)",
-      1,
     );
     this.name = "UnreadableLoginError";
   }
@@ -143,7 +144,7 @@ export async function activate(opts: ActivateOptions): Promise<ActivateResult> {
     async (guard) => {
       const store = readAccounts(opts.home);
       const target = findAccount(store, opts.name);
-      if (!target) throw new UsageError(`no account named '${opts.name}' (see \`codex-supervisor accounts list\`)`);
+      if (!target) throw new UsageError(`no account named ${safeToEcho(opts.name)} (see \`codex-supervisor accounts list\`)`);
       if (!target.enabled) throw new UsageError(`account '${opts.name}' is disabled; enable it first (\`codex-supervisor accounts enable ${opts.name}\`)`);
 
       const read = await readCodexAuth(opts.codexHome, opts.retry);

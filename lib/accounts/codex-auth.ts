@@ -9,6 +9,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { writeFileAtomic } from "../fs/atomic.js";
+import { ensureCodexHome } from "../fs/trust.js";
 import { identityFromAuth } from "./jwt.js";
 import { newerLogin, storeLogin, type OrderProof } from "./lineage.js";
 import { ownershipOf, sameJson } from "./owner.js";
@@ -17,11 +18,12 @@ import { AuthBlobSchema, describeIssues, type Account, type AccountsFile, type A
 export const codexAuthFile = (codexHome: string) => path.join(codexHome, "auth.json");
 
 /**
- * Write `auth` as CODEX_HOME/auth.json: temp file + rename, 0600 (as codex does). Creates CODEX_HOME
- * (0700) if missing. `beforeRename` is the lock guard's check.
+ * Write `auth` as CODEX_HOME/auth.json: temp file + rename, 0600 (as codex does). CODEX_HOME must be
+ * the user's; the default one is created (0700) if missing, one named by CODEX_HOME must exist
+ * (ensureCodexHome). `beforeRename` is the lock guard's check.
  */
 export function writeCodexAuth(codexHome: string, auth: AuthBlob, beforeRename: () => void): void {
-  fs.mkdirSync(codexHome, { recursive: true, mode: 0o700 });
+  ensureCodexHome(codexHome);
   const text = JSON.stringify(auth, null, 2);
   beforeRename();
   writeFileAtomic(codexAuthFile(codexHome), text, { mode: 0o600 });

@@ -1,6 +1,6 @@
 // `accounts import [<name>]`: adopt the login CODEX_HOME/auth.json holds now ("I am logged in, make
 // this my first account"), under the storage lock. It becomes the active account: it is what codex uses.
-import { CliError, UsageError } from "../errors.js";
+import { DomainError, UsageError } from "../errors.js";
 import { withStorageLock, type StorageLockOptions } from "../lock/storage-lock.js";
 import { addAccount, nameForLogin, newAccount } from "./adopt.js";
 import { applySyncBack, codexAuthFile, healActive, ownerOf, readCodexAuth, type ReadRetry } from "./codex-auth.js";
@@ -27,8 +27,8 @@ export async function importLogin(o: ImportOptions): Promise<ImportResult> {
       const store = readAccounts(o.home);
       const read = await readCodexAuth(o.codexHome, o.retry);
       const file = codexAuthFile(o.codexHome);
-      if (read.kind === "missing") throw new CliError(`accounts import: ${file} does not exist: log in with \`codex login\` first, or add an account with \`codex-supervisor accounts add <name>\``, 1);
-      if (read.kind === "unreadable") throw new CliError(`accounts import: ${read.reason}`, 1);
+      if (read.kind === "missing") throw new DomainError("no-login", `accounts import: ${file} does not exist: log in with \`codex login\` first, or add an account with \`codex-supervisor accounts add <name>\``);
+      if (read.kind === "unreadable") throw new DomainError("unreadable-login", `accounts import: ${read.reason}`);
       const healed = healActive(store, read);
       const owner = ownerOf(store, read.auth);
       if (owner) {

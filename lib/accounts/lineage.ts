@@ -3,7 +3,7 @@
 // and presenting it later logs the user out (the endpoint revokes the whole login). See
 // docs/architecture.md §5 "Token lineage".
 import { createHash } from "node:crypto";
-import { CliError } from "../errors.js";
+import { DomainError } from "../errors.js";
 import { decodeJwtPayload, identityFromAuth } from "./jwt.js";
 import { ownershipOf, sameJson } from "./owner.js";
 import { accountKindOf, type Account, type AuthBlob } from "./schema.js";
@@ -66,9 +66,9 @@ export function newerLogin(candidate: AuthBlob, stored: AuthBlob, superseded: re
 }
 
 /** A login was about to be stored under an account it does not belong to: a bug, never done. */
-export class LoginOwnerMismatchError extends CliError {
+export class LoginOwnerMismatchError extends DomainError {
   constructor(account: string) {
-    super(`refusing to store a login under account '${account}': it belongs to another account`, 1);
+    super("integrity", `refusing to store a login under account '${account}': it belongs to another account`);
     this.name = "LoginOwnerMismatchError";
   }
 }

@@ -8,10 +8,9 @@
 // removes every login directory whose owner is gone.
 import { spawn } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { CliError } from "../errors.js";
+import { DomainError } from "../errors.js";
 import { ensureDir } from "../fs/atomic.js";
 import { stripOurEnv } from "../codex/env.js";
 import { launchSpec } from "../codex/native-launch.js";
@@ -47,10 +46,10 @@ const OWNER_FILE = ".owner";
 /** A login directory without an owner file younger than this may be one being created right now. */
 const OWNERLESS_GRACE_MS = 60_000;
 
-/** The login was interrupted by a signal: exit 128 + its number, as a shell reports a death by it. */
-export class LoginInterruptedError extends CliError {
+/** The login was interrupted by a signal (the edge exits 128 + its number, as a shell reports a death by it). */
+export class LoginInterruptedError extends DomainError {
   constructor(readonly signal: Interrupt) {
-    super(`codex login interrupted by ${signal}: the login was ended and its temporary CODEX_HOME removed; no account was added`, 128 + (os.constants.signals[signal] ?? 0));
+    super("interrupted", `codex login interrupted by ${signal}: the login was ended and its temporary CODEX_HOME removed; no account was added`, { signal });
     this.name = "LoginInterruptedError";
   }
 }
@@ -174,7 +173,7 @@ export async function captureCodexLogin(input: LoginInput): Promise<AuthBlob> {
     try {
       end = await runLogin(spec.command, spec.args, spec.env, input.apiKey ? `${input.apiKey.key}\n` : null, interrupts);
     } catch (err) {
-      throw new CliError(`cannot run ${real.path} login: ${(err as Error).message}`, 1);
+      throw new DomainError("login-failed", `cannot run ${real.path} login: ${(err as Error).message}`);
     }
     if (end.interrupted) throw new LoginInterruptedError(end.interrupted);
     if (end.code !== 0) {
@@ -182,11 +181,11 @@ export async function captureCodexLogin(input: LoginInput): Promise<AuthBlob> {
       // What codex said is shown now that it matters — never with the key in it.
       const output = input.apiKey ? end.output.split(input.apiKey.key).join("<the key>") : end.output;
       const said = output.trim() === "" ? "" : `:\n${output.trimEnd()}`;
-      throw new CliError(`codex login ${how}; no account was added${said}`, end.code && end.code > 0 ? end.code : 1);
+      throw new DomainError("login-failed", `codex login ${how}; no account was added${said}`, { childStatus: end.code ?? undefined });
     }
     const read = await readCodexAuth(tmpHome, { attempts: 1 });
-    if (read.kind === "missing") throw new CliError("codex login finished but wrote no auth.json; no account was added", 1);
-    if (read.kind === "unreadable") throw new CliError(`codex login wrote an auth.json we cannot use (${read.reason}); no account was added`, 1);
+    if (read.kind === "missing") throw new DomainError("login-failed", "codex login finished but wrote no auth.json; no account was added");
+    if (read.kind === "unreadable") throw new DomainError("login-failed", `codex login wrote an auth.json we cannot use (${read.reason}); no account was added`);
     return read.auth;
   } finally {
     fs.rmSync(tmpHome, { recursive: true, force: true });

@@ -4,6 +4,7 @@
 // best other enabled account. With none left, auth.json keeps the login (codex stays logged in) and
 // the store remembers that exact login as released, so a later `accounts use` may replace it.
 import { UsageError } from "../errors.js";
+import { safeToEcho } from "../text/user-text.js";
 import { withStorageLock, type StorageLockOptions } from "../lock/storage-lock.js";
 import { releaseLogin } from "./adopt.js";
 import { applySyncBack, healActive, ownerOf, readCodexAuth, writeCodexAuth, type ReadRetry } from "./codex-auth.js";
@@ -35,7 +36,7 @@ export async function removeAccount(o: RemoveOptions): Promise<RemoveResult> {
     o.home,
     async (guard) => {
       const store = readAccounts(o.home);
-      if (!findAccount(store, o.name)) throw new UsageError(`accounts remove: no account named '${o.name}'`);
+      if (!findAccount(store, o.name)) throw new UsageError(`accounts remove: no account named ${safeToEcho(o.name)}`);
       const read = await readCodexAuth(o.codexHome, o.retry);
       // What auth.json holds is stored first: it may be another account's newer tokens.
       if (!healActive(store, read)) applySyncBack(store, read);

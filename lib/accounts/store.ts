@@ -10,19 +10,20 @@
 // Heal: a locked update told where CODEX_HOME is first makes the store's `active` follow the owner
 // of auth.json (codex-auth.ts healActive): a writer killed between activate's rename of auth.json and
 // its store write leaves them disagreeing, and the next locked operation repairs it.
-import fs from "node:fs";
-import { CliError } from "../errors.js";
+import { DomainError } from "../errors.js";
 import { ensureDir, writeFileAtomic } from "../fs/atomic.js";
+import { readTextNoFollow } from "../fs/nofollow.js";
+import { assertTrustedHome } from "../fs/trust.js";
 import { withStorageLock, type LockGuard, type StorageLockOptions } from "../lock/storage-lock.js";
 import { accountsFile } from "../paths.js";
 import { healActive, readCodexAuth } from "./codex-auth.js";
 import { sameJson } from "./owner.js";
 import { AccountsFileSchema, describeIssues, emptyAccountsFile, STORE_SCHEMA_VERSION, type Account, type AccountsFile } from "./schema.js";
 
-/** The store cannot be used as it is. Exit 2: the user has to look at the named file. */
-export class AccountsStoreError extends CliError {
+/** The store cannot be used as it is: the user has to look at the named file. */
+export class AccountsStoreError extends DomainError {
   constructor(readonly file: string, detail: string) {
-    super(`accounts store ${file}: ${detail}; it was left untouched`, 2);
+    super("accounts-store-invalid", `accounts store ${file}: ${detail}; it was left untouched`);
     this.name = "AccountsStoreError";
   }
 }
@@ -63,15 +64,16 @@ export function parseAccountsText(file: string, raw: string): AccountsFile {
 
 /** The store as it is on disk; a missing file is an empty store. */
 export function readAccounts(home: string): AccountsFile {
+  assertTrustedHome(home); // a store in someone else's directory is never read (lib/fs/trust.ts)
   const file = accountsFile(home);
-  let raw: string;
+  let raw: string | null;
   try {
-    raw = fs.readFileSync(file, "utf8");
+    raw = readTextNoFollow(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") return emptyAccountsFile();
     throw new AccountsStoreError(file, `cannot be read (${code ?? (err as Error).message})`);
   }
+  if (raw === null) return emptyAccountsFile();
   return parseAccountsText(file, raw);
 }
 

@@ -2,8 +2,9 @@
 // exactly the fields they use: they run every few seconds (a status bar), so no zod, no lock, no
 // write. Credentials are never copied out of the parsed text. Full validation stays with the
 // accounts store (lib/accounts/store.ts); a file this reader cannot use is one error naming it.
+import { assertTrustedHome } from "../fs/trust.js";
 import fs from "node:fs";
-import { CliError } from "../errors.js";
+import { DomainError } from "../errors.js";
 import { accountsFile } from "../paths.js";
 
 /** The layout version this reader understands (the store's schemaVersion). */
@@ -37,10 +38,10 @@ export interface AccountsPeek {
   accounts: AccountPeek[];
 }
 
-/** The store cannot be read for a status line. Exit 2: the user has to look at the named file. */
-export class AccountsPeekError extends CliError {
+/** The store cannot be read for a status line: the user has to look at the named file. */
+export class AccountsPeekError extends DomainError {
   constructor(readonly file: string, detail: string) {
-    super(`accounts store ${file}: ${detail}`, 2);
+    super("accounts-store-invalid", `accounts store ${file}: ${detail}`);
     this.name = "AccountsPeekError";
   }
 }
@@ -110,6 +111,7 @@ export function parseAccountsPeek(file: string, raw: string): AccountsPeek {
 
 /** The store as it is on disk; a missing file is no accounts. Not followed through a symlink. */
 export function peekAccounts(home: string): AccountsPeek {
+  assertTrustedHome(home); // a store in a home that is not ours alone is never read (lib/fs/trust.ts)
   const file = accountsFile(home);
   let fd: number;
   try {

@@ -5,6 +5,7 @@
 //
 // parseArgs runs non-strict with tokens: its own strict errors are long multi-line texts without the
 // flag's name as data, so the tokens are checked here and every message is ours.
+import { safeToEcho } from "../text/user-text.js";
 import { parseArgs } from "node:util";
 import { UsageError } from "../errors.js";
 import { didYouMean } from "./suggest.js";
@@ -115,7 +116,7 @@ export function parseCommand<O extends OptionsSpec>(spec: CommandSpec<O>, args: 
     if (t.kind !== "option") continue;
     const o = Object.hasOwn(options, t.name) && (t.rawName === `--${t.name}` || t.rawName === `-${options[t.name]!.short}`) ? options[t.name] : undefined;
     if (!o) {
-      const shown = !spec.quiet || echoable(t.rawName) ? ` '${t.rawName}'` : "";
+      const shown = !spec.quiet || echoable(t.rawName) ? ` ${safeToEcho(t.rawName)}` : "";
       const hint = spec.unknownOptionHint?.(t.rawName) ?? (shown ? didYouMean(t.rawName, flagNames(options)) : "");
       throw usageError(spec, `unknown option${shown}${hint}`);
     }
@@ -140,7 +141,7 @@ export function parseCommand<O extends OptionsSpec>(spec: CommandSpec<O>, args: 
   if (positionals.length < min) throw usageError(spec, `missing ${argName}`);
   if (positionals.length > max) {
     const first = positionals[max]!;
-    if (max === 0) throw usageError(spec, `unexpected argument${!spec.quiet || echoable(first) ? ` '${first}'` : ""}`);
+    if (max === 0) throw usageError(spec, `unexpected argument${!spec.quiet || echoable(first) ? ` ${safeToEcho(first)}` : ""}`);
     throw usageError(spec, `expected ${max === 1 ? "one" : `at most ${max}`} ${argName}, got ${positionals.length} arguments`);
   }
   return { help: false, values: values as Values<O>, positionals, rest };
@@ -201,7 +202,7 @@ export function parseGroup(group: GroupSpec, args: string[]): GroupResult {
     const list = `${visible.slice(0, -1).join(", ")} or ${visible[visible.length - 1]}`;
     throw new UsageError(`${where}unknown ${isOption ? "option" : "command"} (expected ${list}; ${see})`);
   }
-  throw new UsageError(`${where}unknown ${isOption ? "option" : "command"} '${shown}'${didYouMean(shown, isOption ? ["--help", ...(group.flags ?? [])] : visible)} (${see})`);
+  throw new UsageError(`${where}unknown ${isOption ? "option" : "command"} ${safeToEcho(shown)}${didYouMean(shown, isOption ? ["--help", ...(group.flags ?? [])] : visible)} (${see})`);
 }
 
 export function renderGroupHelp(group: GroupSpec): string {

@@ -2,8 +2,10 @@
 // unique id prefix, or `--name N`. Parsing is the argv layer's (argv.ts); this adds the one rule
 // "exactly one job" and turns the reference into an id.
 import { UsageError } from "../errors.js";
+import { safeToEcho } from "../text/user-text.js";
 import { isActiveStatus } from "../jobs/record.js";
-import { listJobs, resolveJobRef } from "../jobs/store.js";
+import { listJobs } from "../jobs/listing.js";
+import { resolveJobRef } from "../jobs/references.js";
 import type { OptionSpec } from "./argv.js";
 
 /** The usage-line form of a job reference. */
@@ -21,7 +23,7 @@ export interface JobRef {
 export function jobRefOf(command: string, p: { values: { name: string | undefined }; positionals: string[] }): JobRef {
   const name = p.values.name;
   const given = p.positionals[0];
-  if (name !== undefined && given !== undefined) throw new UsageError(`${command}: give one job (got '${given}' and --name ${name})`);
+  if (name !== undefined && given !== undefined) throw new UsageError(`${command}: give one job (got ${safeToEcho(given)} and --name ${safeToEcho(name)})`);
   if (name !== undefined) {
     if (name === "") throw new UsageError(`${command}: empty job name`);
     return { ref: name, byName: true };
@@ -45,6 +47,6 @@ export function parseSeconds(flag: string, raw: string): number {
 export function resolveJobArg(home: string, parsed: JobRef): string {
   if (!parsed.byName) return resolveJobRef(home, parsed.ref);
   const named = listJobs(home, { all: true }).records.filter((r) => r.name === parsed.ref);
-  if (named.length === 0) throw new UsageError(`no job named '${parsed.ref}'; see \`codex-supervisor ls --all\``);
+  if (named.length === 0) throw new UsageError(`no job named ${safeToEcho(parsed.ref)}; see \`codex-supervisor ls --all\``);
   return (named.find((r) => isActiveStatus(r.status)) ?? named[0]!).id; // listJobs: newest first
 }

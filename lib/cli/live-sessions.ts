@@ -4,6 +4,7 @@
 // time + boot id), so a crashed one leaves no marker behind. It runs every few seconds, so it reads
 // just the fields it uses (a record that is not `restarting` is not looked at further); `ls` and
 // `status` are where a record is validated whole and an unreadable one is named.
+import { assertTrustedHome } from "../fs/trust.js";
 import fs from "node:fs";
 import { activeJobsDir, jobRecordFile } from "../paths.js";
 import { isJobId } from "../jobs/ids.js";
@@ -54,6 +55,7 @@ export function restartingRecordOf(id: string, text: string): { session: LiveSes
 }
 
 export function liveSessions(home: string): LiveSession[] {
+  assertTrustedHome(home); // records in a home that is not ours alone are never shown (lib/fs/trust.ts)
   let ids: string[];
   try {
     ids = fs.readdirSync(activeJobsDir(home)).filter(isJobId); // ids become file names: nothing else is opened

@@ -3,7 +3,7 @@
 // parses, answers --help and reports usage errors for all of them. A command with subcommands
 // (`accounts`) exports `run(args)` and uses the same layer itself. Commands are imported lazily so
 // `codex-supervisor shellenv` (run at every shell start) loads nothing it does not need.
-import { CliError } from "../errors.js";
+import { errorReport } from "./error-table.js";
 import { parseCommand, parseGroup, renderGroupHelp, renderHelp, type CommandSpec, type GroupSpec, type Parsed } from "./argv.js";
 
 interface CommandEntry {
@@ -83,12 +83,8 @@ export async function runCli(argv: string[]): Promise<void> {
   try {
     process.exitCode = await main(argv);
   } catch (err) {
-    if (err instanceof CliError) {
-      process.stderr.write(`codex-supervisor: ${err.message}\n`);
-      process.exitCode = err.exitCode;
-    } else {
-      process.stderr.write(`codex-supervisor: internal error: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
-      process.exitCode = 1;
-    }
+    const report = errorReport(err);
+    process.stderr.write(report.text);
+    process.exitCode = report.status;
   }
 }

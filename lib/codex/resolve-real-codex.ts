@@ -9,7 +9,7 @@
 // Runs on the passthrough hot path: synchronous, node builtins only, few syscalls.
 import path from "node:path";
 import { spawnSync } from "node:child_process";
-import { CliError } from "../errors.js";
+import { DomainError } from "../errors.js";
 import { plainFiles, type Files } from "./files.js";
 
 export interface ResolvedCodex {
@@ -117,17 +117,17 @@ function explicit(value: string, label: string, env: NodeJS.ProcessEnv, ctx: Con
   if (!value.includes("/") && !value.includes(path.sep)) {
     const found = searchPath(env, value, ctx);
     if (found) return found;
-    throw new CliError(`${label} names '${value}', which is not on PATH (searched: ${ctx.searched.join("; ")})`, 127);
+    throw new DomainError("codex-not-found", `${label} names '${value}', which is not on PATH (searched: ${ctx.searched.join("; ")})`);
   }
   const file = path.resolve(value);
   const why = rejection(file, ctx);
   ctx.searched.push(`${label}: ${file}${why ? ` (${why})` : ""}`);
   if (why === "this shim" || why === "another copy of the codex-supervisor shim") {
     // Following it would run this shim again, forever: a configuration error, not a search miss.
-    throw new CliError(`${label} points at the codex-supervisor shim (${file}), not at the real codex`, 2);
+    throw new DomainError("codex-is-shim", `${label} points at the codex-supervisor shim (${file}), not at the real codex`);
   }
   if (why !== null && why.startsWith("a wrapper already run")) return null;
-  if (why !== null) throw new CliError(`${label} is ${file}: ${why}`, 127);
+  if (why !== null) throw new DomainError("codex-not-found", `${label} is ${file}: ${why}`);
   return file;
 }
 
@@ -191,8 +191,8 @@ export function parseSeen(env: NodeJS.ProcessEnv): Set<string> {
 }
 
 /**
- * Resolve the real codex. Throws CliError: exit 2 when an explicit setting points at a shim,
- * exit 127 when nothing usable was found (the message lists everything searched).
+ * Resolve the real codex. Throws a DomainError: "codex-is-shim" when an explicit setting points at a
+ * shim, "codex-not-found" when nothing usable was found (the message lists everything searched).
  */
 export function resolveRealCodex(opts: {
   env: NodeJS.ProcessEnv;
@@ -223,5 +223,5 @@ export function resolveRealCodex(opts: {
   if (onPath) return { path: onPath, how: "path", searched: ctx.searched };
   const global = searchNpmGlobal(env, ctx);
   if (global) return { path: global, how: "npm-global", searched: ctx.searched };
-  throw new CliError(`cannot find the real codex; searched: ${ctx.searched.join("; ")}`, 127);
+  throw new DomainError("codex-not-found", `cannot find the real codex; searched: ${ctx.searched.join("; ")}`);
 }

@@ -1,9 +1,12 @@
 // loadConfig(env): <home>/config.json (missing = defaults), strictly validated, then the CODEX_AUTH_*
-// overrides, parsed and validated the same way. Every error is a ConfigError (exit 2) that names the
-// file and field, or the variable, and says what was expected.
-import { readFileSync } from "node:fs";
-import { UsageError } from "../errors.js";
-import { configFile, supervisorHome, type Env } from "../paths.js";
+// overrides, parsed and validated the same way. Every error is a ConfigError that names the file and
+// field, or the variable, and says what was expected. Before anything is read, CODEX_HOME and the
+// home must be fit to use (lib/fs/trust.ts): an UnsafePathError or CodexHomeMissingError otherwise.
+import { DomainError } from "../errors.js";
+import { reasonOf } from "../fs/errors.js";
+import { readTextNoFollow } from "../fs/nofollow.js";
+import { assertCodexHomeUsable, assertTrustedHome } from "../fs/trust.js";
+import { codexHome, configFile, supervisorHome, type Env } from "../paths.js";
 import { parseSwitch } from "./opt-in.js";
 import {
   CONFIG_FIELD_NAMES,
@@ -15,9 +18,9 @@ import {
   type ConfigField,
 } from "./schema.js";
 
-export class ConfigError extends UsageError {
+export class ConfigError extends DomainError {
   constructor(message: string) {
-    super(message);
+    super("config-invalid", message);
     this.name = "ConfigError";
   }
 }
@@ -73,14 +76,13 @@ function editDistance(a: string, b: string): number {
 }
 
 function readConfigFile(file: string): { state: "missing" } | { state: "ok"; value: unknown } {
-  let text: string;
+  let text: string | null;
   try {
-    text = readFileSync(file, "utf8");
+    text = readTextNoFollow(file);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") return { state: "missing" };
-    throw new ConfigError(`cannot read config file ${file}: ${(err as Error).message}`);
+    throw new ConfigError(`cannot read config file ${file}: ${reasonOf(err)}`);
   }
+  if (text === null) return { state: "missing" };
   try {
     return { state: "ok", value: JSON.parse(text) };
   } catch (err) {
@@ -149,9 +151,12 @@ function parseEnvValue(field: ConfigField, raw: string): { ok: true; value: unkn
 /**
  * Load and validate. `env` supplies the home (CODEX_AUTH_SUPERVISOR_HOME / CODEX_HOME / HOME) and
  * the overrides. An empty override counts as unset, except the opt-in switch where "" means off
- * (contracts-extra #5).
+ * (docs/architecture.md §1, Config).
  */
 export function loadConfigDetailed(env: Env = process.env, home: string = supervisorHome(env)): LoadedConfig {
+  // Whose files these are comes first: a config planted by someone else is never read.
+  assertCodexHomeUsable(codexHome(env), false);
+  assertTrustedHome(home);
   const file = configFile(home);
   const config = defaultConfig() as unknown as Record<ConfigField, unknown>;
   const sources = Object.fromEntries(CONFIG_FIELD_NAMES.map((f) => [f, "default"])) as Record<ConfigField, ConfigSource>;
@@ -202,7 +207,7 @@ export function loadConfigDetailed(env: Env = process.env, home: string = superv
   return { config: final, file, fileState: read.state, sources };
 }
 
-/** The validated configuration (defaults + config.json + CODEX_AUTH_* overrides). Throws ConfigError (exit 2). */
+/** The validated configuration (defaults + config.json + CODEX_AUTH_* overrides). Throws ConfigError. */
 export function loadConfig(env: Env = process.env): Config {
   return loadConfigDetailed(env).config;
 }

@@ -1,4 +1,4 @@
-// The opt-in truthiness rule (contracts-extra #5), dependency-free so the shim's hot path can share it
+// The opt-in truthiness rule, dependency-free so the shim's hot path can share it
 // with the full config loader without loading zod.
 
 /** The opt-in switch (config field `codexCliSessionSupervisor` is the other way). */

@@ -11,7 +11,7 @@ import { activate } from "../accounts/activate.js";
 import { addAccount, newAccount } from "../accounts/adopt.js";
 import { parseAuthBlob } from "../accounts/schema.js";
 import { updateAccounts } from "../accounts/store.js";
-import { CliError } from "../errors.js";
+import { DomainError } from "../errors.js";
 import { resolveRealCodex, REAL_CODEX_ENV } from "../codex/resolve-real-codex.js";
 import { mockProviderConfigToml } from "./codex-config.js";
 import { makeDemoRoot } from "./demo-dir.js";
@@ -37,9 +37,7 @@ function findRealCodex(env: NodeJS.ProcessEnv): string {
     return resolveRealCodex({ env, shimFile: SHIM_FILE, configRealCodexBin: null }).path;
   } catch (err) {
     if (fs.existsSync(BUNDLED_CODEX)) return BUNDLED_CODEX;
-    throw err instanceof CliError
-      ? new CliError(`demo: ${err.message}. Install the Codex CLI first: npm install -g @openai/codex`, err.exitCode)
-      : err;
+    throw err instanceof DomainError ? new DomainError(err.code, `demo: ${err.message}. Install the Codex CLI first: npm install -g @openai/codex`) : err;
   }
 }
 
@@ -113,7 +111,7 @@ function runSupervisedCodex(env: NodeJS.ProcessEnv, cwd: string): Promise<number
     };
     child.on("error", (e) => {
       done();
-      reject(new CliError(`demo: cannot start the shim ${SHIM_FILE}: ${e.message}`));
+      reject(new DomainError("demo-failed", `demo: cannot start the shim ${SHIM_FILE}: ${e.message}`));
     });
     child.on("exit", (code, signal) => {
       done();
@@ -135,7 +133,7 @@ function turnsOf(server: ModelServer, now: number): TurnSummary[] {
 
 export async function runDemo(o: DemoOptions): Promise<number> {
   if (!process.stdin.isTTY || !process.stdout.isTTY) {
-    throw new CliError("demo: needs an interactive terminal (stdin and stdout must be a TTY)", 2);
+    throw new DomainError("no-terminal", "demo: needs an interactive terminal (stdin and stdout must be a TTY)");
   }
   const realCodex = findRealCodex(o.env);
   const root = makeDemoRoot(o.env, o.env.HOME && path.isAbsolute(o.env.HOME) ? o.env.HOME : os.homedir());

@@ -2,7 +2,7 @@
 // with fewer gets a warning (the supervisor still resumes after crashes, but cannot rotate).
 import type { LoadedConfig } from "../config/load.js";
 import { parseSwitch } from "../config/opt-in.js";
-import { CliError } from "../errors.js";
+import { DomainError } from "../errors.js";
 import { readAccounts } from "../accounts/store.js";
 import type { Env } from "../paths.js";
 import type { Finding } from "./finding.js";
@@ -21,7 +21,7 @@ export function checkAccounts(env: Env, home: string, loaded: LoadedConfig | nul
   try {
     store = readAccounts(home);
   } catch (err) {
-    if (!(err instanceof CliError)) throw err;
+    if (!(err instanceof DomainError)) throw err;
     return [{ check: "accounts", level: "fail", message: err.message, fix: "repair or move the file named above (it was not changed)" }];
   }
   const enabled = store.accounts.filter((a) => a.enabled);

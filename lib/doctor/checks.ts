@@ -4,8 +4,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { loadConfigDetailed, type LoadedConfig } from "../config/load.js";
 import { OPT_IN_ENV, parseSwitch, SWITCH_EXPECTED } from "../config/opt-in.js";
-import { CliError } from "../errors.js";
-import { accountsFile, codexHome, jobsDir, storageLockTarget, type Env } from "../paths.js";
+import { DomainError } from "../errors.js";
+import { accountsFile, codexHome, jobsDir, storageLockDir, type Env } from "../paths.js";
 import { resolveRealCodex } from "../codex/resolve-real-codex.js";
 import type { Finding } from "./finding.js";
 import { isShimFile, judgePathOrder, scanPathForCodex } from "./path-order.js";
@@ -23,7 +23,7 @@ export function checkConfig(env: Env, home: string): { findings: Finding[]; load
     const msg = loaded.fileState === "missing" ? `no ${loaded.file}; defaults and CODEX_AUTH_* overrides are valid` : `${loaded.file} and CODEX_AUTH_* overrides are valid`;
     return { findings: [{ check: "config", level: "ok", message: msg }], loaded };
   } catch (err) {
-    if (!(err instanceof CliError)) throw err;
+    if (!(err instanceof DomainError)) throw err;
     const fix = err.message.includes("environment variable") ? "correct or unset the variable named above" : `edit ${path.join(home, "config.json")} as described`;
     return { findings: [{ check: "config", level: "fail", message: err.message.replace(/\n/g, "; "), fix }], loaded: null };
   }
@@ -70,7 +70,7 @@ export function checkRealCodex(env: Env, shimFile: string, loaded: LoadedConfig 
       }
     }
   } catch (err) {
-    if (!(err instanceof CliError)) throw err;
+    if (!(err instanceof DomainError)) throw err;
     findings.push({
       check: "real-codex",
       level: "fail",
@@ -84,19 +84,33 @@ export function checkRealCodex(env: Env, shimFile: string, loaded: LoadedConfig 
 /**
  * proper-lockfile keeps the lock as the directory `<target>.lock` and refreshes its mtime as the
  * heartbeat. Present and fresh = held; older than the stale window = its holder died (the next
- * writer evicts it, so this is a warning, not a failure).
+ * writer evicts it, so this is a warning, not a failure). A heartbeat ahead of the clock (the clock
+ * was stepped back) proves nothing about its holder: said as it is, with what a waiter will do.
  */
 export function checkLock(home: string, staleMs: number, now: number = Date.now()): Finding[] {
-  const lockDir = `${storageLockTarget(home)}.lock`;
+  const lockDir = storageLockDir(home);
   let st: fs.Stats;
   try {
-    st = fs.statSync(lockDir);
+    st = fs.lstatSync(lockDir);
   } catch {
     return [{ check: "lock", level: "ok", message: `storage lock not held (${lockDir} absent)` }];
   }
-  const age = Math.max(0, now - st.mtimeMs);
+  if (!st.isDirectory()) {
+    return [{ check: "lock", level: "fail", message: `${lockDir} is not a directory (${st.isSymbolicLink() ? "a symbolic link" : "a file"}): every locked command refuses it`, fix: `remove ${lockDir}` }];
+  }
+  const age = now - st.mtimeMs;
+  if (age < -1000) {
+    return [
+      {
+        check: "lock",
+        level: "warn",
+        message: `storage lock heartbeat is ${(-age / 1000).toFixed(0)} s ahead of the clock (was the clock set back?); a waiter takes the lock over once the heartbeat has not changed for the stale window (${(staleMs / 1000).toFixed(0)} s) (${lockDir})`,
+        fix: `nothing needed if no codex-supervisor is running: the next locked command takes it over after ${(staleMs / 1000).toFixed(0)} s; to clear it now, remove ${lockDir}`,
+      },
+    ];
+  }
   if (age <= staleMs) {
-    return [{ check: "lock", level: "ok", message: `storage lock held, heartbeat ${(age / 1000).toFixed(1)} s ago (${lockDir})` }];
+    return [{ check: "lock", level: "ok", message: `storage lock held, heartbeat ${(Math.max(0, age) / 1000).toFixed(1)} s ago (${lockDir})` }];
   }
   return [
     {

@@ -5,7 +5,7 @@ import { stripOurEnv } from "../codex/env.js";
 import { launchSpec } from "../codex/native-launch.js";
 import { resolveRealCodex } from "../codex/resolve-real-codex.js";
 import { codexVersionOf, TESTED_CODEX, testedVerdict } from "../codex/tested-range.js";
-import { CliError } from "../errors.js";
+import { DomainError } from "../errors.js";
 import type { Env } from "../paths.js";
 import type { Finding } from "./finding.js";
 
@@ -14,7 +14,7 @@ export function checkCodexVersion(env: Env, shimFile: string, configRealCodexBin
   try {
     spec = launchSpec(resolveRealCodex({ env: env as NodeJS.ProcessEnv, shimFile, configRealCodexBin }), ["--version"], stripOurEnv(env as NodeJS.ProcessEnv));
   } catch (err) {
-    if (err instanceof CliError) return []; // the real-codex check already says why
+    if (err instanceof DomainError) return []; // the real-codex check already says why
     throw err;
   }
   const r = spawnSync(spec.command, spec.args, { env: spec.env, encoding: "utf8", timeout: 10_000, stdio: ["ignore", "pipe", "pipe"] });

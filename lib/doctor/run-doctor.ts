@@ -1,4 +1,5 @@
 // All `doctor` checks in a fixed order. Read-only: nothing is created, fixed or killed.
+import { DEFAULT_LOCK_STALE_MS, lockOptionsFrom } from "../lock/options.js";
 import { supervisorHome, type Env } from "../paths.js";
 import { planReap } from "../jobs/reap.js";
 import { checkAccounts } from "./accounts-check.js";
@@ -45,7 +46,7 @@ export function runDoctor(input: DoctorInput): Finding[] {
   findings.push(...checkOptIn(env, loaded));
   findings.push(...configFindings);
   findings.push(...checkAccounts(env, home, loaded));
-  findings.push(...checkLock(home, loaded?.config.lockStaleMs ?? 10_000));
+  findings.push(...checkLock(home, (loaded ? lockOptionsFrom(loaded.config) : {}).staleMs ?? DEFAULT_LOCK_STALE_MS));
   findings.push(...checkOrphans(home));
   findings.push(...checkPermissions(env, home));
   findings.push(...checkCredentialStore(env));

@@ -8,29 +8,9 @@
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { CliError } from "../errors.js";
-
-/**
- * A write that failed (disk full, read-only file system, permission denied…), named by the file the
- * caller asked for — not the temp file — with the system's code, so the CLI prints one clear line.
- * `code` is kept for callers that branch on it.
- */
-export class FileWriteError extends CliError {
-  readonly code: string | undefined;
-  constructor(readonly file: string, cause: unknown, replaced = false) {
-    const code = (cause as NodeJS.ErrnoException | null)?.code;
-    const why =
-      code === "ENOSPC" ? "no space left on the device" :
-      code === "EROFS" ? "the file system is read-only" :
-      code === "EACCES" || code === "EPERM" ? "permission denied" :
-      code === "EDQUOT" ? "disk quota exceeded" :
-      cause instanceof Error ? cause.message : String(cause);
-    super(`cannot write ${file}: ${why}${code ? ` (${code})` : ""}${replaced ? "" : "; the previous content is unchanged"}`, 1);
-    this.name = "FileWriteError";
-    this.code = code;
-    this.cause = cause;
-  }
-}
+import { FileAccessError, FileWriteError } from "./errors.js";
+import { openNoFollow, NOFOLLOW_FLAGS, readTextNoFollow } from "./nofollow.js";
+import { UnsafePathError, ownProblem } from "./trust.js";
 
 export interface WriteAtomicOptions {
   /** Permission bits of the new file (default 0o600: our state is private). */
@@ -108,7 +88,7 @@ export function sweepStaleTemps(file: string, now: number = Date.now()): string[
 function fsyncDir(dir: string): void {
   let fd: number | null = null;
   try {
-    fd = fs.openSync(dir, "r");
+    fd = openNoFollow(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
     fs.fsyncSync(fd);
   } catch (err) {
     // Some filesystems refuse fsync on a directory (EINVAL/EISDIR); the rename is still atomic there.
@@ -133,7 +113,7 @@ export function writeFileAtomic(file: string, data: string | Uint8Array, opts: W
   let fd: number | null = null;
   let renamed = false;
   try {
-    fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, mode);
+    fd = openNoFollow(tmp, NOFOLLOW_FLAGS.createNew, mode);
     fs.fchmodSync(fd, mode);
     const buf = typeof data === "string" ? Buffer.from(data, "utf8") : data;
     let off = 0;
@@ -175,16 +155,17 @@ export type JsonFileResult =
 /**
  * Read and JSON-parse a file. Missing → {kind:"missing"}; unparsable or empty → {kind:"corrupt"} with
  * the parse error (the caller decides: report it naming the file, quarantine, never overwrite blindly).
- * Other I/O errors (EACCES, EISDIR…) are thrown: they are not "corrupt", the file may be fine.
+ * Other I/O errors (EACCES, EISDIR, a symlink…) are a FileAccessError naming the file: they are not
+ * "corrupt", the file may be fine.
  */
 export function readJsonFile(file: string): JsonFileResult {
-  let raw: string;
+  let raw: string | null;
   try {
-    raw = fs.readFileSync(file, "utf8");
+    raw = readTextNoFollow(file);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return { kind: "missing" };
-    throw err;
+    throw new FileAccessError(file, "read", err);
   }
+  if (raw === null) return { kind: "missing" };
   try {
     return { kind: "ok", value: JSON.parse(raw) as unknown, raw };
   } catch (err) {
@@ -233,16 +214,23 @@ export function quarantineCorrupt(file: string, now: Date = new Date()): string 
 
 /**
  * Create `dir` (and parents) if missing, and make sure our own directory has exactly `mode`
- * (default 0o700). Only the leaf is tightened: parents may be shared (e.g. ~/.codex).
- * Refuses a leaf that is a symlink or not a directory.
+ * (default 0o700). Only the leaf is tightened: parents may be shared (e.g. ~/.codex). A leaf that is
+ * a symlink, not a directory, someone else's, or writable by group/others is refused
+ * (UnsafePathError): its content cannot be trusted, and tightening it would not undo what is in it.
  */
 export function ensureDir(dir: string, mode = 0o700): void {
-  fs.mkdirSync(dir, { recursive: true, mode });
-  const st = fs.lstatSync(dir);
-  if (!st.isDirectory()) throw new Error(`${dir} exists and is not a directory`);
-  if ((st.mode & 0o777) !== mode) {
-    // Only tighten a directory we own; chmod on someone else's would fail with EPERM anyway.
-    if (typeof process.getuid === "function" && st.uid !== process.getuid()) return;
-    fs.chmodSync(dir, mode);
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw new FileAccessError(dir, "create", err);
   }
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(dir);
+  } catch (err) {
+    throw new FileAccessError(dir, "open", err);
+  }
+  const bad = ownProblem(st, "dir", dir);
+  if (bad) throw new UnsafePathError(dir, "the directory", bad.problem, `fix: ${bad.fix}`);
+  if ((st.mode & 0o777) !== mode) fs.chmodSync(dir, mode);
 }

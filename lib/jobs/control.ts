@@ -7,9 +7,10 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { writeFileAtomic } from "../fs/atomic.js";
+import { readTextNoFollow } from "../fs/nofollow.js";
 import { jobControlFile } from "../paths.js";
 import { isJobId } from "./ids.js";
-import { ensureJobsDir } from "./store.js";
+import { ensureJobsDir } from "./records.js";
 
 export type ControlAction = "stop" | "restart";
 
@@ -37,7 +38,8 @@ export function requestControl(home: string, id: string, action: ControlAction, 
 export function pendingControl(home: string, id: string): ControlRequest | null {
   assertId(id);
   try {
-    return parseControl(fs.readFileSync(jobControlFile(home, id), "utf8"));
+    const text = readTextNoFollow(jobControlFile(home, id));
+    return text === null ? null : parseControl(text);
   } catch {
     return null;
   }
@@ -71,7 +73,7 @@ export function consumeControl(home: string, id: string): { request: ControlRequ
   }
   let text = "";
   try {
-    text = fs.readFileSync(taken, "utf8");
+    text = readTextNoFollow(taken) ?? "";
   } finally {
     fs.rmSync(taken, { force: true });
   }

@@ -8,6 +8,9 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { ensureDir } from "../fs/atomic.js";
+import { FileAccessError } from "../fs/errors.js";
+import { NOFOLLOW_FLAGS, openNoFollow } from "../fs/nofollow.js";
 import { JOB_MARKER_ENV } from "../process/proc-table.js";
 
 /** Our CLI entry (bin/codex-supervisor), found relative to this compiled file (dist/jobs/detach.js). */
@@ -17,7 +20,7 @@ export function ourBinFile(): string {
 
 export interface DetachInput {
   jobId: string;
-  /** Where stdout/stderr of the supervisor (and so of codex) go; opened for append, mode 0600. */
+  /** Where stdout/stderr of the supervisor (and so of codex) go; opened for append, mode 0600, never through a symlink. */
   outFile: string;
   cwd: string;
   /** The launcher's environment; the supervisor needs our CODEX_AUTH_* settings and strips them for codex. */
@@ -43,8 +46,14 @@ export function detachedSupervisorEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv
  * wait for it (unref).
  */
 export function spawnDetachedSupervisor(input: DetachInput): Promise<{ pid: number }> {
-  fs.mkdirSync(path.dirname(input.outFile), { recursive: true, mode: 0o700 });
-  const fd = fs.openSync(input.outFile, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT, 0o600);
+  ensureDir(path.dirname(input.outFile));
+  let fd: number;
+  try {
+    // Never through a symlink: codex's output would be appended to whatever it points at.
+    fd = openNoFollow(input.outFile, NOFOLLOW_FLAGS.appendWriteOnly);
+  } catch (err) {
+    return Promise.reject(new FileAccessError(input.outFile, "open", err));
+  }
   return new Promise((resolve, reject) => {
     let child;
     try {

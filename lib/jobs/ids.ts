@@ -1,7 +1,9 @@
-// Job ids (contracts-extra #4): `s-<yyyymmdd>-<8 hex>` for supervised sessions, `j-<yyyymmdd>-<8 hex>`
+// Job ids: `s-<yyyymmdd>-<8 hex>` for supervised sessions, `j-<yyyymmdd>-<8 hex>`
 // for background jobs. The date (local, like codex's rollout paths) makes ids sort by creation day and
 // tells a human roughly how old a job is; 32 random bits keep same-day ids apart.
 import { randomBytes } from "node:crypto";
+import { UsageError } from "../errors.js";
+import { safeToEcho } from "../text/user-text.js";
 
 export type JobKind = "session" | "job";
 
@@ -19,6 +21,11 @@ export function newJobId(kind: JobKind, now: Date = new Date(), random: Buffer =
 /** True for a well-formed job id. Ids become file names, so anything else is never used as one. */
 export function isJobId(s: string): boolean {
   return JOB_ID_RE.test(s);
+}
+
+/** Ids become file names: never let anything else near the file system. */
+export function assertJobId(id: string): void {
+  if (!isJobId(id)) throw new UsageError(`${safeToEcho(id)} is not a job id (expected s-YYYYMMDD-xxxxxxxx or j-YYYYMMDD-xxxxxxxx)`);
 }
 
 export function kindOfJobId(id: string): JobKind | null {

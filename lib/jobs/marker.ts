@@ -1,6 +1,6 @@
 // What every process of a supervised job carries in its environment, so we can find it again even
 // after it was reparented or setsid()'d:
-// - CODEX_SUPERVISOR_JOB=<job id> (contracts-extra #4), and
+// - CODEX_SUPERVISOR_JOB=<job id>, and
 // - CODEX_SUPERVISOR_HOME=<supervisor home> — which store holds that job's record. Without it a
 //   process whose record is not in *our* home could belong to another home (another user setup, a
 //   test) and must not be judged an orphan; with it, "no record in the home it names" really means

@@ -1,14 +1,17 @@
 // Reconciled reads: every status read checks the recorded processes against the system and persists
-// a `lost` verdict so it does not recur (SPEC §5). The verdict itself is pure (reconcile.ts); this
+// a `lost` verdict so it does not recur. The verdict itself is pure (reconcile.ts); this
 // file probes processes and writes.
 //
-// The write is a non-owner write (see store.ts): only made when the supervisor is verified gone, as
+// The write is a non-owner write (see records.ts): only made when the supervisor is verified gone, as
 // a compare-and-swap on the rev that was judged, under the storage lock. If someone wrote in between
 // (the supervisor's last words, another reader, a takeover), the new state is judged again.
+import type { StorageLockOptions } from "../lock/options.js";
 import { isAlive, readIdentity, sameIdentity, type ProcessIdentity } from "../process/identity.js";
 import { reconcile, type Liveness, type ProcState } from "./reconcile.js";
 import { isActiveStatus, type JobRecord, type ProcessRef } from "./record.js";
-import { appendEvent, listJobs, readJob, sortNewestFirst, updateJobIf, type JobListing, type WithLock } from "./store.js";
+import { appendEvent } from "./event-log.js";
+import { listJobs, sortNewestFirst, type JobListing } from "./listing.js";
+import { readJob, updateJobIf, type WithLock } from "./records.js";
 
 /** Alive = same pid with the same start identity (zombies count as exited); a pid now held by another process = reused. */
 export function probeProcess(ref: ProcessRef | null): ProcState | "none" {
@@ -51,11 +54,10 @@ export function storageLockFor(home: string): WithLock {
   };
 }
 
-async function lockTimings(): Promise<{ staleMs?: number; updateMs?: number }> {
+async function lockTimings(): Promise<StorageLockOptions> {
   try {
-    const { loadConfig } = await import("../config/load.js");
-    const c = loadConfig(process.env);
-    return { staleMs: c.lockStaleMs, updateMs: c.lockUpdateMs };
+    const [{ loadConfig }, { lockOptionsFrom }] = await Promise.all([import("../config/load.js"), import("../lock/options.js")]);
+    return lockOptionsFrom(loadConfig(process.env));
   } catch {
     // A broken config must not stop a read from recording a verified death; the lock's defaults
     // match the config defaults. (The config error itself is reported by commands that need it.)

@@ -1,5 +1,5 @@
 // The job record: what `<home>/jobs/<id>.json` holds, its validation, and the `--json` view whose
-// top-level names SPEC §5 fixes. A record never holds a secret: argv is the user's own command line
+// top-level names are fixed (docs/architecture.md §4). A record never holds a secret: argv is the user's own command line
 // (it may hold a prompt) with secret option values redacted by the store (redactArgv), and our
 // CODEX_AUTH_* environment is never stored.
 //
@@ -198,7 +198,7 @@ export function newJobRecord(init: NewJobInit, now: Date = new Date()): JobRecor
   };
 }
 
-/** `--json` shape: SPEC §5 names at the top level (plus name, argv and endedAt). */
+/** `--json` shape: the promised names at the top level (plus name, argv and endedAt). */
 export interface JobJsonView {
   id: string;
   kind: JobKind;

@@ -1,23 +1,17 @@
-// Defence in depth for the event log and the job records: callers never pass secrets, but an error text or a codex
-// message could still carry one (an API key in a failing command line, a JWT in an error body).
-// Values under secret-looking keys and secret-shaped substrings are replaced before anything is written.
+// What we write about a job never carries a secret: the record's argv, every event, every error text.
+// Callers never pass secrets on purpose, but a command line may hold a key in a config override and
+// an error text or a codex message could still carry one. Values under secret-looking names and
+// secret-shaped substrings are replaced before anything is written (what a secret looks like:
+// lib/text/secrets.ts).
+import { isSecretTableName, isSecretWordName, REDACTED, redactString } from "../text/secrets.js";
+import { tomlLeaves, TomlSyntaxError } from "./toml-value.js";
 
-const SECRET_KEY = /(token|secret|password|passwd|api[_-]?key|authorization|cookie|credential)/i;
-const SECRET_SHAPES: RegExp[] = [
-  /\bsk-[A-Za-z0-9_-]{16,}/g, // OpenAI-style API keys
-  /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, // JWTs (id/access tokens)
-  /\b(Bearer)\s+[A-Za-z0-9._~+/=-]{16,}/gi,
-];
+export { REDACTED, redactString };
 
-export const REDACTED = "[redacted]";
+/** Event keys whose value is a secret (substring match: defence in depth for logged objects). */
+const SECRET_KEY = /(token|secret|password|passwd|api[_-]?key|authorization|cookie|credential|bearer)/i;
 /** Fields that hold a codex command line (`argv`, `initialArgv`, `resumeArgv`…). */
 const ARGV_KEY = /argv$/i;
-
-export function redactString(s: string): string {
-  let out = s;
-  for (const re of SECRET_SHAPES) out = out.replace(re, (m, bearer?: string) => (typeof bearer === "string" && /^bearer$/i.test(bearer) ? `${bearer} ${REDACTED}` : REDACTED));
-  return out;
-}
 
 /** A deep copy of a JSON-able value with secrets replaced. */
 export function redactSecrets(value: unknown, depth = 0): unknown {
@@ -38,24 +32,62 @@ export function redactSecrets(value: unknown, depth = 0): unknown {
 
 // ---- command lines ----
 // A job's argv is the user's codex command line; it goes into the record, `ls --json` and `status`.
-// Secrets reach it as option values: `-c model_providers.x.experimental_bearer_token=…`,
-// `--config=…api_key=…`, or an option whose own name says token/secret/key (`--remote-auth-token-env X`).
-// Those values are replaced; the rest (the prompt, paths, models) stays readable. A config key is judged
-// by its last dotted segment, word-wise, so `model_max_output_tokens` (a count) stays visible.
+// Secrets reach it as option values: `-c model_providers.x.experimental_bearer_token=…`, an inline
+// table `-c 'model_providers.x={experimental_bearer_token="…"}'`, headers
+// `-c 'model_providers.x.http_headers={"X-Api-Key"="…"}'`, or an option whose own name says
+// token/secret/key (`--remote-auth-token-env X`). Those values are replaced; the rest (the prompt,
+// paths, models, the structure of a table) stays readable.
 
-const SECRET_WORD = /(?:^|[_-])(?:token|secret|password|passwd|api[_-]?key|apikey|authorization|cookie|credentials?|bearer)(?:$|[_-])/i;
-
-/** Does a config key (`a.b.c`, maybe quoted segments) or an option name look like it holds a secret? */
+/** Does a config key path (`a.b.c`, maybe quoted segments) or an option name name a secret? */
 export function isSecretName(name: string): boolean {
-  const last = name.split(".").at(-1)!.replace(/^["']|["']$/g, "");
-  return SECRET_WORD.test(last);
+  return isSecretWordName(name) || keySegments(name).some(isSecretTableName);
 }
 
-/** `key=value` with a secret-looking key → `key=[redacted]`; anything else unchanged. */
+function keySegments(key: string): string[] {
+  return key.split(".").map((s) => s.trim().replace(/^["']|["']$/g, ""));
+}
+
+/**
+ * Is a leaf under these keys a secret? Any key on the way naming one (`x.api_key`, `{bearer_token=…}`,
+ * `env={GITHUB_TOKEN=…}`), or a header table above it (`http_headers`, `env_http_headers`).
+ */
+function secretPath(path: string[]): boolean {
+  return path.some((k) => isSecretWordName(k) || isSecretTableName(k));
+}
+
+/**
+ * The value of one override with every secret leaf replaced (pure). Unparsable TOML is what codex
+ * takes as a plain string: then the whole value is the key's, and is replaced if the key, or any
+ * word inside the value, names a secret (a malformed table must not leak what it holds).
+ */
+export function redactConfigValue(keyPath: string[], value: string): string {
+  let leaves;
+  try {
+    leaves = tomlLeaves(value);
+  } catch (err) {
+    if (!(err instanceof TomlSyntaxError)) throw err;
+    return secretPath(keyPath) || isSecretWordName(value) || /headers/i.test(value) ? REDACTED : value;
+  }
+  const whole = leaves.length === 1 && leaves[0]!.path.length === 0;
+  if (whole && secretPath(keyPath) && !/^\s*(true|false)\s*$/.test(value)) return REDACTED;
+  let out = "";
+  let at = 0;
+  for (const leaf of leaves) {
+    if (!secretPath([...keyPath, ...leaf.path])) continue;
+    const text = value.slice(leaf.start, leaf.end);
+    if (text === "true" || text === "false") continue; // a switch is never a secret
+    out += value.slice(at, leaf.start) + `"${REDACTED}"`;
+    at = leaf.end;
+  }
+  return out + value.slice(at);
+}
+
+/** `key=value` with its secret parts replaced; anything without '=' unchanged. */
 function redactConfigOverride(kv: string): string {
   const eq = kv.indexOf("=");
   if (eq <= 0) return kv;
-  return isSecretName(kv.slice(0, eq).trim()) ? `${kv.slice(0, eq)}=${REDACTED}` : kv;
+  const key = kv.slice(0, eq);
+  return `${key}=${redactConfigValue(keySegments(key), kv.slice(eq + 1))}`;
 }
 
 const CONFIG_LONG = "--config";

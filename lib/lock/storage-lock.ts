@@ -1,66 +1,71 @@
 // The storage lock: serialises read-modify-write of shared state under <home> across processes.
 //
 // Built on proper-lockfile (mkdir lock + mtime heartbeat), with its weak spots closed:
-//  * stale-reclaim race — proper-lockfile's waiters each stat the lock, decide it is stale and rmdir it;
-//    a slow waiter can remove the lock a faster waiter has just re-created, and both "hold" it. We turn
-//    its own stale handling off (stale: Infinity) and reclaim ourselves: under a short reclaim mutex,
-//    re-stat the lock and remove it only if it is the same directory (dev+ino+birth) and still stale.
+//  * stale-reclaim race and a heartbeat ahead of the clock — eviction is ours (reclaim.ts, staleness.ts).
 //  * realpath on a missing file — realpath: false (the lock target `<home>/storage` never exists).
 //  * default onCompromised throws from a timer and crashes the process — ours marks the guard lost.
-//  * a fresh lock's mtime is set up to ~1 s into the future (its mtime-precision probe), so a holder that
-//    dies before its first heartbeat would be evicted up to 1 s late. We run that probe once per home
-//    on a scratch directory and hand the cached result to every acquisition (see precisionBase).
+//  * a fresh lock's mtime set into the future by the library's precision probe (precision.ts).
 //  * unlock/exit handler rmdir by name — our fs wrapper refuses to remove a lock directory that is not
 //    the one we created (someone reclaimed it from us), so we never delete another holder's lock.
 // A holder calls guard.assertHeld() right before each write: it fails when the lock was compromised,
-// replaced, or our heartbeat is too old for others to still respect it.
-import { randomBytes } from "node:crypto";
+// replaced, or our heartbeat is too old for others to still respect it. Every failure is a domain
+// error naming the lock and what to do.
 import fs from "node:fs";
+import { performance } from "node:perf_hooks";
+import { setTimeout as sleep } from "node:timers/promises";
 import { createRequire } from "node:module";
-import path from "node:path";
 import type * as ProperLockfile from "proper-lockfile";
-import { storageLockTarget } from "../paths.js";
-import { CliError } from "../errors.js";
+import { DomainError } from "../errors.js";
 import { ensureDir } from "../fs/atomic.js";
+import { reasonOf } from "../fs/errors.js";
+import { assertTrustedHome } from "../fs/trust.js";
+import { storageLockDir, storageLockTarget } from "../paths.js";
+import { holderTrustWindowMs, resolveLockOptions, type StorageLockOptions } from "./options.js";
+import { precisionBase } from "./precision.js";
+import { reclaimIfStale } from "./reclaim.js";
+import { dirIdentity, lstatOrNull, StalenessJudge } from "./staleness.js";
+
+export type { StorageLockOptions } from "./options.js";
+// The one config → options mapping lives in options.ts; re-exported for callers of the lock.
+export { lockOptionsFrom } from "./options.js";
 
 /** proper-lockfile (and graceful-fs under it), loaded at the first lock: ~10 ms a supervised launch
  * would otherwise pay before codex starts, though it takes no lock then. */
 let lockfileLib: typeof ProperLockfile | null = null;
 const properLockfile = (): typeof ProperLockfile => (lockfileLib ??= createRequire(import.meta.url)("proper-lockfile") as typeof ProperLockfile);
 
-export const DEFAULT_LOCK_STALE_MS = 10_000;
-export const DEFAULT_LOCK_UPDATE_MS = 2_000;
+const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
-export class LockLostError extends Error {
+/** The lock was lost while held: the write is aborted, nothing was changed. */
+export class LockLostError extends DomainError {
   constructor(readonly lockPath: string, readonly reason: string) {
-    super(`storage lock ${lockPath} was lost (${reason}); the write was aborted`);
+    super("lock-lost", `the storage lock ${lockPath} was lost (${reason}); the write was aborted and nothing was changed — run the command again`);
     this.name = "LockLostError";
   }
 }
 
-export class LockTimeoutError extends Error {
-  constructor(readonly lockPath: string, readonly waitedMs: number) {
-    super(`timed out after ${waitedMs} ms waiting for the storage lock ${lockPath}`);
+/** Another process held the lock for the whole wait. */
+export class LockTimeoutError extends DomainError {
+  constructor(readonly lockPath: string, readonly waitedMs: number, heartbeat = "") {
+    super(
+      "lock-timeout",
+      `timed out after ${secs(waitedMs)} waiting for the storage lock ${lockPath}: another codex-supervisor process holds it${heartbeat}; try again in a moment — if no codex-supervisor is running, remove ${lockPath}`,
+    );
     this.name = "LockTimeoutError";
   }
 }
 
-export interface StorageLockOptions {
-  /** A lock whose heartbeat is older than this is considered abandoned (default 10000). */
-  staleMs?: number;
-  /** Heartbeat period (default 2000; at least 1000 and at most staleMs/2). */
-  updateMs?: number;
-  /** Give up waiting after this long (default staleMs + 5000: long enough to outwait a dead holder). */
-  timeoutMs?: number;
-  /** Called when releasing failed without the lock being lost (the lock then expires as stale). */
-  onReleaseError?: (err: Error) => void;
-  /** Test hook: runs after a waiter has decided the lock looks stale, before it takes the reclaim mutex. */
-  afterStaleObservedForTests?: () => Promise<void> | void;
-}
-
-/** The lock options a config asks for (the one place that maps config fields to them). */
-export function lockOptionsFrom(config: { lockStaleMs: number; lockUpdateMs: number }): StorageLockOptions {
-  return { staleMs: config.lockStaleMs, updateMs: config.lockUpdateMs };
+/**
+ * The lock could not even be attempted (read-only file system, permission denied, disk full, something
+ * that is not a directory in its place): one clear line naming it. `errno` is kept.
+ */
+export class StorageLockError extends DomainError {
+  readonly errno: string | undefined;
+  constructor(readonly lockPath: string, cause: unknown) {
+    super("lock-unavailable", `cannot take the storage lock ${lockPath}: ${cause instanceof DomainError ? cause.message : reasonOf(cause)}`, {}, { cause });
+    this.name = "StorageLockError";
+    this.errno = (cause as NodeJS.ErrnoException | null)?.code;
+  }
 }
 
 export interface LockGuard {
@@ -78,86 +83,8 @@ export interface HeldStorageLock {
   release(): Promise<void>;
 }
 
-interface Resolved {
-  staleMs: number;
-  updateMs: number;
-  timeoutMs: number;
-}
-
-function resolveOptions(opts: StorageLockOptions): Resolved {
-  const staleMs = opts.staleMs ?? DEFAULT_LOCK_STALE_MS;
-  const updateMs = opts.updateMs ?? DEFAULT_LOCK_UPDATE_MS;
-  if (!Number.isFinite(updateMs) || updateMs < 1000) {
-    throw new RangeError(`lockUpdateMs must be at least 1000 (got ${updateMs})`);
-  }
-  if (!Number.isFinite(staleMs) || staleMs < 2 * updateMs) {
-    throw new RangeError(`lockStaleMs must be at least twice lockUpdateMs (${updateMs}); got ${staleMs}`);
-  }
-  const timeoutMs = opts.timeoutMs ?? staleMs + 5000;
-  return { staleMs, updateMs, timeoutMs };
-}
-
-/**
- * Age at which a holder stops trusting its own lock: a heartbeat period before others may reclaim it,
- * so a write that passed assertHeld has at least that long to finish before anyone else can enter.
- */
-export function holderTrustWindowMs(staleMs: number, updateMs: number): number {
-  return staleMs - Math.min(updateMs, staleMs / 4);
-}
-
-function statOrNull(p: string): fs.BigIntStats | null {
-  try {
-    return fs.statSync(p, { bigint: true });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw err;
-  }
-}
-
-/**
- * Which directory this is, not just which name: an inode number is reused at once after rmdir+mkdir
- * (seen on ext4), so the birth time in ns is part of the identity (0 where unsupported: dev+ino only).
- */
-function dirIdentity(st: fs.BigIntStats): string {
-  return `${st.dev}:${st.ino}:${st.birthtimeNs}`;
-}
-
+/** Wall-clock age of a heartbeat (negative when ahead of the clock). */
 const ageMs = (st: fs.BigIntStats): number => Date.now() - Number(st.mtimeMs);
-
-interface MtimePrecisionModule {
-  probe(file: string, fsLike: object, cb: (err: Error | null) => void): void;
-}
-function loadMtimePrecision(): MtimePrecisionModule | null {
-  try {
-    return createRequire(import.meta.url)("proper-lockfile/lib/mtime-precision.js") as MtimePrecisionModule;
-  } catch {
-    return null; // layout changed: fall back to proper-lockfile probing on each acquisition
-  }
-}
-const precisionBases = new Map<string, object>();
-
-/**
- * An object carrying proper-lockfile's cached mtime precision for `home` (it caches the result on the fs
- * object under a private symbol, read through the prototype chain). Each acquisition's fs inherits from
- * it, so the library skips the probe that would stamp the fresh lock with a future mtime.
- */
-async function precisionBase(home: string): Promise<object> {
-  const known = precisionBases.get(home);
-  if (known) return known;
-  const base = { stat: fs.stat, utimes: fs.utimes };
-  const mod = loadMtimePrecision();
-  if (mod) {
-    const scratch = path.join(home, `.mtime-probe-${process.pid}-${randomBytes(4).toString("hex")}`);
-    fs.mkdirSync(scratch);
-    try {
-      await new Promise<void>((resolve, reject) => mod.probe(scratch, base, (err) => (err ? reject(err) : resolve())));
-    } finally {
-      fs.rmdirSync(scratch);
-    }
-  }
-  precisionBases.set(home, base);
-  return base;
-}
 
 /**
  * The fs that proper-lockfile uses for one acquisition: records which directory we created, and will
@@ -167,7 +94,7 @@ function ownedFs(lockDir: string, base: object) {
   const owned: { id: string | null } = { id: null };
   const isOurs = (p: string): boolean => {
     if (p !== lockDir) return true;
-    const st = statOrNull(p);
+    const st = lstatOrNull(p);
     return st !== null && owned.id !== null && dirIdentity(st) === owned.id;
   };
   const api = Object.assign(Object.create(base) as object, {
@@ -197,89 +124,24 @@ function ownedFs(lockDir: string, base: object) {
   return { api, owned };
 }
 
-export type ReclaimOutcome = "gone" | "fresh" | "reclaimed" | "busy";
-
-/**
- * Remove `lockDir` if it is abandoned (heartbeat older than staleMs). Safe against concurrent
- * reclaimers: the removal happens under `<lockDir>.reclaim` (mkdir mutex) after re-checking that the
- * directory is the same one we judged stale and is still stale. The mutex itself is held for a few
- * syscalls; one left by a reclaimer that died inside it is removed after a short window.
- */
-export async function reclaimIfStale(
-  lockDir: string,
-  staleMs: number,
-  afterStaleObserved?: () => Promise<void> | void,
-): Promise<ReclaimOutcome> {
-  const first = statOrNull(lockDir);
-  if (!first) return "gone";
-  if (ageMs(first) <= staleMs) return "fresh";
-  if (afterStaleObserved) await afterStaleObserved();
-
-  const mutex = `${lockDir}.reclaim`;
-  try {
-    fs.mkdirSync(mutex);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-    const m = statOrNull(mutex);
-    if (m && ageMs(m) > Math.min(1000, staleMs / 2)) {
-      try {
-        fs.rmdirSync(mutex);
-      } catch {
-        /* someone else cleaned it up */
-      }
-    }
-    return "busy";
-  }
-  try {
-    const again = statOrNull(lockDir);
-    if (!again) return "gone";
-    if (dirIdentity(again) !== dirIdentity(first) || ageMs(again) <= staleMs) {
-      return "fresh";
-    }
-    try {
-      fs.rmdirSync(lockDir);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
-    }
-    return "reclaimed";
-  } finally {
-    try {
-      fs.rmdirSync(mutex);
-    } catch {
-      /* removed as abandoned by another waiter; harmless */
-    }
-  }
-}
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/**
- * The lock could not even be attempted (read-only file system, permission denied, disk full): one
- * clear line naming the lock for the CLI instead of an internal error. `code` is kept.
- */
-export class StorageLockError extends CliError {
-  readonly code: string | undefined;
-  constructor(readonly lockPath: string, cause: unknown) {
-    const code = (cause as NodeJS.ErrnoException | null)?.code;
-    super(`cannot take the storage lock ${lockPath}: ${cause instanceof Error ? cause.message : String(cause)}`, 1);
-    this.name = "StorageLockError";
-    this.code = code;
-    this.cause = cause;
-  }
-}
-
 /** Acquire the storage lock of `home` (created 0700 if missing). Prefer withStorageLock. */
 export async function acquireStorageLock(home: string, opts: StorageLockOptions = {}): Promise<HeldStorageLock> {
-  const { staleMs, updateMs, timeoutMs } = resolveOptions(opts);
+  const { staleMs, updateMs, timeoutMs } = resolveLockOptions(opts);
   const target = storageLockTarget(home);
-  const lockDir = `${target}.lock`;
+  const lockDir = storageLockDir(home);
+  const judge = new StalenessJudge();
   const trustMs = holderTrustWindowMs(staleMs, updateMs);
-  const started = Date.now();
+  const started = performance.now(); // the wait is measured on the monotonic clock: the wall clock may step
   let backoff = 5;
 
   let base: object;
+  assertTrustedHome(home);
   try {
     ensureDir(home, 0o700);
+    const there = lstatOrNull(lockDir);
+    if (there && !there.isDirectory()) {
+      throw new DomainError("lock-unavailable", `it is ${there.isSymbolicLink() ? "a symbolic link" : "not a directory"}; remove it (only a directory made by codex-supervisor belongs there)`);
+    }
     base = await precisionBase(home);
   } catch (err) {
     throw new StorageLockError(lockDir, err);
@@ -313,10 +175,15 @@ export async function acquireStorageLock(home: string, opts: StorageLockOptions 
       if ((err as NodeJS.ErrnoException).code !== "ELOCKED") {
         throw new StorageLockError(lockDir, err);
       }
-      const outcome = await reclaimIfStale(lockDir, staleMs, opts.afterStaleObservedForTests);
+      let outcome;
+      try {
+        outcome = await reclaimIfStale(lockDir, staleMs, judge, opts.afterStaleObservedForTests);
+      } catch (e) {
+        throw new StorageLockError(lockDir, e);
+      }
       if (outcome === "gone" || outcome === "reclaimed") continue;
-      const waited = Date.now() - started;
-      if (waited >= timeoutMs) throw new LockTimeoutError(lockDir, waited);
+      const waited = performance.now() - started;
+      if (waited >= timeoutMs) throw new LockTimeoutError(lockDir, waited, heartbeatNote(lockDir, staleMs));
       await sleep(Math.min(backoff + Math.random() * backoff, Math.max(1, timeoutMs - waited)));
       backoff = Math.min(backoff * 2, 50);
       continue;
@@ -333,7 +200,7 @@ export async function acquireStorageLock(home: string, opts: StorageLockOptions 
       assertHeld() {
         if (state.released) throw new LockLostError(lockDir, "already released");
         if (state.lost) throw new LockLostError(lockDir, state.reason ?? "lost");
-        const st = statOrNull(lockDir);
+        const st = lstatOrNull(lockDir);
         if (!st || !owned.id || dirIdentity(st) !== owned.id) {
           markLost(st ? "lock directory was replaced by another holder" : "lock directory was removed");
           throw new LockLostError(lockDir, state.reason!);
@@ -367,6 +234,18 @@ export async function acquireStorageLock(home: string, opts: StorageLockOptions 
  * Run `fn` while holding the storage lock of `home`; hold it only around a read-modify-write.
  * `fn` must call guard.assertHeld() right before each write. The lock is released however `fn` ends.
  */
+/** ", its heartbeat N s old" for the timeout message (or ahead of the clock). */
+function heartbeatNote(lockDir: string, staleMs: number): string {
+  try {
+    const st = lstatOrNull(lockDir);
+    if (!st) return "";
+    const age = ageMs(st);
+    return age < 0 ? ` (its heartbeat is ${secs(-age)} ahead of the clock; it is taken over once it stays unchanged for ${secs(staleMs)})` : ` (heartbeat ${secs(age)} ago)`;
+  } catch {
+    return "";
+  }
+}
+
 export async function withStorageLock<T>(
   home: string,
   fn: (guard: LockGuard) => Promise<T> | T,

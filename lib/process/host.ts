@@ -1,15 +1,14 @@
 // The one place that picks the process-table port from the platform we run on. Every lib/process
 // function takes a port and defaults to this one; tests pass another explicitly.
-import { CliError } from "../errors.js";
+import { DomainError } from "../errors.js";
 import { linuxPlatform } from "./linux.js";
 import { macosPlatform } from "./macos.js";
 import type { ProcessPlatform } from "./platform.js";
 
 /** Supervision needs a process table we can read: Linux (/proc) or macOS (ps). */
-export class UnsupportedPlatformError extends CliError {
-  readonly code = "unsupported-platform";
+export class UnsupportedPlatformError extends DomainError {
   constructor(platform: string) {
-    super(`supervising codex needs Linux or macOS to track its processes; this is ${platform} (plain \`codex\` passthrough works everywhere)`);
+    super("unsupported-platform", `supervising codex needs Linux or macOS to track its processes; this is ${platform} (plain \`codex\` passthrough works everywhere)`);
     this.name = "UnsupportedPlatformError";
   }
 }

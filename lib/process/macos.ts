@@ -14,16 +14,15 @@
 //
 // Boot = kern.boottime's seconds, read once per process (`boottime-<sec>`).
 import { spawnSync } from "node:child_process";
-import { CliError } from "../errors.js";
+import { DomainError } from "../errors.js";
 import { JOB_HOME_ENV, JOB_MARKER_ENV } from "./markers.js";
 import { envFromPsCommand, parseBoottime, parseLsofFields, parsePsRow, psShowsEnvironment, type PsRow } from "./macos-format.js";
 import type { OpenFile, ProcessPlatform, ProcInfo, ProcWithEnv } from "./platform.js";
 
 /** ps, sysctl or lsof could not be run or failed: names the command and what it said. */
-export class ProcessToolError extends CliError {
-  readonly code = "process-tool-failed";
+export class ProcessToolError extends DomainError {
   constructor(command: string, detail: string) {
-    super(`could not read the process table: \`${command}\` ${detail}`);
+    super("process-tool-failed", `could not read the process table: \`${command}\` ${detail}`);
     this.name = "ProcessToolError";
   }
 }

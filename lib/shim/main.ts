@@ -4,7 +4,8 @@
 // lib/config/schema, lib/lock and lib/supervisor are loaded only by the dynamic import below
 // (test/shim/hot-path-modules.test.ts fails if that changes).
 import { statSync, writeSync } from "node:fs";
-import { CliError, UsageError } from "../errors.js";
+import { DomainError, UsageError } from "../errors.js";
+import { errorReport } from "../cli/error-table.js";
 import { supervisorHome } from "../paths.js";
 import { OPT_IN_ENV, parseSwitch, SWITCH_EXPECTED } from "../config/opt-in.js";
 import type { ParsedArgv } from "../codex/argv-types.js";
@@ -52,10 +53,10 @@ async function loadSupervisor(): Promise<SupervisorEntry> {
     return (await import(specifier)) as SupervisorEntry;
   } catch (err) {
     const why = bundleError ? `${(bundleError as Error).message}; then ${(err as Error).message}` : (err as Error).message;
-    throw new CliError(
+    throw new DomainError(
+      "supervisor-unavailable",
       `${OPT_IN_ENV} is on but the session supervisor could not be loaded (${why}); ` +
         `reinstall codex-supervisor, or unset ${OPT_IN_ENV} to run codex directly`,
-      1,
     );
   }
 }
@@ -106,14 +107,11 @@ async function run(shimFile: string, argv: string[]): Promise<number> {
   return passthrough(launchSpec(real, argv, stripOurEnv(env)));
 }
 
-/** One line on stderr and our exit status; never a stack trace. */
+/** What the user sees of an error: the error table's one line and exit status (never a stack trace). */
 function fail(err: unknown): never {
-  if (err instanceof CliError) {
-    process.stderr.write(`codex-supervisor: ${err.message}\n`);
-    process.exit(err.exitCode);
-  }
-  process.stderr.write(`codex-supervisor: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
+  const report = errorReport(err);
+  process.stderr.write(report.text);
+  process.exit(report.status);
 }
 
 /** The full Node path (entry.ts `run`). Never returns: exits like codex (or with our error status). */

@@ -18,7 +18,7 @@ export type { AccountPorts, FollowedRollout, RunningChild, SupervisorPorts, Swit
 export type { AccountsSnapshot, Binding, LoginView } from "./state.js";
 
 /** Fields of the step context the caller may leave to their defaults. */
-type Defaulted = "rotationRetryMs" | "startFailureWindowMs" | "pollMs";
+type Defaulted = "rotationRetryMs" | "startFailureWindowMs" | "pollMs" | "rebindMs";
 
 /**
  * The loop's options: the step context (step.ts StepContext, whose fields say what each does) minus
@@ -58,6 +58,7 @@ export async function superviseCodex(opts: SuperviseOptions): Promise<SuperviseR
     rotationRetryMs: DEFAULT_ROTATION_RETRY_MS,
     startFailureWindowMs: DEFAULT_START_FAILURE_WINDOW_MS,
     pollMs: 250,
+    rebindMs: 5000,
     ...given,
     accounts: p.accounts !== null,
   };

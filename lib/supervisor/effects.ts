@@ -37,15 +37,17 @@ export interface SuperviseResult {
 export type Effect =
   | { kind: "load-accounts"; req: number }
   | { kind: "spawn"; seq: number; argv: string[] }
-  | { kind: "bind"; seq: number }
+  /** `recheck`: the session is bound; only an exact answer (the rollout codex holds open) counts. */
+  | { kind: "bind"; seq: number; recheck: boolean }
   /** Follow the rollout from the first line written at or after `since` (epoch ms). */
   | { kind: "follow"; seq: number; binding: Binding; since: number }
   | { kind: "stop-tree"; seq: number; steps: StopStep[] }
   /**
    * After child `seq` ended, in this order: restore the terminal, end what still carries the job's
-   * marker (`leftoverSteps`), read the rollout's last lines and stop following it, bind if `bind`.
+   * marker (`leftoverSteps`; null when our own escalation just confirmed nothing is left), read the
+   * rollout's last lines and stop following it, bind if `bind`.
    */
-  | { kind: "settle"; seq: number; bind: boolean; leftoverSteps: StopStep[] }
+  | { kind: "settle"; seq: number; bind: boolean; leftoverSteps: StopStep[] | null }
   /** Store what codex refreshed in auth.json under its owner (answers `synced`). */
   | { kind: "sync-back"; seq: number }
   | { kind: "switch"; to: string; from: string | null; coolDownUntil: number | null }

@@ -2,11 +2,13 @@
 // record, saves the terminal, runs the loop in tui mode, and returns the exit status to mirror —
 // re-raising a death by signal on ourselves first, as the shell expects.
 import { loadConfig } from "../config/load.js";
-import { CliError } from "../errors.js";
+import { DomainError } from "../errors.js";
+import { errorReport } from "../cli/error-table.js";
 import { codexHome, supervisorHome } from "../paths.js";
 import { readAccounts } from "../accounts/store.js";
 import { newJobId } from "../jobs/ids.js";
-import { appendEvent, createJob } from "../jobs/store.js";
+import { appendEvent } from "../jobs/event-log.js";
+import { createJob } from "../jobs/records.js";
 import { readIdentity } from "../process/identity.js";
 import { sessionCwd } from "../codex/cd.js";
 import { buildResumeArgv, withNoDaemon } from "../session/resume-argv.js";
@@ -28,11 +30,10 @@ export async function runSupervisedFromShim(input: ShimInput): Promise<number> {
   try {
     return await runSupervised(input);
   } catch (err) {
-    if (err instanceof CliError) {
-      process.stderr.write(`codex-supervisor: ${err.message}\n`);
-      return err.exitCode;
-    }
-    throw err;
+    if (!(err instanceof DomainError)) throw err; // the shim's edge reports a bug
+    const report = errorReport(err);
+    process.stderr.write(report.text);
+    return report.status;
   }
 }
 
@@ -42,7 +43,7 @@ async function runSupervised(input: ShimInput): Promise<number> {
   const home = supervisorHome(env);
   const jobId = newJobId("session");
   const me = readIdentity(process.pid);
-  if (!me) throw new CliError("cannot read our own process identity from /proc");
+  if (!me) throw new DomainError("environment", "cannot read our own process identity from /proc");
   createJob(home, {
     id: jobId,
     kind: "session",

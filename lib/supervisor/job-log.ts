@@ -1,7 +1,7 @@
 // The supervisor's writes to its job's files must never end the session: a full disk, a log or record
 // made read-only or removed under us (ENOSPC, EROFS, EACCES...) costs the bookkeeping, not the codex
 // the user is talking to. appendEvent / updateJob throw on such failures (and leave no half line or
-// half record, jobs/store.ts); these wrappers turn the first failure of each kind into one line on the
+// half record, jobs/records.ts); these wrappers turn the first failure of each kind into one line on the
 // supervisor's stderr (the terminal for a session, the job's output file for a job) and drop the rest
 // silently — one line, not one per event.
 

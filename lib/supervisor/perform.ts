@@ -41,7 +41,7 @@ export class EffectRunner {
       case "bind": {
         const child = this.children.get(e.seq);
         if (!child) return;
-        return this.task(async () => post({ type: "bound", seq: e.seq, binding: await this.attempt("bind", () => p.bind(child, false), null) }));
+        return this.task(async () => post({ type: "bound", seq: e.seq, binding: await this.attempt("bind", () => p.bind(child, e.recheck ? "recheck" : "first"), null) }));
       }
       case "follow":
         this.closeFollow();
@@ -135,14 +135,15 @@ export class EffectRunner {
   private async settle(seq: number, child: RunningChild, e: Extract<Effect, { kind: "settle" }>): Promise<void> {
     const { p } = this;
     await this.attempt("restore-terminal", async () => p.restoreTerminal(), undefined);
-    const leftovers = await this.attempt("end-leftovers", () => p.endLeftovers(e.leftoverSteps), 0);
+    const steps = e.leftoverSteps;
+    const leftovers = steps ? await this.attempt("end-leftovers", () => p.endLeftovers(steps), 0) : 0;
     let facts: RolloutFact[] = [];
     const f = this.followed?.seq === seq ? this.followed.rollout : null;
     if (f) facts = await this.attempt("drain", () => f.drain(), []);
     this.closeFollow();
     let binding: Binding | null = null;
     if (e.bind) {
-      binding = await this.attempt("bind", () => p.bind(child, true), null);
+      binding = await this.attempt("bind", () => p.bind(child, "final"), null);
       // Bound only now (a short run): its lines decide how it ended (e.g. an exec turn at the limit).
       const b = binding;
       if (b) {

@@ -47,7 +47,11 @@ export interface SupervisorPorts {
   endLeftovers(steps: StopStep[]): Promise<number>;
   restoreTerminal(): void;
   /** One binding attempt; `final`: the child is gone, only a scan can tell. */
-  bind(child: RunningChild, final: boolean): Promise<Binding | null>;
+  /**
+   * One binding attempt. "first": until the session is known; "recheck": only an exact answer (the
+   * rollout the tree holds open for writing); "final": the child is gone, only a scan can tell.
+   */
+  bind(child: RunningChild, mode: "first" | "recheck" | "final"): Promise<Binding | null>;
   /** Follow a rollout from the first line written at or after `since` (epoch ms). */
   follow(binding: Binding, since: number, onFacts: (facts: RolloutFact[]) => void): FollowedRollout;
   accounts: AccountPorts | null;

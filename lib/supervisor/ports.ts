@@ -13,7 +13,9 @@ import crossSpawn from "cross-spawn";
 import type { Config } from "../config/schema.js";
 import { readAccounts } from "../accounts/store.js";
 import type { AccountsFile } from "../accounts/schema.js";
-import { appendEvent, listJobs, updateJob } from "../jobs/store.js";
+import { appendEvent } from "../jobs/event-log.js";
+import { listJobs } from "../jobs/listing.js";
+import { updateJob } from "../jobs/records.js";
 import { isActiveStatus, type JobPatch as RecordPatch } from "../jobs/record.js";
 import { probeProcess } from "../jobs/reconcile-io.js";
 import { watchControl as watchControlFile } from "../jobs/control.js";
@@ -168,11 +170,13 @@ export function realPorts(input: RealPortsInput): SupervisorPorts {
 
     restoreTerminal: input.restoreTerminal,
 
-    async bind(child: RunningChild, final: boolean) {
+    async bind(child: RunningChild, mode) {
       // While the child runs, the rollout its tree holds open names the session exactly; once it is
       // gone only the scan of files created since launch can tell, and a neighbour started in the
       // same directory (another live job's session) would look like ours: its session is excluded.
-      const method = final || exited.has(child.pid) ? "scan" : "auto";
+      // A recheck of a bound session takes the exact answer only.
+      if (mode === "recheck" && exited.has(child.pid)) return null;
+      const method = mode === "recheck" ? "fd" : mode === "final" || exited.has(child.pid) ? "scan" : "auto";
       const exclude = method === "scan" ? sessionsBoundElsewhere(home, jobId) : [];
       const b = await bindSession({ codexHome: input.codexHome, sinceMs: input.launchedAt, childPids: [child.pid], cwd: input.sessionCwd, method, exclude });
       return b ? { sessionId: b.sessionId, rolloutPath: b.rolloutPath } : null;

@@ -53,6 +53,8 @@ export interface StepContext {
   startFailureWindowMs: number;
   /** How often binding is attempted until the session is known (default 250 ms). */
   pollMs: number;
+  /** How often the bound session is looked at again, exactly (the open rollout), for `/new` (default 5 s). */
+  rebindMs: number;
 }
 
 export interface StepResult {
@@ -132,8 +134,10 @@ function onSpawned(ctx: StepContext, s: State, e: EventOf<"spawned">, out: Out):
   out.push({ kind: "record", patch: { status: "running", childPid: e.pid, restarts: s.restarts, account: e.login.owner } });
   out.push({ kind: "log", type: "spawn", data: { pid: e.pid, argv, account: e.login.owner, seq: e.seq } });
   // A resumed session writes to the rollout we know: follow its new lines at once.
-  if (s.binding) out.push({ kind: "follow", seq: e.seq, binding: s.binding, since: e.startedAt });
-  else out.push({ kind: "bind", seq: e.seq });
+  if (s.binding) {
+    out.push({ kind: "follow", seq: e.seq, binding: s.binding, since: e.startedAt });
+    out.push({ kind: "timer", id: "bind-poll", ms: ctx.rebindMs });
+  } else out.push({ kind: "bind", seq: e.seq, recheck: false });
   if (s.pendingStop) return beginStop(ctx, s, { kind: "stop", why: s.pendingStop }, out);
   if (s.pendingRestart) {
     s.pendingRestart = false;
@@ -143,15 +147,31 @@ function onSpawned(ctx: StepContext, s: State, e: EventOf<"spawned">, out: Out):
 }
 
 function onBound(ctx: StepContext, s: State, e: EventOf<"bound">, out: Out): StepResult {
-  if (!isCurrent(s, e.seq) || s.binding) return { state: s, effects: out };
+  if (!isCurrent(s, e.seq)) return { state: s, effects: out };
+  const alive = s.child!.alive;
+  if (s.binding) {
+    // A recheck: the user may have started another conversation in the TUI (`/new`); a restart
+    // must resume the one codex writes now.
+    if (e.binding && e.binding.rolloutPath !== s.binding.rolloutPath && alive) {
+      out.push({ kind: "log", type: "bind", data: { sessionId: e.binding.sessionId, previous: s.binding.sessionId } });
+      s.binding = e.binding;
+      out.push({ kind: "record", patch: { sessionId: e.binding.sessionId, rolloutPath: e.binding.rolloutPath } });
+      out.push({ kind: "follow", seq: e.seq, binding: e.binding, since: s.child!.startedAt });
+    }
+    if (alive) out.push({ kind: "timer", id: "bind-poll", ms: ctx.rebindMs });
+    return { state: s, effects: out };
+  }
   if (!e.binding) {
-    if (s.child!.alive) out.push({ kind: "timer", id: "bind-poll", ms: ctx.pollMs });
+    if (alive) out.push({ kind: "timer", id: "bind-poll", ms: ctx.pollMs });
     return { state: s, effects: out };
   }
   s.binding = e.binding;
   out.push({ kind: "record", patch: { sessionId: e.binding.sessionId, rolloutPath: e.binding.rolloutPath } });
   out.push({ kind: "log", type: "bind", data: { sessionId: e.binding.sessionId } });
-  if (s.child!.alive) out.push({ kind: "follow", seq: e.seq, binding: e.binding, since: s.child!.startedAt });
+  if (alive) {
+    out.push({ kind: "follow", seq: e.seq, binding: e.binding, since: s.child!.startedAt });
+    out.push({ kind: "timer", id: "bind-poll", ms: ctx.rebindMs });
+  }
   return { state: s, effects: out };
 }
 
@@ -398,7 +418,8 @@ function onTreeStopped(ctx: StepContext, s: State, e: EventOf<"tree-stopped">, o
 
 function settle(ctx: StepContext, s: State, end: End, out: Out): StepResult {
   s.phase = { k: "settling", end };
-  out.push({ kind: "settle", seq: s.child!.seq, bind: s.binding === null, leftoverSteps: ctx.leftoverSteps });
+  // After a stop of ours the escalation's last look found nothing with the marker: no second scan.
+  out.push({ kind: "settle", seq: s.child!.seq, bind: s.binding === null, leftoverSteps: end.kind === "requested" ? null : ctx.leftoverSteps });
   return { state: s, effects: out };
 }
 
@@ -577,7 +598,7 @@ function onTimer(ctx: StepContext, s: State, e: EventOf<"timer">, out: Out): Ste
   const ph = s.phase;
   switch (e.id) {
     case "bind-poll":
-      if (s.child?.alive && !s.binding) out.push({ kind: "bind", seq: s.child.seq });
+      if (s.child?.alive) out.push({ kind: "bind", seq: s.child.seq, recheck: s.binding !== null });
       return { state: s, effects: out };
     case "backoff":
       if (ph.k !== "backoff") return { state: s, effects: out };

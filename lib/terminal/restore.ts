@@ -1,6 +1,6 @@
 // Put the user's terminal back after a child TUI ended by any cause. Codex killed by a signal leaves
 // raw mode, the alternate screen, a hidden cursor, kitty keyboard flags, bracketed paste and focus
-// reporting on (codex-facts "Signals"); our notices and the next codex would start in that mess.
+// reporting on (measured: codex installs no handler for them); our notices and the next codex would start in that mess.
 //
 // We save `stty -g` of the controlling terminal before the child starts. Afterwards:
 //  * the child left the tty modes as we saved them → it cleaned up after itself: we only make sure the

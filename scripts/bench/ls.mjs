@@ -1,7 +1,7 @@
 // `codex-supervisor ls` over a home with 10 000 job records (budget: ≤ 300 ms for the default view).
 // The home looks like a heavy user's after two months: 100 running sessions (their supervisor is this
 // bench process, so they are genuinely alive and get probed), 400 jobs ended within the last day, and
-// 9 500 older ones. Files are laid out exactly as lib/jobs/store.ts writes them (compact JSON, 0600,
+// 9 500 older ones. Files are laid out exactly as lib/jobs/records.ts writes them (compact JSON, 0600,
 // the `.active` set, mtime = last write) but written directly: 10 000 fsync'd atomic writes would take
 // minutes and measure nothing of `ls`.
 // Side by side, alternating, median of RUNS: the CLI's start-up floor (`--version`), the default `ls`,

@@ -1,4 +1,4 @@
-// A login is never thrown away (issue #9 point 5), through the real CLI: `accounts import`, `accounts
+// A login is never thrown away, through the real CLI: `accounts import`, `accounts
 // use --force` over a login of no stored account (kept under a generated name) or an unreadable
 // auth.json (moved aside), and `accounts remove` of the account auth.json holds (a state `accounts
 // use <other>` and rotation accept). The first two `use --force` and `remove` cases failed before.

@@ -1,6 +1,6 @@
 // Token lineage: nothing newer is ever overwritten by something older, a login is stored only under
 // its true owner, and activating the login auth.json already holds keeps codex's copy. Pure rules as
-// tables, then the failures of issue #9's list reproduced through activate/syncBack (each failed
+// tables, then the failures users of account switchers met, reproduced through activate/syncBack (each failed
 // before these rules).
 import fs from "node:fs";
 import path from "node:path";
@@ -104,7 +104,7 @@ describe("storeLogin: a login is stored only under its owner, with its lineage",
   });
 });
 
-describe("issue #9's failures, reproduced through activate / syncBack", () => {
+describe("the known ways a login was lost, reproduced through activate / syncBack", () => {
   let h: Homes;
   beforeEach(() => {
     h = makeHomes();

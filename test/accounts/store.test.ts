@@ -1,3 +1,4 @@
+import { errorReport } from "../../lib/cli/error-table.js";
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -26,7 +27,7 @@ async function expectStoreError(fn: () => unknown, pattern: RegExp): Promise<Acc
   const err = caught as AccountsStoreError;
   expect(err.message).toContain(file());
   expect(err.message).toMatch(pattern);
-  expect(err.exitCode).toBe(2);
+  expect(errorReport(err).status).toBe(2);
   return err;
 }
 

@@ -98,7 +98,7 @@ describe("parseCommand", () => {
     expect(jobRefOf("logs", p(["j-2026"]))).toEqual({ ref: "j-2026", byName: false });
     expect(jobRefOf("stop", p([], "build"))).toEqual({ ref: "build", byName: true });
     expect(usage(() => jobRefOf("result", p([])))).toMatch(/which job\?/);
-    expect(usage(() => jobRefOf("result", p(["a"], "b")))).toMatch(/give one job \(got 'a' and --name b\)/);
+    expect(usage(() => jobRefOf("result", p(["a"], "b")))).toMatch(/give one job \(got 'a' and --name 'b'\)/);
   });
 });
 

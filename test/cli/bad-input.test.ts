@@ -1,10 +1,10 @@
-// Bad input through the compiled binary (build first: npx tsc -p .): SPEC §6 "a clear error naming the
+// Bad input through the compiled binary (build first: npx tsc -p .): the promise of "a clear error naming the
 // thing, exit 2". A corrupt job record is bad input for every command that reads it, and the file is
 // never rewritten; `codex-supervisor` with no command is a usage error whose help goes to stderr.
 import fs from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { jobRecordFile } from "../../lib/paths.js";
-import { createJob, updateJob } from "../../lib/jobs/store.js";
+import { createJob, updateJob } from "../../lib/jobs/records.js";
 import { cli } from "../jobs/cli-helpers.js";
 import { refOf, tempHome } from "../jobs/helpers.js";
 

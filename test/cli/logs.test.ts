@@ -1,11 +1,10 @@
-// `logs` reads a log of any size in full, a chunk at a time (LineTail), without splitting a line or a
-// UTF-8 character at a chunk boundary.
+// `logs` prints a log of any size in full (the reading engine, lib/jobs/log-reader.ts, is tested in
+// test/jobs/log-reader.test.ts).
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { LineTail } from "../../lib/cli/commands/logs.js";
 import { jobLogFile } from "../../lib/paths.js";
-import { createJob, updateJob } from "../../lib/jobs/store.js";
+import { createJob, updateJob } from "../../lib/jobs/records.js";
 import { cli } from "../jobs/cli-helpers.js";
 import { refOf, tempHome } from "../jobs/helpers.js";
 
@@ -14,38 +13,6 @@ beforeEach(() => {
   home = tempHome();
 });
 afterEach(() => fs.rmSync(home, { recursive: true, force: true }));
-
-describe("LineTail", () => {
-  it("reads a file many times its chunk size in chunks: every line whole, multi-byte characters intact", () => {
-    const file = path.join(home, "big.log");
-    // Lines shorter and longer than the chunk; 'é' and '✓' (2 and 3 bytes) land on chunk boundaries.
-    const lines = Array.from({ length: 500 }, (_, i) => `${i} ${"é✓".repeat(i % 23)} ${"x".repeat(i % 7)}`);
-    fs.writeFileSync(file, lines.join("\n") + "\nunterminated tail");
-    const chunk = 17;
-    const tail = new LineTail(file, chunk);
-    const batches: string[][] = [];
-    tail.drain((b) => batches.push(b));
-    expect(batches.flat()).toEqual(lines);
-    // One emit per chunk that completed a line (a whole-file read would be a single batch): the lines
-    // average far more than 17 bytes, so nearly every line arrives in its own batch.
-    expect(batches.length).toBeGreaterThan(lines.length / 2);
-    expect(tail.read(true)).toEqual(["unterminated tail"]);
-
-    // Growth after the first read: only the new lines, and the partial line completes.
-    fs.appendFileSync(file, "more\n");
-    fs.writeFileSync(file, fs.readFileSync(file, "utf8") + "é".repeat(40) + "\n");
-    expect(new LineTail(file, 5).read()).toEqual([...lines, "unterminated tailmore", "é".repeat(40)]);
-  });
-
-  it("a truncated file is read again from the start", () => {
-    const file = path.join(home, "t.log");
-    fs.writeFileSync(file, "a\nb\nc\n");
-    const tail = new LineTail(file, 2);
-    expect(tail.read()).toEqual(["a", "b", "c"]);
-    fs.writeFileSync(file, "d\n");
-    expect(tail.read()).toEqual(["d"]);
-  });
-});
 
 describe("codex-supervisor logs", () => {
   it("prints an event log larger than 16 MiB in full", async () => {

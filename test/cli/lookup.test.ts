@@ -3,7 +3,7 @@
 import fs from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { matchById, matchByRecord } from "../../lib/jobs/ref-match.js";
-import { createJob, updateJob } from "../../lib/jobs/store.js";
+import { createJob, updateJob } from "../../lib/jobs/records.js";
 import { cli } from "../jobs/cli-helpers.js";
 import { refOf, tempHome } from "../jobs/helpers.js";
 

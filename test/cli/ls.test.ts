@@ -2,7 +2,7 @@
 import fs from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { jobRecordFile } from "../../lib/paths.js";
-import { createJob, readJob, updateJob } from "../../lib/jobs/store.js";
+import { createJob, readJob, updateJob } from "../../lib/jobs/records.js";
 import { cli } from "../jobs/cli-helpers.js";
 import { fakeRef, refOf, tempHome } from "../jobs/helpers.js";
 
@@ -37,7 +37,7 @@ describe("codex-supervisor ls", () => {
     expect(JSON.parse((await cli(home, ["ls", "--json"])).stdout)).toEqual([]);
   });
 
-  it("--json: recent jobs newest first with SPEC names; the dead 'running' one is lost and stays lost", async () => {
+  it("--json: recent jobs newest first with the documented names; the dead 'running' one is lost and stays lost", async () => {
     seed();
     const r = await cli(home, ["ls", "--json"]);
     expect(r.code).toBe(0);

@@ -3,7 +3,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { jobLogFile, jobOutFile, jobRecordFile, jobsDir } from "../../lib/paths.js";
-import { appendEvent, createJob, readJob, updateJob } from "../../lib/jobs/store.js";
+import { appendEvent } from "../../lib/jobs/event-log.js";
+import { createJob, readJob, updateJob } from "../../lib/jobs/records.js";
 import { cli } from "../jobs/cli-helpers.js";
 import { fakeRef, refOf, tempHome } from "../jobs/helpers.js";
 

@@ -2,7 +2,7 @@
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createJob, readJob, updateJob } from "../../lib/jobs/store.js";
+import { createJob, readJob, updateJob } from "../../lib/jobs/records.js";
 import { BIN, cli } from "../jobs/cli-helpers.js";
 import { fakeRef, refOf, tempHome } from "../jobs/helpers.js";
 

@@ -7,7 +7,7 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseAccountsPeek } from "../../lib/cli/accounts-peek.js";
 import { statusLineOf, usageRows } from "../../lib/cli/usage-view.js";
-import { createJob, updateJob } from "../../lib/jobs/store.js";
+import { createJob, updateJob } from "../../lib/jobs/records.js";
 import { addAccountHint } from "../../lib/terminal/notify-text.js";
 import { BIN, cli, REPO } from "../jobs/cli-helpers.js";
 import { fakeRef, refOf, tempHome } from "../jobs/helpers.js";

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ConfigError, loadConfig, loadConfigDetailed } from "../../lib/config/load.js";
 import { parseSwitch } from "../../lib/config/opt-in.js";
 import { CONFIG_FIELD_NAMES, CONFIG_FIELDS, defaultConfig, describeConfig } from "../../lib/config/schema.js";
-import { UsageError } from "../../lib/errors.js";
+import { errorReport } from "../../lib/cli/error-table.js";
 
 let home: string;
 let env: Record<string, string | undefined>;
@@ -17,8 +17,8 @@ function errorOf(fn: () => unknown): ConfigError {
     fn();
   } catch (err) {
     expect(err).toBeInstanceOf(ConfigError);
-    expect(err).toBeInstanceOf(UsageError);
-    expect((err as ConfigError).exitCode).toBe(2);
+    expect((err as ConfigError).code).toBe("config-invalid");
+    expect(errorReport(err).status).toBe(2);
     return err as ConfigError;
   }
   throw new Error("expected a ConfigError");
@@ -174,9 +174,19 @@ describe("loadConfig", () => {
     expect(errorOf(() => loadConfig(env)).message).toContain(file());
   });
 
-  it("reports an unreadable config file (a directory) by name", () => {
+  it("refuses a config file that is not a regular file (a directory), naming it (exit 2)", () => {
     mkdirSync(file());
-    expect(errorOf(() => loadConfig(env)).message).toContain(file());
+    const err = (() => {
+      try {
+        loadConfig(env);
+      } catch (e) {
+        return e as Error;
+      }
+      throw new Error("expected a refusal");
+    })();
+    expect(err.message).toContain(file());
+    expect(err.message).toMatch(/not a regular file/);
+    expect(errorReport(err).status).toBe(2);
   });
 
   it("checks the rules between fields and blames where the user set them", () => {
@@ -192,7 +202,7 @@ describe("loadConfig", () => {
   });
 });
 
-describe("parseSwitch (contracts-extra #5)", () => {
+describe("parseSwitch", () => {
   it.each([
     ["1", true], ["true", true], ["YES", true], [" On ", true],
     ["0", false], ["false", false], ["No", false], ["off", false], ["", false],

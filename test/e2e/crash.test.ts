@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { requestControl } from "../../lib/jobs/control.js";
-import { readEvents } from "../../lib/jobs/store.js";
+import { readEvents } from "../../lib/jobs/event-log.js";
 import { findMarkedProcesses, waitForGone, type TrackedProcess } from "../helpers/processes.js";
 import { cmdline, jobIds, record, startBed, waitForJob, waitForRecord, type Bed } from "./harness.js";
 
@@ -17,7 +17,7 @@ afterEach(async () => {
   bed = null;
 });
 
-describe("crash recovery (issue #3)", () => {
+describe("crash recovery", () => {
   it("a SIGKILLed codex is resumed by id automatically", async () => {
     bed = await startBed({ env: { CODEX_AUTH_CRASH_BACKOFF_MS: "100" } });
     const b = bed;

@@ -7,11 +7,11 @@ import os from "node:os";
 import path from "node:path";
 import { startModelServer, type ModelServer } from "../testbed/model-server.js";
 import { jobsDir } from "../../lib/paths.js";
-import { readJob } from "../../lib/jobs/store.js";
+import { readJob } from "../../lib/jobs/records.js";
 import type { JobRecord } from "../../lib/jobs/record.js";
 import { makeCodexHome, pollUntil, REAL_CODEX_LAUNCHER, REPO_ROOT, type CodexHome } from "../helpers/codex-home.js";
 import { startShell, type TmuxSession } from "../helpers/tmux.js";
-import { expectNoLeftovers, findMarkedProcesses, readEnviron } from "../helpers/processes.js";
+import { expectNoLeftovers, findMarkedProcesses, readEnviron, type TrackedProcess } from "../helpers/processes.js";
 
 export const SHIM_DIR = path.join(REPO_ROOT, "shim");
 export const CLI_BIN = path.join(REPO_ROOT, "bin", "codex-supervisor");
@@ -64,12 +64,31 @@ export async function startBed(o: BedOptions = {}): Promise<Bed> {
       shell.kill();
       try {
         for (const m of markersSeen) await expectNoLeftovers({ marker: m }, 5000);
+        await expectSupervisorsGone(home, [...markersSeen]);
       } finally {
         await server.close();
         h.cleanup();
       }
     },
   };
+}
+
+/**
+ * The jobs' supervisors have exited too (they carry no marker: after codex is gone they still write
+ * their final record and log, so removing the home before that races them). Kills and throws on a
+ * survivor, like expectNoLeftovers.
+ */
+export async function expectSupervisorsGone(home: string, ids: string[], graceMs = 10_000): Promise<void> {
+  const sups: TrackedProcess[] = [];
+  for (const id of ids) {
+    try {
+      const r = readJob(home, id);
+      sups.push({ pid: r.supervisor.pid, startTicks: r.supervisor.identity.startTicks });
+    } catch {
+      // no readable record: nothing of it to wait for
+    }
+  }
+  await expectNoLeftovers(sups, graceMs);
 }
 
 export function jobIds(home: string): string[] {

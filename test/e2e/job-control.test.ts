@@ -23,7 +23,7 @@ function stateOf(pid: number): string | null {
   }
 }
 
-describe("job control (issue #3)", () => {
+describe("job control", () => {
   it("Ctrl+Z suspends the supervised session to the shell prompt; fg resumes it working", async () => {
     bed = await startBed();
     const b = bed;

@@ -8,7 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { requestControl } from "../../lib/jobs/control.js";
-import { readEvents } from "../../lib/jobs/store.js";
+import { readEvents } from "../../lib/jobs/event-log.js";
 import { pollUntil } from "../helpers/codex-home.js";
 import { findMarkedProcesses, waitForGone, type TrackedProcess } from "../helpers/processes.js";
 import { addApiKeyAccount, cli, cliCommandBuilt, cmdline, countOccurrences, startBed, submitPrompt, waitForJob, waitForRecord, type Bed } from "./harness.js";
@@ -39,7 +39,7 @@ function filesWithKeys(dir: string, skip: Set<string>): string[] {
   return hits;
 }
 
-describe("quota rotation (issue #4)", () => {
+describe("quota rotation", () => {
   it("A at 96 % → the session moves to B between turns, same session, history kept, nothing re-sent", async () => {
     bed = await startBed({ apiKey: "sk-test-unrelated-login" });
     const b = bed;

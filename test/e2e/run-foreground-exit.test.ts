@@ -1,5 +1,5 @@
 // A foreground `codex-supervisor run -- exec …` ends the way its last codex ended, like the shim
-// (SPEC §2: "a death by signal is re-raised as the same signal"): a stand-in codex that dies of a
+// ("a death by signal is re-raised as the same signal"): a stand-in codex that dies of a
 // signal makes the supervisor die of the same signal (not a plain exit 128+n); an exit status is
 // mirrored as is. Real processes (the compiled dist/), a shell script as the real codex, crash
 // restarts off so its first death is the last.

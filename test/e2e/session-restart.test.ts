@@ -52,7 +52,7 @@ async function control(b: Bed, id: string, what: "stop" | "restart"): Promise<vo
   await requestControl(b.home, id, what);
 }
 
-describe("supervised interactive session (issue #3)", () => {
+describe("supervised interactive session", () => {
   it("start → ls running with sessionId → clean env → restart resumes by id → same session continues → stop", async () => {
     bed = await startBed();
     const b = bed;
@@ -120,4 +120,25 @@ describe("supervised interactive session (issue #3)", () => {
     expect(screen).toMatch(/(^|\s)echo(\s|$)/m);
     expect(screen).not.toMatch(/-icanon/);
   }, 150_000);
+
+  it("`/new` in the TUI: the record follows the new conversation, and a restart resumes that one", async () => {
+    bed = await startBed({ env: { CODEX_AUTH_SIGINT_WAIT_MS: "1500" } });
+    const b = bed;
+    b.shell.sendText(`codex "first conversation"`);
+    b.shell.sendKeys("Enter");
+    const [turn1] = await b.server.waitForRequests(1, 30_000);
+    const id = await waitForJob(b.home);
+    await waitForRecord(b.home, id, (r) => r.sessionId === turn1!.sessionId, "the first conversation bound");
+    await b.shell.waitFor(/Mock reply/, 20_000);
+    await submitPrompt(b.shell, "/new");
+    await submitPrompt(b.shell, "second conversation");
+    const [turn2] = await b.server.waitForRequests(1, 30_000, (r) => r.kind === "turn" && r.prompt === "second conversation");
+    expect(turn2!.sessionId).not.toBe(turn1!.sessionId);
+    await waitForRecord(b.home, id, (r) => r.sessionId === turn2!.sessionId, "the record to follow /new", 20_000);
+
+    await control(b, id, "restart");
+    const rec = await waitForRecord(b.home, id, (r) => r.status === "running" && r.restarts === 1, "the resumed child", 20_000);
+    const argv = cmdline(rec.child!.pid);
+    expect(argv.slice(argv.indexOf("resume"))).toEqual(["resume", turn2!.sessionId]);
+  }, 120_000);
 });

@@ -11,7 +11,7 @@ import { makeChatgptCodexHome, REAL_CODEX_LAUNCHER, type ChatgptCodexHome } from
 import { expectNoLeftovers } from "../helpers/processes.js";
 import { CODEX_COMPOSER_READY, startShell, type TmuxSession } from "../helpers/tmux.js";
 import { startModelServer, type ModelServer } from "../testbed/model-server.js";
-import { CLI_BIN, jobIds, PROMPT, SHIM_DIR } from "./harness.js";
+import { CLI_BIN, expectSupervisorsGone, jobIds, PROMPT, SHIM_DIR } from "./harness.js";
 
 export const SIGN_IN_AGAIN = /sign in again|signed in to another account|refresh token was already used/i;
 /** Refreshes and reuses over every shared bed of a test file (its report's figures). */
@@ -118,6 +118,7 @@ export async function sharedBed(n: number, o: { alphaRefreshedTtlSec?: number } 
       for (const t of terminals) t.kill();
       try {
         for (const m of seen) await expectNoLeftovers({ marker: m }, 8000);
+        await expectSupervisorsGone(home, [...seen]);
       } finally {
         await server.close();
         h.cleanup();

@@ -9,7 +9,8 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { defaultConfig } from "../../lib/config/schema.js";
-import { appendEvent, createJob, EventLogWriteError, parseEventLog, readEvents } from "../../lib/jobs/store.js";
+import { appendEvent, EventLogWriteError, parseEventLog, readEvents } from "../../lib/jobs/event-log.js";
+import { createJob } from "../../lib/jobs/records.js";
 import { readIdentity } from "../../lib/process/identity.js";
 import { tolerantAppend } from "../../lib/supervisor/job-log.js";
 import { realPorts } from "../../lib/supervisor/ports.js";
@@ -83,7 +84,7 @@ describe.skipIf(PROBLEM !== null)(`event log on a full disk${PROBLEM ? ` (skippe
     }
     expect(err).toBeInstanceOf(EventLogWriteError);
     expect((err as Error).message).toContain(log);
-    expect((err as Error).message).toMatch(/no space left on device/);
+    expect((err as Error).message).toMatch(/no space left on the device/);
     expect(fs.readFileSync(log).equals(before), "no fragment left").toBe(true);
     // The write really was cut short (not refused outright): the message says how far it got.
     expect((err as Error).message).toMatch(/after \d+ of \d+ bytes \(the partial line was removed\)/);

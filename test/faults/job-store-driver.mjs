@@ -1,8 +1,10 @@
 // Runs one job-store write (from the compiled dist/) as its own process, so the fault tests can run it
 // as another user (permission faults do not apply to root) and read its exit status and message the
-// way a supervisor would report them: `error: <message>` on stderr, exit 1.
+// way our edges report them (the error table: one line on stderr, the table's status).
 // Usage: node job-store-driver.mjs create|update|event <home> <id>
-import { appendEvent, createJob, updateJob } from "../../dist/jobs/store.js";
+import { appendEvent } from "../../dist/jobs/event-log.js";
+import { createJob, updateJob } from "../../dist/jobs/records.js";
+import { errorReport } from "../../dist/cli/error-table.js";
 
 const [op, home, id] = process.argv.slice(2);
 try {
@@ -13,6 +15,7 @@ try {
   else throw new Error(`unknown op ${op}`);
   process.exit(0);
 } catch (e) {
-  process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
-  process.exit(1);
+  const report = errorReport(e);
+  process.stderr.write(report.text);
+  process.exit(report.status);
 }

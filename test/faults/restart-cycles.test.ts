@@ -1,4 +1,4 @@
-// Fault suite (issue #6): many restart cycles of the real codex tree under one supervisor. A detached
+// Fault suite: many restart cycles of the real codex tree under one supervisor. A detached
 // exec job (`run --detach`) whose turn never finishes (the loopback model delays its reply by a minute),
 // restarted again and again: the first time with `codex-supervisor restart <id>`, then through the
 // control file the command writes (lib/jobs/control.ts), to keep a cycle cheap. After each cycle:

@@ -1,4 +1,4 @@
-// Fault suite (issue #6): the supervisor SIGKILLed at each step of a quota rotation. Accounts A and B
+// Fault suite: the supervisor SIGKILLed at each step of a quota rotation. Accounts A and B
 // (API keys) in the store, A active; the model answers A with the hard usage limit (exec jobs) or 96 %
 // used (the TUI), so the supervisor rotates A → B. A test preload (fixtures/kill-at.mjs, through
 // NODE_OPTIONS) makes the supervisor SIGKILL itself at one step:

@@ -1,4 +1,4 @@
-// Fault test: every file we write, on a read-only file system, a directory we may not write, a file we
+// Fault test: every file we write, on a read-only file system, a directory that is not ours, a file we
 // may not read (chmod 000), and a full disk (a 64 KiB tmpfs, filled). Each write must fail with a
 // clear message naming the file (no "internal error", no stack trace), exit non-zero, and leave
 // nothing half-written: the previous file byte-for-byte intact, no temp file left, no partial line
@@ -213,7 +213,7 @@ describe("write faults: a clear error naming the file, exit non-zero, nothing ha
           if (fault === "disk full") undo = diskFull(dir);
           if (fault === "directory not writable") {
             // Someone else's directory (root's, 0755): our process may read but not create or rename
-            // there, and ensureDir leaves a directory it does not own alone.
+            // there — and it is refused outright (not ours alone: exit 2 naming it and the fix).
             fs.chownSync(dir, 0, 0);
             fs.chmodSync(dir, 0o755);
             // Appending to an existing writable file needs no directory write; a new log does.
@@ -224,8 +224,14 @@ describe("write faults: a clear error naming the file, exit non-zero, nothing ha
           const storeBefore = fs.readFileSync(path.join(h.home, "accounts.json"));
           const r = await run(t.argv(h), h.env, asNobody);
           expect(r.code, r.stderr).not.toBe(0);
-          // The file, or for the store the storage lock in the same home (taken before any write).
-          const named = r.stderr.includes(file) || (t.dir(h) === h.home && r.stderr.includes(path.join(h.home, "storage.lock")));
+          if (fault === "directory not writable") {
+            expect(r.code, r.stderr).toBe(2);
+            expect(r.stderr).toContain(`refusing to use`);
+            expect(r.stderr).toContain(`${dir}: it is owned by uid 0, not by you (uid ${NOBODY}); fix: `);
+          }
+          // The file, or for the store the storage lock in the same home (taken before any write), or
+          // the directory refused as someone else's.
+          const named = r.stderr.includes(file) || (t.dir(h) === h.home && r.stderr.includes(path.join(h.home, "storage.lock"))) || (fault === "directory not writable" && r.stderr.includes(dir));
           expect(named, `names ${file}: ${r.stderr}`).toBe(true);
           expect(r.stderr, "no internal error / stack trace").not.toMatch(/internal error|\n\s+at /);
           const after = snapshot(dir);

@@ -1,4 +1,4 @@
-// The package as a user gets it (issue #2 item 1: the shim runs "from a checkout and from a global
+// The package as a user gets it (the shim runs "from a checkout and from a global
 // install alike"): `npm pack` of this tree, installed with `npm install -g` into a private prefix next
 // to the pinned @openai/codex, then driven with only that prefix and the system PATH — never this
 // checkout's shim or node_modules/.bin.

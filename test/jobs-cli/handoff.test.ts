@@ -8,7 +8,7 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { claimSupervision } from "../../lib/cli/commands/supervise-job.js";
 import { newJobId } from "../../lib/jobs/ids.js";
-import { createJob, readJob, updateJob } from "../../lib/jobs/store.js";
+import { createJob, readJob, updateJob } from "../../lib/jobs/records.js";
 import { readIdentity, type ProcessIdentity } from "../../lib/process/identity.js";
 import { killTracked } from "../helpers/processes.js";
 

@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { startModelServer, type ModelServer } from "../testbed/model-server.js";
 import { makeCodexHome, REAL_CODEX_LAUNCHER, REPO_ROOT, type CodexHome } from "../helpers/codex-home.js";
-import { expectNoLeftovers, findMarkedProcesses, killTracked, type TrackedProcess } from "../helpers/processes.js";
+import { expectNoLeftovers, findMarkedProcesses, killTracked, waitForGone, type TrackedProcess } from "../helpers/processes.js";
 
 export const BIN = path.join(REPO_ROOT, "bin", "codex-supervisor");
 
@@ -80,11 +80,20 @@ export async function makeWorld(opts: { delayMs?: number; reply?: string } = {})
     jobs,
     async cleanup() {
       // Everything carrying one of this world's markers, then the supervisors recorded for them.
+      const killed: TrackedProcess[] = [];
       for (const id of jobs) {
-        killTracked(findMarkedProcesses(id));
+        const marked = findMarkedProcesses(id);
+        killTracked(marked);
+        killed.push(...marked);
         const rec = readRecordRaw(home, id);
-        if (rec?.supervisor) killTracked([{ pid: rec.supervisor.pid, startTicks: rec.supervisor.identity.startTicks }]);
+        if (rec?.supervisor) {
+          const sup = { pid: rec.supervisor.pid, startTicks: rec.supervisor.identity.startTicks };
+          killTracked([sup]);
+          killed.push(sup);
+        }
       }
+      // Gone before their files are removed: a dying process still finishing a write would race the rm.
+      await waitForGone(killed, 5000);
       await server.close();
       codex.cleanup();
       fs.rmSync(home, { recursive: true, force: true });

@@ -102,7 +102,7 @@ describe("record schema", () => {
 });
 
 describe("toJsonView", () => {
-  it("uses exactly the SPEC §5 names (plus name, argv, endedAt)", () => {
+  it("uses exactly the documented --json names (plus name, argv, endedAt)", () => {
     const v = toJsonView({ ...base(), sessionId: "sess", account: "a1", restarts: 2, exitCode: 0, status: "exited" });
     expect(Object.keys(v)).toEqual([
       "id", "kind", "name", "status", "sessionId", "account", "pid", "childPid", "restarts", "cwd", "argv",

@@ -37,9 +37,9 @@ describe("redactArgv", () => {
     expect(redactArgv(once)).toEqual(once);
   });
 
-  it("isSecretName judges the last dotted segment word-wise", () => {
-    for (const n of ["api_key", "x.apiKey", "a.b.experimental_bearer_token", "remote-auth-token-env", "http_headers.Authorization", 'env."DB_PASSWORD"', "client_secret"]) expect(isSecretName(n), n).toBe(true);
-    for (const n of ["model_max_output_tokens", "model_providers.x.env_key", "tokenizer", "model", "token_budget.size"]) expect(isSecretName(n), n).toBe(false);
+  it("isSecretName judges every dotted segment word-wise (a secret anywhere on the key path)", () => {
+    for (const n of ["api_key", "x.apiKey", "a.b.experimental_bearer_token", "remote-auth-token-env", "http_headers.Authorization", 'env."DB_PASSWORD"', "client_secret", "token_budget.size", "x.http_headers.X-Custom", "x.env_http_headers"]) expect(isSecretName(n), n).toBe(true);
+    for (const n of ["model_max_output_tokens", "model_providers.x.env_key", "tokenizer", "model", "model_providers.x.base_url", "requires_openai_auth"]) expect(isSecretName(n), n).toBe(false);
   });
 });
 

@@ -3,20 +3,11 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { UsageError } from "../../lib/errors.js";
 import { jobLogFile, jobRecordFile, jobsDir } from "../../lib/paths.js";
-import {
-  appendEvent,
-  createJob,
-  isRecent,
-  JobRecordCorruptError,
-  listJobs,
-  parseEventLog,
-  readEvents,
-  readJob,
-  removeJobFiles,
-  resolveJobRef,
-  updateJob,
-  updateJobIf,
-} from "../../lib/jobs/store.js";
+import { appendEvent, parseEventLog, readEvents } from "../../lib/jobs/event-log.js";
+import { createJob, JobRecordCorruptError, readJob, updateJob, updateJobIf } from "../../lib/jobs/records.js";
+import { isRecent, listJobs } from "../../lib/jobs/listing.js";
+import { removeJobFiles } from "../../lib/jobs/removal.js";
+import { resolveJobRef } from "../../lib/jobs/references.js";
 import { fakeRef, tempHome } from "./helpers.js";
 
 let home: string;
@@ -178,7 +169,7 @@ describe("event log", () => {
     const writer = (n: number) =>
       new Promise<void>((resolve, reject) => {
         const code = `
-          const { appendEvent } = await import(${JSON.stringify(path.resolve("dist/jobs/store.js"))});
+          const { appendEvent } = await import(${JSON.stringify(path.resolve("dist/jobs/event-log.js"))});
           for (let i = 0; i < 300; i++) appendEvent(${JSON.stringify(home)}, ${JSON.stringify(r.id)}, { type: "notice", writer: ${n}, i, pad: "x".repeat(2000) });`;
         const p = spawn(process.execPath, ["--input-type=module", "-e", code], { stdio: "inherit" });
         p.on("exit", (c) => (c === 0 ? resolve() : reject(new Error(`writer ${n} exited ${c}`))));

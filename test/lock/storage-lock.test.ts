@@ -9,9 +9,9 @@ import {
   LockLostError,
   LockTimeoutError,
   acquireStorageLock,
-  holderTrustWindowMs,
   withStorageLock,
 } from "../../lib/lock/storage-lock.js";
+import { holderTrustWindowMs } from "../../lib/lock/options.js";
 
 const require = createRequire(import.meta.url);
 let home: string;

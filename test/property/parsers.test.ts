@@ -4,6 +4,7 @@
 // error (exit 2) where the contract says so, and leave the file byte-for-byte as it was — also when
 // the failing read is the first step of a write. A few cases are spot-checked through the compiled bin.
 // Bounded by PROPERTY_RUNS (default 300).
+import { errorReport } from "../../lib/cli/error-table.js";
 import fc from "fast-check";
 import fs from "node:fs";
 import os from "node:os";
@@ -14,7 +15,8 @@ import { AccountsFileSchema, ACCOUNT_NAME_RE, type AccountsFile } from "../../li
 import { ConfigError, loadConfigDetailed } from "../../lib/config/load.js";
 import { CONFIG_FIELD_NAMES, CONFIG_FIELDS, type ConfigField } from "../../lib/config/schema.js";
 import { parseJobRecord, newJobRecord, type JobRecord } from "../../lib/jobs/record.js";
-import { JobRecordCorruptError, listJobs, readJob, readJobFile, updateJob } from "../../lib/jobs/store.js";
+import { JobRecordCorruptError, readJob, readJobFile, updateJob } from "../../lib/jobs/records.js";
+import { listJobs } from "../../lib/jobs/listing.js";
 import { accountsFile, configFile, jobRecordFile, jobsDir } from "../../lib/paths.js";
 import { account, chatgptAuth, SECRET_MARKERS } from "../accounts/fixtures.js";
 import { cleanEnv, liveChildren, runCli } from "../faults/cli-run.js";
@@ -82,7 +84,7 @@ describe("config.json and CODEX_AUTH_* overrides", () => {
           err = e;
         }
         expect(err).toBeInstanceOf(ConfigError);
-        expect((err as ConfigError).exitCode).toBe(2);
+        expect(errorReport(err).status).toBe(2);
         expect((err as Error).message).toContain(file);
         expect((err as Error).message).toContain(`"${f}"`);
         expectUnchanged(file, before);
@@ -134,7 +136,7 @@ describe("config.json and CODEX_AUTH_* overrides", () => {
           err = e;
         }
         expect(err, `${CONFIG_FIELDS[f].env}=${JSON.stringify(raw)}`).toBeInstanceOf(ConfigError);
-        expect((err as ConfigError).exitCode).toBe(2);
+        expect(errorReport(err).status).toBe(2);
         expect((err as Error).message).toContain(CONFIG_FIELDS[f].env);
         expect((err as Error).message).toContain(f);
       }),
@@ -206,7 +208,7 @@ describe("accounts.json", () => {
         }
         expect(err).toBeInstanceOf(AccountsStoreError);
         const msg = (err as Error).message;
-        expect((err as AccountsStoreError).exitCode).toBe(2);
+        expect(errorReport(err).status).toBe(2);
         expect(msg).toContain(file);
         // The path itself, or its parent when the parent's own rule is what broke (auth holding
         // neither tokens nor a key is reported on `auth`).
@@ -332,7 +334,7 @@ describe("through the compiled bin", () => {
       expect(r.stderr).toContain(file);
       expect(r.stderr).toContain('"sigintWaitMs"');
     }
-    // SPEC §4: a broken file must not stop commands that do not need it (reconcile-io falls back to
+    // A broken file must not stop commands that do not need it (reconcile-io falls back to
     // the lock defaults on purpose; listing accounts takes no lock).
     const ls = await runCli(["ls", "--json"], env);
     expect(ls.code, ls.stderr).toBe(0);

@@ -12,7 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { newJobId } from "../../lib/jobs/ids.js";
-import { createJob, readJob } from "../../lib/jobs/store.js";
+import { createJob, readJob } from "../../lib/jobs/records.js";
 import { readIdentity, type ProcessIdentity } from "../../lib/process/identity.js";
 import { REPO_ROOT } from "../helpers/codex-home.js";
 import { isStillRunning, killTracked, track, waitForGone, type TrackedProcess } from "../helpers/processes.js";

@@ -2,12 +2,11 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { applyQuotaEvent, initialQuotaState, type QuotaState } from "../../lib/quota/decide.js";
+import { toFacts } from "../../lib/quota/from-rollout.js";
 import {
-  foldEvents,
-  INITIAL_TURN_STATE,
   isSubagentSource,
   parseRolloutLine,
-  reduceTurnState,
   type RolloutEvent,
 } from "../../lib/session/rollout-events.js";
 
@@ -76,27 +75,26 @@ describe("parseRolloutLine on real rollouts of the pinned codex", () => {
     });
   });
 
-  it("TurnState over the exec rollout: after each line, the state the supervisor needs", () => {
+  it("the loop's fold over the exec rollout: after each line, the facts the supervisor decides from", () => {
     const evs = events("exec-complete-aborted-usage-limit.jsonl");
-    const states = [];
-    let s = INITIAL_TURN_STATE;
-    for (const e of evs) states.push((s = reduceTurnState(s, e)));
+    const states: QuotaState[] = [];
+    let q = initialQuotaState();
+    for (const e of evs) {
+      for (const f of e ? toFacts(e) : []) if (f.kind !== "login_lost") q = applyQuotaEvent(q, f);
+      states.push(q);
+    }
     const end = states.at(-1)!;
-    expect(end.meta?.id).toBe("01a1faff-286d-7cb3-b5d6-fad968b9095a");
-    expect(end.turnInProgress).toBe(false);
-    expect(end.lastTurnEnd).toBe("complete");
+    expect(end.turn).toBe("idle");
     expect(end.lastTurnUsageLimit).toBe(true);
-    expect(end.lastAgentMessage).toBeNull();
-    expect(end.lastRateLimits?.primary?.usedPercent).toBe(100);
-    expect(end.turnsStarted).toBe(3);
-    expect(end.turnsEnded).toBe(3);
-    // In the middle of turn 2 (just after its token_count) the turn is in progress.
+    expect(end.rateLimits?.primary?.usedPercent).toBe(100);
+    expect(evs.filter((e) => e?.type === "task_started")).toHaveLength(3);
+    // In the middle of turn 2 (just after its token_count) the turn is in progress; the abort ends it.
     const abortedIdx = evs.findIndex((e) => e?.type === "turn_aborted");
-    expect(states[abortedIdx - 1]!.turnInProgress).toBe(true);
-    expect(states[abortedIdx]!).toMatchObject({ turnInProgress: false, lastTurnEnd: "aborted", lastAbortReason: "interrupted", lastTurnUsageLimit: false });
-    // After turn 1 the last agent message is the model's reply.
-    const firstComplete = evs.findIndex((e) => e?.type === "task_complete");
-    expect(states[firstComplete]!.lastAgentMessage).toBe("Hello from mock");
+    expect(states[abortedIdx - 1]!.turn).toBe("in-turn");
+    expect(states[abortedIdx]!).toMatchObject({ turn: "idle", lastTurnUsageLimit: false });
+    // After turn 1 the model's reply is the last agent message codex recorded.
+    const firstComplete = evs.find((e) => e?.type === "task_complete");
+    expect(firstComplete).toMatchObject({ lastAgentMessage: "Hello from mock" });
   });
 });
 
@@ -170,31 +168,28 @@ describe("older and other shapes", () => {
   });
 });
 
-describe("TurnState reducer", () => {
-  const ev = (payload: object) => parseRolloutLine(JSON.stringify({ timestamp: "t", type: "event_msg", payload }));
+describe("the loop's fold", () => {
+  const ev = (payload: object) => parseRolloutLine(JSON.stringify({ timestamp: "t", type: "event_msg", payload }))!;
+  const fold = (evs: ReturnType<typeof ev>[], q = initialQuotaState()) => {
+    for (const e of evs) for (const f of toFacts(e)) if (f.kind !== "login_lost") q = applyQuotaEvent(q, f);
+    return q;
+  };
   it("an error event during a turn makes that turn a usage-limit turn; a new turn clears it", () => {
-    const s1 = foldEvents([ev({ type: "task_started", turn_id: "a" }), ev({ type: "error", message: "m", codex_error_info: "usage_limit_exceeded" })]);
-    expect(s1.turnInProgress).toBe(true);
-    expect(s1.lastTurnUsageLimit).toBe(false); // not finished yet
-    const s2 = foldEvents([ev({ type: "task_complete", turn_id: "a", last_agent_message: null })], s1);
-    expect(s2).toMatchObject({ turnInProgress: false, lastTurnUsageLimit: true });
-    const s3 = foldEvents([ev({ type: "task_started", turn_id: "b" })], s2);
-    expect(s3).toMatchObject({ turnInProgress: true, lastTurnUsageLimit: false, currentTurnId: "b" });
+    const s1 = fold([ev({ type: "task_started", turn_id: "a" }), ev({ type: "error", message: "m", codex_error_info: "usage_limit_exceeded" })]);
+    expect(s1).toMatchObject({ turn: "in-turn", lastTurnUsageLimit: true });
+    const s2 = fold([ev({ type: "task_complete", turn_id: "a", last_agent_message: null })], s1);
+    expect(s2).toMatchObject({ turn: "idle", lastTurnUsageLimit: true });
+    const s3 = fold([ev({ type: "task_started", turn_id: "b" })], s2);
+    expect(s3).toMatchObject({ turn: "in-turn", lastTurnUsageLimit: false });
   });
   it("rate limits of another limit id do not replace the main ones", () => {
     const main = { used_percent: 50, window_minutes: 300, resets_at: 1 };
-    const s = foldEvents([
+    const s = fold([
       ev({ type: "token_count", rate_limits: { limit_id: "codex", primary: main } }),
       ev({ type: "token_count", rate_limits: { limit_id: "codex_bengalfox", primary: { ...main, used_percent: 99 } } }),
       ev({ type: "token_count", rate_limits: null }),
     ]);
-    expect(s.lastRateLimits?.primary?.usedPercent).toBe(50);
-    expect(s.rateLimitsById["codex_bengalfox"]?.primary?.usedPercent).toBe(99);
-  });
-  it("does not mutate the previous state", () => {
-    const before = INITIAL_TURN_STATE;
-    const after = reduceTurnState(before, ev({ type: "task_started" }));
-    expect(before.turnInProgress).toBe(false);
-    expect(after.turnInProgress).toBe(true);
+    expect(s.rateLimits?.primary?.usedPercent).toBe(50);
   });
 });
+

@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { defaultConfig } from "../../lib/config/schema.js";
-import { createJob, updateJob } from "../../lib/jobs/store.js";
+import { createJob, updateJob } from "../../lib/jobs/records.js";
 import { readIdentity } from "../../lib/process/identity.js";
 import { realPorts } from "../../lib/supervisor/ports.js";
 import type { SupervisorPorts } from "../../lib/supervisor/core.js";
@@ -151,7 +151,7 @@ describe("last-chance binding scan", () => {
 
     const child = await p.spawn([]);
     await child.exit; // crashed before binding: only the scan can tell now
-    const b = await p.bind(child, true);
+    const b = await p.bind(child, "final");
     expect(b).toEqual({ sessionId: ours.id, rolloutPath: ours.file });
   });
 });

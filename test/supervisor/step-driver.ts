@@ -29,6 +29,7 @@ export function ctxOf(over: Partial<StepContext> = {}): StepContext {
     rotationRetryMs: 5 * MIN,
     startFailureWindowMs: 10_000,
     pollMs: 250,
+    rebindMs: 5000,
     ...over,
   };
 }

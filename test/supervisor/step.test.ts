@@ -1,6 +1,6 @@
 // The supervisor's policy as tables: events in, effects out, through the pure step function. Each
 // `describe` is one row of the policy (docs/architecture.md §2 lists where each lives); the cases
-// numbered "row N" are the reproductions of issue #10's list.
+// numbered "row N" reproduce the wrong decisions the loop used to make (docs/architecture.md §2).
 import { describe, expect, it } from "vitest";
 import { STOPPED_EXIT_CODE } from "../../lib/supervisor/exit-policy.js";
 import { acct, ctxOf, Driver, login, MIN, reading, running, snapshot, T0 } from "./step-driver.js";
@@ -13,6 +13,7 @@ describe("start", () => {
     expect(d.spawns()).toEqual([["--no-daemon", "hello"]]);
     const e = d.spawned(login("alpha"));
     expect(d.kinds(e)).toEqual(["record", "log", "bind"]);
+    expect(d.of("bind", e)[0]).toMatchObject({ recheck: false });
     expect(d.of("record", e)[0]!.patch).toMatchObject({ status: "running", account: "alpha" });
   });
 
@@ -62,6 +63,34 @@ describe("start", () => {
     d.accounts(null, "AccountsStoreError: accounts.json is not valid JSON");
     expect(d.spawns().length).toBe(1);
     expect(d.logs("error")).toEqual([{ type: "error", where: "start", message: "AccountsStoreError: accounts.json is not valid JSON" }]);
+  });
+});
+
+describe("binding", () => {
+  it("once bound, the session is looked at again now and then; `/new` in the TUI moves the binding to the new rollout", () => {
+    const d = running();
+    expect(d.of("timer").at(-1)).toMatchObject({ id: "bind-poll", ms: 5000 });
+    d.send({ type: "timer", id: "bind-poll" }, 5000);
+    expect(d.of("bind").at(-1)).toMatchObject({ recheck: true });
+    // Same rollout: nothing changes, the next look is scheduled.
+    d.bound("sess-1");
+    expect(d.state.binding?.sessionId).toBe("sess-1");
+    d.send({ type: "timer", id: "bind-poll" }, 5000);
+    d.bound("sess-2");
+    expect(d.state.binding).toEqual({ sessionId: "sess-2", rolloutPath: "/r/sess-2.jsonl" });
+    expect(d.of("follow").at(-1)).toMatchObject({ binding: { sessionId: "sess-2" } });
+    expect(d.of("record").at(-1)!.patch).toMatchObject({ sessionId: "sess-2" });
+    // A restart now resumes the conversation codex writes now.
+    d.send({ type: "control", request: "restart" });
+    d.escalated();
+    expect(d.spawns().at(-1)).toEqual(["--no-daemon", "resume", "sess-2"]);
+  });
+
+  it("a recheck that finds nothing (no exact answer) keeps the binding", () => {
+    const d = running();
+    d.send({ type: "timer", id: "bind-poll" }, 5000);
+    d.send({ type: "bound", seq: d.seq, binding: null });
+    expect(d.state.binding?.sessionId).toBe("sess-1");
   });
 });
 
@@ -406,6 +435,13 @@ describe("exits nobody asked for", () => {
     d.exit(null, "SIGHUP");
     d.settled();
     expect(d.result()).toMatchObject({ status: "stopped", exitAs: { signal: "SIGHUP" } });
+  });
+
+  it("after a stop of ours the escalation already swept the marker: no second leftover scan", () => {
+    const d = running();
+    d.send({ type: "control", request: "restart" });
+    d.escalated();
+    expect(d.of("settle").at(-1)).toMatchObject({ leftoverSteps: null });
   });
 
   it("row 4: every child end settles with the leftover escalation — a crash before its relaunch too", () => {

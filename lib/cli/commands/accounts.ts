@@ -18,8 +18,9 @@ import { findAccount, readAccounts, updateAccounts } from "../../accounts/store.
 import { accountListRows, formatAccountsTable } from "../../accounts/view.js";
 import { loadConfig } from "../../config/load.js";
 import { UsageError } from "../../errors.js";
+import { lockOptionsFrom, type StorageLockOptions } from "../../lock/options.js";
+import { checkName, safeToEcho } from "../../text/user-text.js";
 import { command, parseCommand, parseGroup, renderGroupHelp, renderHelp, type CommandSpec, type GroupSpec } from "../argv.js";
-import type { StorageLockOptions } from "../../lock/storage-lock.js";
 import { codexHome, supervisorHome } from "../../paths.js";
 
 const NAME_ARG = { name: "<name>", min: 1, max: 1 };
@@ -159,6 +160,7 @@ function checkNewName(cmd: string, name: string): void {
   if (!ACCOUNT_NAME_RE.test(name)) {
     throw new UsageError(`accounts ${cmd}: invalid account name: use 1-64 letters, digits, '.', '_', '@', '+' or '-', starting with a letter or digit`);
   }
+  checkName(`accounts ${cmd}: the account name`, name); // the shared rules too (not a secret, printable)
 }
 
 const MAX_AUTH_FILE_BYTES = 1024 * 1024;
@@ -238,7 +240,7 @@ function terminalConfirm(question: string): Promise<boolean> {
 
 function lockOptions(env: NodeJS.ProcessEnv): { lock: StorageLockOptions; realCodexBin: string | null } {
   const c = loadConfig(env);
-  return { lock: { staleMs: c.lockStaleMs, updateMs: c.lockUpdateMs }, realCodexBin: c.realCodexBin };
+  return { lock: lockOptionsFrom(c), realCodexBin: c.realCodexBin };
 }
 
 function describeAccount(a: Pick<Account, "kind" | "identity">): string {
@@ -337,7 +339,7 @@ async function cmdRemove(ctx: Ctx, p: Parsed): Promise<number> {
   const c = loadConfig(ctx.env);
   if (!p.flags.has("--yes")) {
     const a = findAccount(readAccounts(ctx.home), name);
-    if (!a) throw new UsageError(`accounts remove: no account named '${name}'`);
+    if (!a) throw new UsageError(`accounts remove: no account named ${safeToEcho(name)}`);
     if (ctx.confirm === null) throw new UsageError(`accounts remove: this deletes the stored credentials of '${name}'; pass --yes to confirm (there is no terminal to ask on)`);
     if (!(await ctx.confirm(`Remove account '${name}' (${describeAccount(a)})? Its stored credentials are deleted. [y/N] `))) {
       ctx.err(`accounts remove: '${name}' was not removed\n`);
@@ -348,7 +350,7 @@ async function cmdRemove(ctx: Ctx, p: Parsed): Promise<number> {
     home: ctx.home,
     codexHome: ctx.codexHome,
     name,
-    lock: { staleMs: c.lockStaleMs, updateMs: c.lockUpdateMs },
+    lock: lockOptionsFrom(c),
     rotateAtRemainingPercent: c.rotateAtRemainingPercent,
   });
   ctx.out(`removed account '${name}'\n`);
@@ -367,7 +369,7 @@ async function cmdSetEnabled(ctx: Ctx, p: Parsed, enabled: boolean): Promise<num
     ctx.home,
     (draft) => {
       const a = findAccount(draft, name);
-      if (!a) throw new UsageError(`accounts ${cmd}: no account named '${name}'`);
+      if (!a) throw new UsageError(`accounts ${cmd}: no account named ${safeToEcho(name)}`);
       if (enabled && a.coolingDownUntil !== undefined) {
         if (Date.parse(a.coolingDownUntil) > Date.now()) coolDownEnded = a.coolingDownUntil;
         delete a.coolingDownUntil;

@@ -9,7 +9,8 @@ import { jobsDir, supervisorHome } from "../../paths.js";
 import { formatAge, parseAge } from "../../jobs/format.js";
 import { isActiveStatus, type JobRecord } from "../../jobs/record.js";
 import { listJobsReconciled } from "../../jobs/reconcile-io.js";
-import { readJobFile, removeJobFiles } from "../../jobs/store.js";
+import { readJobFile } from "../../jobs/records.js";
+import { removeJobFiles } from "../../jobs/removal.js";
 import { command, type Parsed } from "../argv.js";
 
 export const spec = command({

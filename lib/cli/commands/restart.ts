@@ -5,12 +5,12 @@
 //
 // Exit status: 0 restarted; 1 no live supervisor, the job ended instead, or no acknowledgement in
 // time; 2 usage error.
-import { CliError } from "../../errors.js";
+import { DomainError } from "../../errors.js";
 import { supervisorHome } from "../../paths.js";
 import { requestControl } from "../../jobs/control.js";
 import { isActiveStatus } from "../../jobs/record.js";
 import { probeProcess, readJobReconciled } from "../../jobs/reconcile-io.js";
-import { appendEvent } from "../../jobs/store.js";
+import { appendEvent } from "../../jobs/event-log.js";
 import { command, type Parsed } from "../argv.js";
 import { JOB_NAME_OPTION, JOB_REF_ARGS, JOB_REF_SYNOPSIS, jobRefOf, parseSeconds, resolveJobArg } from "../job-args.js";
 
@@ -33,11 +33,12 @@ export async function run(p: Parsed<typeof spec.options>): Promise<number> {
   const { record } = await readJobReconciled(home, id);
   const hint = record.sessionId ? ` (resume it yourself: codex resume ${record.sessionId})` : "";
   if (!isActiveStatus(record.status)) {
-    throw new CliError(`${id} is ${record.status}${record.reason ? ` (${record.reason})` : ""}; there is nothing to restart${hint}`);
+    throw new DomainError("restart-failed", `${id} is ${record.status}${record.reason ? ` (${record.reason})` : ""}; there is nothing to restart${hint}`);
   }
   const sup = probeProcess(record.supervisor);
   if (sup !== "alive") {
-    throw new CliError(
+    throw new DomainError(
+      "restart-failed",
       `${id} has no live supervisor (pid ${record.supervisor.pid} ${sup === "reused" ? "now belongs to another process" : "is gone"}); nothing can restart it — end what is left with \`codex-supervisor stop ${id}\`${hint}`,
     );
   }
@@ -51,8 +52,8 @@ export async function run(p: Parsed<typeof spec.options>): Promise<number> {
       process.stdout.write(`${id}: restarted (restart #${now.restarts}; codex pid ${now.child?.pid ?? "?"}${now.sessionId ? `; session ${now.sessionId}` : ""})\n`);
       return 0;
     }
-    if (!isActiveStatus(now.status)) throw new CliError(`${id} ended (${now.status}${now.reason ? `: ${now.reason}` : ""}) instead of restarting`);
-    if (Date.now() > deadline) throw new CliError(`${id}: the supervisor did not acknowledge the restart within ${(timeoutMs / 1000).toFixed(0)} s`);
+    if (!isActiveStatus(now.status)) throw new DomainError("restart-failed", `${id} ended (${now.status}${now.reason ? `: ${now.reason}` : ""}) instead of restarting`);
+    if (Date.now() > deadline) throw new DomainError("restart-failed", `${id}: the supervisor did not acknowledge the restart within ${(timeoutMs / 1000).toFixed(0)} s`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

@@ -6,16 +6,21 @@
 // line of stdout and return. Without --detach the same supervisor runs in this process, in the
 // foreground, with codex's output on our terminal; the exit status is codex's.
 import { loadConfig } from "../../config/load.js";
-import { CliError, UsageError } from "../../errors.js";
+import { DomainError, UsageError } from "../../errors.js";
 import { jobOutFile, supervisorHome } from "../../paths.js";
 import { spawnDetachedSupervisor } from "../../jobs/detach.js";
 import { newJobId } from "../../jobs/ids.js";
 import { isActiveStatus, type JobRecord } from "../../jobs/record.js";
-import { appendEvent, createJob, ensureJobsDir, listJobs, readJob, updateJob } from "../../jobs/store.js";
+import { appendEvent } from "../../jobs/event-log.js";
+import { createJob, ensureJobsDir, readJob, updateJob } from "../../jobs/records.js";
+import { listJobs } from "../../jobs/listing.js";
+import { lockOptionsFrom } from "../../lock/options.js";
 import { withStorageLock } from "../../lock/storage-lock.js";
 import { isAlive, readIdentity, type ProcessIdentity } from "../../process/identity.js";
 import { parseCodexArgv } from "../../codex/classify.js";
 import { mirrorExit } from "../../supervisor/mirror-exit.js";
+import { redactArgv } from "../../jobs/redact.js";
+import { checkName, safeToEcho } from "../../text/user-text.js";
 import { command, type Parsed } from "../argv.js";
 import { suggest } from "../suggest.js";
 import { superviseJob } from "./supervise-job.js";
@@ -50,13 +55,13 @@ export interface RunArgs {
 export function runArgsOf(p: Parsed<typeof spec.options>): RunArgs {
   const { detach, name } = p.values;
   if (name !== undefined && name.trim() === "") throw new UsageError("run: --name needs a non-empty value");
-  if (name?.startsWith("-")) throw new UsageError(`run: --name value '${name}' looks like an option`);
+  if (name !== undefined) checkName("run: --name", name);
   const codexArgs = p.rest;
   if (codexArgs.length === 0) throw new UsageError("run: no codex command given (e.g. `run --detach -- exec \"fix the tests\"`)");
   const parsed = parseCodexArgv(codexArgs);
   if (parsed.subcommand !== "exec") {
     throw new UsageError(
-      `run: a job runs \`codex exec\` (got \`codex ${codexArgs.slice(0, 3).join(" ")}\`); for an interactive session run \`codex\` with CODEX_AUTH_CLI_SESSION_SUPERVISOR=1`,
+      `run: a job runs \`codex exec\` (got \`codex ${redactArgv(codexArgs.slice(0, 3)).map(safeToEcho).join(" ")}\`); for an interactive session run \`codex\` with CODEX_AUTH_CLI_SESSION_SUPERVISOR=1`,
     );
   }
   return { detach, name: name ?? null, codexArgs };
@@ -79,7 +84,7 @@ export async function run(p: Parsed<typeof spec.options>): Promise<number> {
   const home = supervisorHome(env);
   ensureJobsDir(home);
   const me = readIdentity(process.pid);
-  if (!me) throw new CliError("cannot read our own process identity from /proc");
+  if (!me) throw new DomainError("environment", "cannot read our own process identity from /proc");
   const id = newJobId("job");
   // Under the storage lock, so two `run --name N` at once cannot both pass the uniqueness check.
   const record = await withStorageLock(
@@ -87,12 +92,12 @@ export async function run(p: Parsed<typeof spec.options>): Promise<number> {
     async (guard) => {
       if (opts.name !== null) {
         const clash = liveJobNamed(home, opts.name);
-        if (clash) throw new UsageError(`run: the name '${opts.name}' is used by live job ${clash.id} (${clash.status})`);
+        if (clash) throw new UsageError(`run: the name ${safeToEcho(opts.name)} is used by live job ${clash.id} (${clash.status})`);
       }
       guard.assertHeld();
       return createJob(home, { id, kind: "job", name: opts.name, supervisor: { pid: me.pid, identity: { ...me } }, cwd: process.cwd(), argv: opts.codexArgs });
     },
-    { staleMs: config.lockStaleMs, updateMs: config.lockUpdateMs },
+    lockOptionsFrom(config),
   );
   appendEvent(home, id, { type: "created", detached: opts.detach, name: opts.name, by: process.pid });
 
@@ -109,14 +114,14 @@ export async function run(p: Parsed<typeof spec.options>): Promise<number> {
     const reason = `could not start the job's supervisor: ${(err as Error).message}`;
     updateJob(home, id, { status: "failed", reason, endedAt: new Date().toISOString() });
     appendEvent(home, id, { type: "exit", status: "failed", reason });
-    throw new CliError(reason);
+    throw new DomainError("job-start-failed", reason);
   }
   // Hand the record over: from here on the detached supervisor is its only writer.
   const identity = readIdentity(pid);
   if (!identity) {
     const reason = `the job's supervisor (pid ${pid}) exited at once; see ${jobOutFile(home, id)}`;
     updateJob(home, id, { status: "failed", reason, endedAt: new Date().toISOString() });
-    throw new CliError(reason);
+    throw new DomainError("job-start-failed", reason);
   }
   updateJob(home, id, { supervisor: { pid, identity } });
   process.stdout.write(`${id}\n`);

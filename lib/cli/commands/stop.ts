@@ -14,12 +14,13 @@
 // 1 it could not be stopped (timeout, processes left); 2 usage error.
 import { setTimeout as sleep } from "node:timers/promises";
 import { loadConfig } from "../../config/load.js";
-import { CliError } from "../../errors.js";
+import { DomainError } from "../../errors.js";
 import { supervisorHome } from "../../paths.js";
 import { requestControl } from "../../jobs/control.js";
 import { isActiveStatus, type JobRecord } from "../../jobs/record.js";
 import { probeProcess, readJobReconciled, storageLockFor } from "../../jobs/reconcile-io.js";
-import { appendEvent, updateJobIf } from "../../jobs/store.js";
+import { appendEvent } from "../../jobs/event-log.js";
+import { updateJobIf } from "../../jobs/records.js";
 import { escalateTree, type EscalationReport, type EscalationWaits } from "../../process/escalate.js";
 import type { ProcessIdentity } from "../../process/identity.js";
 import { JOB_MARKER_ENV, readMarkers } from "../../process/proc-table.js";
@@ -99,7 +100,7 @@ export async function run(p: Parsed<typeof spec.options>): Promise<number> {
     const { report } = await stopWithoutSupervisor(home, { ...record, child: null }, waits);
     const extra = report.signalled.length > 0 ? `; ended ${new Set(report.signalled.map((s) => s.pid)).size} leftover process(es) carrying its marker` : "";
     process.stdout.write(`${id}: already ${record.status}${record.reason ? ` (${record.reason})` : ""}${extra}${resumeHint(record)}\n`);
-    if (report.left.length > 0) throw new CliError(`${id}: processes still running after SIGKILL: ${report.leftDetails.map((d) => `${d.pid} (${d.comm})`).join(", ")}`);
+    if (report.left.length > 0) throw new DomainError("stop-failed", `${id}: processes still running after SIGKILL: ${report.leftDetails.map((d) => `${d.pid} (${d.comm})`).join(", ")}`);
     return 0;
   }
 
@@ -123,7 +124,7 @@ export async function run(p: Parsed<typeof spec.options>): Promise<number> {
         break;
       }
       if (Date.now() > deadline) {
-        throw new CliError(`${id}: its supervisor (pid ${now.supervisor.pid}) did not stop the job within ${(timeoutMs / 1000).toFixed(0)} s; the stop request stays pending`);
+        throw new DomainError("stop-failed", `${id}: its supervisor (pid ${now.supervisor.pid}) did not stop the job within ${(timeoutMs / 1000).toFixed(0)} s; the stop request stays pending`);
       }
       await sleep(100);
     }
@@ -132,7 +133,7 @@ export async function run(p: Parsed<typeof spec.options>): Promise<number> {
   // The supervisor is gone: do its job.
   const { report, childRejected } = await stopWithoutSupervisor(home, record, waits);
   if (report.left.length > 0) {
-    throw new CliError(`${id}: processes still running after SIGKILL: ${report.leftDetails.map((d) => `${d.pid} (${d.comm})`).join(", ")}`);
+    throw new DomainError("stop-failed", `${id}: processes still running after SIGKILL: ${report.leftDetails.map((d) => `${d.pid} (${d.comm})`).join(", ")}`);
   }
   const stoppedSomething = report.signalled.length > 0;
   const now = new Date().toISOString();

@@ -5,11 +5,13 @@
 //
 // `superviseJob` is also what a foreground `run` executes in-process, so both write the same records.
 import { loadConfig } from "../../config/load.js";
-import { CliError, UsageError } from "../../errors.js";
+import { DomainError, UsageError } from "../../errors.js";
 import { codexHome, supervisorHome } from "../../paths.js";
 import { isJobId } from "../../jobs/ids.js";
 import { isActiveStatus, type JobRecord } from "../../jobs/record.js";
-import { appendEvent, jobLaunchArgv, readJob, updateJob, updateJobIf } from "../../jobs/store.js";
+import { appendEvent } from "../../jobs/event-log.js";
+import { jobLaunchArgv } from "../../jobs/launch-argv.js";
+import { readJob, updateJob, updateJobIf } from "../../jobs/records.js";
 import { isAlive, readIdentity, type ProcessIdentity } from "../../process/identity.js";
 import { parseCodexArgv } from "../../codex/classify.js";
 import { execCdOptions, sessionCwd } from "../../codex/cd.js";
@@ -40,7 +42,7 @@ export async function claimSupervision(home: string, id: string, me: ProcessIden
   for (;;) {
     const rec = readJob(home, id);
     if (rec.supervisor.pid === me.pid && rec.supervisor.identity.startTicks === me.startTicks) return rec;
-    if (!isActiveStatus(rec.status)) throw new CliError(`job ${id} is already ${rec.status}; not starting it`);
+    if (!isActiveStatus(rec.status)) throw new DomainError("job-state", `job ${id} is already ${rec.status}; not starting it`);
     if (!isAlive(rec.supervisor.identity as ProcessIdentity) || Date.now() > deadline) {
       const r = await updateJobIf(home, id, rec.rev, { supervisor: { pid: me.pid, identity: me } });
       if (r.ok) return r.record;
@@ -113,7 +115,7 @@ export async function run(p: Parsed<typeof spec.options>): Promise<number> {
   if (!isJobId(id)) throw new UsageError("__supervise-job: expected exactly one job id (internal command)");
   const home = supervisorHome(process.env);
   const me = readIdentity(process.pid);
-  if (!me) throw new CliError("cannot read our own process identity from /proc");
+  if (!me) throw new DomainError("environment", "cannot read our own process identity from /proc");
   const record = await claimSupervision(home, id, me);
   return shellStatusOf(await superviseJob(home, record, { detached: true }));
 }
