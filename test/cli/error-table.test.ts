@@ -89,7 +89,7 @@ describe("the table", () => {
 
 function runShim(args: string[], env: NodeJS.ProcessEnv): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, "shim/codex"), ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(path.join(ROOT, "shim/codex"), args, { env, stdio: ["ignore", "pipe", "pipe"] }); // a sh script
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));

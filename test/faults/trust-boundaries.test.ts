@@ -161,7 +161,7 @@ describe("a home that is not ours alone is refused", () => {
     chownTree(shared, OTHER);
     const env = cleanEnv({ HOME: p.base, CODEX_HOME: shared });
     const r = await new Promise<CliRun>((resolve, reject) => {
-      const child = spawn(process.execPath, [SHIM, "--version"], { env, stdio: ["ignore", "pipe", "pipe"] });
+      const child = spawn(SHIM, ["--version"], { env, stdio: ["ignore", "pipe", "pipe"] });
       let stdout = "";
       let stderr = "";
       child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -179,7 +179,7 @@ describe("a home that is not ours alone is refused", () => {
     fs.writeFileSync(target, JSON.stringify({ realCodexBin: evil }));
     fs.symlinkSync(target, path.join(q.home, "config.json"));
     const r2 = await new Promise<CliRun>((resolve, reject) => {
-      const child = spawn(process.execPath, [SHIM, "--version"], { env: q.env, stdio: ["ignore", "pipe", "pipe"] });
+      const child = spawn(SHIM, ["--version"], { env: q.env, stdio: ["ignore", "pipe", "pipe"] });
       let stderr = "";
       child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
       child.on("error", reject);
