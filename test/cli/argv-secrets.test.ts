@@ -9,7 +9,7 @@ import { jobLaunchArgv } from "../../lib/jobs/launch-argv.js";
 import { removeJobFiles } from "../../lib/jobs/removal.js";
 import { cli } from "../jobs/cli-helpers.js";
 import { refOf, tempHome } from "../jobs/helpers.js";
-import { makeWorld, waitForRecord, type World } from "../jobs-cli/harness.js";
+import { makeWorld, waitForRecord, type World } from "../helpers/job-world.js";
 
 const KEY = "sk-test-SECRET123";
 const ARGV = ["exec", "-c", `model_providers.x.api_key=${KEY}`, "--remote-auth-token-env", "SECRET123_TOKEN_VAR", "summarise"];

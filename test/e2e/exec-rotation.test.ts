@@ -12,7 +12,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { usageLimitBody } from "../testbed/model-server.js";
 import { acquireStorageLock } from "../../lib/lock/storage-lock.js";
-import { makeWorld, type World, disposeWorld } from "../jobs-cli/harness.js";
+import { makeWorld, type World, disposeWorld } from "../helpers/job-world.js";
 
 const KEY_A = "sk-execrot-A-SECRETSECRET";
 const KEY_B = "sk-execrot-B-SECRETSECRET";

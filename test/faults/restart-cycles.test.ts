@@ -18,7 +18,7 @@ import fs from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { requestControl } from "../../lib/jobs/control.js";
 import { findMarkedProcesses, isStillRunning, waitForGone, type TrackedProcess } from "../helpers/processes.js";
-import { makeWorld, readRecordRaw, trackedOf, waitForRecord, type World, disposeWorld } from "../jobs-cli/harness.js";
+import { makeWorld, readRecordRaw, trackedOf, waitForRecord, type World, disposeWorld } from "../helpers/job-world.js";
 
 const CYCLES = Number(process.env.RESTART_CYCLES ?? (process.env.FAULTS === "1" ? 100 : 20));
 const HEAP_CAP = "--max-old-space-size=32";

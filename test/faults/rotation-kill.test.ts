@@ -20,7 +20,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { ModelServer } from "../testbed/model-server.js";
 import { runCodex } from "../helpers/codex-home.js";
 import { expectNoLeftovers, findMarkedProcesses, isStillRunning } from "../helpers/processes.js";
-import { makeWorld, readRecordRaw, trackedOf, type World, disposeWorld } from "../jobs-cli/harness.js";
+import { makeWorld, readRecordRaw, trackedOf, type World, disposeWorld } from "../helpers/job-world.js";
 import { cli as bedCli, startBed, waitForJob, type Bed } from "../e2e/harness.js";
 
 const KEY_A = "sk-rotkill-A-SECRETSECRET";

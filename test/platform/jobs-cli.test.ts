@@ -2,7 +2,7 @@
 // process-table ports: once as on Linux, once as on macOS (the CLI preloaded as darwin, the simulated
 // ps/sysctl/lsof first on PATH, identities in the records read with the macOS port) — with real
 // processes, and /proc as the test's own ground truth. (`restart` and `reap` on both ports:
-// test/reap/unrelated-process.test.ts.)
+// test/jobs/unrelated-process.test.ts.)
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";

@@ -6,8 +6,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { startModelServer, type ModelServer } from "../testbed/model-server.js";
-import { makeCodexHome, REAL_CODEX_LAUNCHER, REPO_ROOT, type CodexHome } from "../helpers/codex-home.js";
-import { expectNoLeftovers, findMarkedProcesses, killTracked, waitForGone, type TrackedProcess } from "../helpers/processes.js";
+import { makeCodexHome, REAL_CODEX_LAUNCHER, REPO_ROOT, type CodexHome } from "./codex-home.js";
+import { expectNoLeftovers, findMarkedProcesses, killTracked, waitForGone, type TrackedProcess } from "./processes.js";
 
 export const BIN = path.join(REPO_ROOT, "bin", "codex-supervisor");
 

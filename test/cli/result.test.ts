@@ -1,8 +1,7 @@
-// The pure pieces of the jobs CLI (argument parsing: test/cli/argv.test.ts): result rendering/exit statuses, the last agent
-// message from a rollout, event-line rendering, the detached supervisor's environment.
+// `result` (lib/cli/commands/result.ts), its pure pieces: rendering and exit statuses, the last agent
+// message from a rollout (argument parsing: test/cli/argv.test.ts).
 import { describe, expect, it } from "vitest";
 import { lastAgentMessageIn, renderResult, resultExitStatus } from "../../lib/cli/commands/result.js";
-import { detachedSupervisorEnv } from "../../lib/jobs/detach.js";
 import { newJobRecord, type JobRecord } from "../../lib/jobs/record.js";
 
 const ident = { pid: 10, startTicks: 5, bootId: "b" };
@@ -38,12 +37,5 @@ describe("result", () => {
     ].join("\n");
     expect(lastAgentMessageIn(text)).toBe("second");
     expect(lastAgentMessageIn("")).toBeNull();
-  });
-});
-
-describe("detached supervisor environment", () => {
-  it("drops an inherited job marker (a job started from inside another job is its own job)", () => {
-    const env = detachedSupervisorEnv({ PATH: "/bin", CODEX_SUPERVISOR_JOB: "s-20260101-00000000", CODEX_AUTH_SUPERVISOR_HOME: "/h" });
-    expect(env).toEqual({ PATH: "/bin", CODEX_AUTH_SUPERVISOR_HOME: "/h" });
   });
 });

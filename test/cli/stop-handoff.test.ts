@@ -17,7 +17,7 @@ import { readEvents } from "../../lib/jobs/event-log.js";
 import { jobControlFile, jobOutFile } from "../../lib/paths.js";
 import { readIdentity } from "../../lib/process/identity.js";
 import { isStillRunning, killTracked, waitForGone } from "../helpers/processes.js";
-import { BIN, makeWorld, readRecordRaw, waitForRecord, type CliResult, type World, disposeWorld } from "./harness.js";
+import { BIN, makeWorld, readRecordRaw, waitForRecord, type CliResult, type World, disposeWorld } from "../helpers/job-world.js";
 
 const EXEC = ["exec", "--skip-git-repo-check"];
 

@@ -6,7 +6,7 @@
 // of those steps and the loop must end "stopped" with every child it spawned stopped through
 // stopTree (the fake children never exit on their own: a lost request shows as a timeout).
 // The real-process version of the same race (control file vs. the launcher → supervisor handoff) is
-// in stop-handoff.test.ts.
+// in test/cli/stop-handoff.test.ts.
 import { describe, expect, it } from "vitest";
 import type { ChildExit } from "../../lib/supervisor/exit-policy.js";
 import { superviseCodex, type AccountPorts, type RunningChild, type SuperviseOptions, type SupervisorPorts } from "../../lib/supervisor/core.js";

@@ -6,7 +6,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { pollUntil, runCodex } from "../helpers/codex-home.js";
 import { findMarkedProcesses, isStillRunning, killTracked, waitForGone } from "../helpers/processes.js";
-import { allHomeText, BIN, makeWorld, readRecordRaw, trackedOf, waitForRecord, type World, disposeWorld } from "./harness.js";
+import { allHomeText, BIN, makeWorld, readRecordRaw, trackedOf, waitForRecord, type World, disposeWorld } from "../helpers/job-world.js";
 
 const EXEC = ["exec", "--skip-git-repo-check"];
 
