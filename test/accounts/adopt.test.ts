@@ -11,7 +11,8 @@ import { findAccount, readAccounts } from "../../lib/accounts/store.js";
 import { defaultConfig } from "../../lib/config/schema.js";
 import { realAccountPorts } from "../../lib/supervisor/account-ports.js";
 import { planRotation } from "../../lib/supervisor/rotation-policy.js";
-import { BIN, cleanEnv, runCli } from "../faults/cli-run.js";
+import { CLI_BIN, runCli } from "../helpers/cli.js";
+import { cleanEnv } from "../helpers/env.js";
 import { shellRun, startShell } from "../helpers/tmux.js";
 import { account, apiKeyAuth, chatgptAuth, idToken } from "./fixtures.js";
 import { allFiles, makeHomes, mode, writeStoreRaw, type Homes } from "./helpers.js";
@@ -202,7 +203,7 @@ describe("accounts remove asks first on a terminal", () => {
     const t = startShell({ env: e, cwd: h.root, cols: 160, rows: 20 });
     try {
       await t.waitFor(/READY\$ $/m, 10_000);
-      const cmd = `${process.execPath} ${BIN} accounts remove beta; echo "EXIT=$?"`;
+      const cmd = `${process.execPath} ${CLI_BIN} accounts remove beta; echo "EXIT=$?"`;
       await shellRun(t, cmd, /Remove account 'beta' \(chatgpt\)\? Its stored credentials are deleted\. \[y\/N\] $/m);
       t.sendText("n");
       t.sendKeys("Enter");

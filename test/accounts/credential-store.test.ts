@@ -5,7 +5,8 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { credentialStoreInOverride, credentialStoreInToml, credentialStoreOf, credentialStoreRefusal, readCredentialStore, refusalFor } from "../../lib/accounts/credential-store.js";
 import { emptyAccountsFile } from "../../lib/accounts/schema.js";
-import { cleanEnv, runCli } from "../faults/cli-run.js";
+import { cleanEnv } from "../helpers/env.js";
+import { runCli } from "../helpers/cli.js";
 import { account, apiKeyAuth } from "./fixtures.js";
 import { makeHomes, writeStoreRaw, type Homes } from "./helpers.js";
 

@@ -3,13 +3,14 @@
 // the temporary CODEX_HOME with its full tokens is removed, nothing is stored, and the exit status is
 // 128 + the signal. A SIGKILLed `accounts add` cannot clean up: the next one removes what it left.
 // Also --device-auth reaching codex, and codex's login chatter shown only on failure.
-import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { BIN, cleanEnv, runCli } from "../faults/cli-run.js";
-import { REAL_CODEX_LAUNCHER, pollUntil } from "../helpers/codex-home.js";
+import { runCli, startCli, type RunningCli } from "../helpers/cli.js";
+import { REAL_CODEX_LAUNCHER } from "../helpers/codex-home.js";
+import { cleanEnv } from "../helpers/env.js";
+import { pollUntil } from "../helpers/poll.js";
 import { expectNoLeftovers, findProcessesByEnv, killTracked, track, type TrackedProcess } from "../helpers/processes.js";
 import { chatgptAuth } from "./fixtures.js";
 import { allFiles, makeHomes, type Homes } from "./helpers.js";
@@ -72,20 +73,10 @@ function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   });
 }
 
-interface Running {
-  cli: ChildProcess;
-  stderr: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function startAdd(e: NodeJS.ProcessEnv, name = "lou"): Running {
-  const cli = spawn(process.execPath, [BIN, "accounts", "add", name], { env: e, stdio: ["ignore", "pipe", "pipe"] });
-  tracked.push(track(cli.pid!)!);
-  let stderr = "";
-  cli.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-  cli.stdout!.resume();
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => cli.on("exit", (code, signal) => r({ code, signal })));
-  return { cli, stderr: () => stderr, exited };
+function startAdd(e: NodeJS.ProcessEnv, name = "lou"): RunningCli {
+  const run = startCli(["accounts", "add", name], e);
+  tracked.push(track(run.pid)!);
+  return run;
 }
 
 const loginDirs = () => fs.readdirSync(h.home).filter((n) => n.startsWith("login-"));
@@ -112,7 +103,7 @@ describe("accounts add interrupted by a signal", () => {
       const e = env(stubborn ? { STANDIN_STUBBORN: "1" } : {});
       const run = startAdd(e);
       const procs = await loginRunning(e.STANDIN_REPORT!);
-      run.cli.kill(sig); // to our process alone: the login child does not get it from a terminal
+      run.child.kill(sig); // to our process alone: the login child does not get it from a terminal
       const end = await run.exited;
       expect(end).toEqual({ code: 128 + os.constants.signals[sig], signal: null });
       expect(run.stderr()).toContain(`codex login interrupted by ${sig}: the login was ended and its temporary CODEX_HOME removed; no account was added`);
@@ -127,7 +118,7 @@ describe("accounts add interrupted by a signal", () => {
     const e = env();
     const run = startAdd(e);
     const procs = await loginRunning(e.STANDIN_REPORT!);
-    run.cli.kill("SIGKILL");
+    run.child.kill("SIGKILL");
     await run.exited;
     expect(loginDirs()).toHaveLength(1);
     killTracked(procs); // the orphaned stand-in: ours to end, by identity
@@ -139,19 +130,15 @@ describe("accounts add interrupted by a signal", () => {
 
   it("the real codex login (waiting for its browser callback), SIGTERM: it is ended and the directory removed", async () => {
     const e = cleanEnv({ CODEX_HOME: h.codexHome, CODEX_AUTH_SUPERVISOR_HOME: h.home, CODEX_AUTH_REAL_CODEX_BIN: REAL_CODEX_LAUNCHER });
-    const cli = spawn(process.execPath, [BIN, "accounts", "add", "real"], { env: e, stdio: ["ignore", "pipe", "pipe"] });
-    tracked.push(track(cli.pid!)!);
-    let out = "";
-    cli.stdout!.setEncoding("utf8").on("data", (d: string) => (out += d));
-    cli.stderr!.setEncoding("utf8").on("data", (d: string) => (out += d));
-    const exited = new Promise<number | null>((r) => cli.on("exit", (code) => r(code)));
-    await pollUntil(() => (/navigate to this URL/.test(out) ? true : undefined), 20_000, `codex login to wait for its callback (output: ${out})`);
+    const run = startAdd(e, "real");
+    const out = () => run.stdout() + run.stderr();
+    await pollUntil(() => (/navigate to this URL/.test(out()) ? true : undefined), 20_000, `codex login to wait for its callback (output: ${out()})`);
     const [dir] = loginDirs();
     const login = findProcessesByEnv("CODEX_HOME", path.join(h.home, dir!));
     expect(login.length).toBeGreaterThan(0);
     tracked.push(...login);
-    cli.kill("SIGTERM");
-    expect(await exited).toBe(143);
+    run.child.kill("SIGTERM");
+    expect((await run.exited).code).toBe(143);
     await expectNoLeftovers(login, 1000);
     expect(loginDirs()).toEqual([]);
   });

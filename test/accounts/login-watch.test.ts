@@ -12,6 +12,7 @@ import { emptyAccountsFile, type AuthBlob } from "../../lib/accounts/schema.js";
 import { findAccount, readAccounts } from "../../lib/accounts/store.js";
 import type { Login } from "../../lib/accounts/login-info.js";
 import { account, apiKeyAuth, chatgptAuth, fakeJwt } from "./fixtures.js";
+import { ignorePollTimeout, pollUntil } from "../helpers/poll.js";
 import { allFiles, makeHomes, rewriteInPlace, writeStoreRaw, type Homes } from "./helpers.js";
 
 describe("describeLogin (pure)", () => {
@@ -78,11 +79,7 @@ describe("watchLogin", () => {
   };
   /** The next delivered login, within `ms`: the watcher notices within a second. */
   const next = async (count: number, ms = 1000): Promise<Login> => {
-    const deadline = Date.now() + ms;
-    while (seen.length < count) {
-      if (Date.now() > deadline) throw new Error(`no login event #${count} within ${ms} ms (got ${seen.length})`);
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    await pollUntil(() => seen.length >= count, ms, () => `login event #${count} (got ${seen.length})`, 5);
     return seen[count - 1]!;
   };
   const storedRt = (name: string) => findAccount(readAccounts(h.home), name)!.auth.tokens!.refresh_token;
@@ -129,11 +126,7 @@ describe("watchLogin", () => {
     await start();
     for (let g = 2; g <= 30; g++) renameIn(chatgptAuth("amy", g));
     await next(2);
-    const deadline = Date.now() + 2000;
-    while (storedRt("A") !== "SECRET-REFRESH-amy-30") {
-      if (Date.now() > deadline) throw new Error(`store holds ${storedRt("A")}`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    await pollUntil(() => storedRt("A") === "SECRET-REFRESH-amy-30", 2000, () => `the store to hold amy-30 (it holds ${storedRt("A")})`, 10);
     expect(seen.length).toBeLessThan(8);
   });
 
@@ -151,8 +144,7 @@ describe("watchLogin", () => {
     const good = fs.readFileSync(path.join(h.home, "accounts.json"), "utf8");
     fs.writeFileSync(path.join(h.home, "accounts.json"), "{ not json");
     w = watchLogin({ home: h.home, codexHome: h.codexHome, pollMs: 50, retry: { attempts: 2, delayMs: 1 }, onError: (e) => errors.push(e) }, (l) => seen.push(l));
-    const deadline = Date.now() + 2000;
-    while (errors.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await pollUntil(() => errors.length > 0, 2000, "the store error", 10).catch(ignorePollTimeout);
     expect(String(errors[0])).toMatch(/accounts store .*accounts\.json: not valid JSON/);
     await new Promise((r) => setTimeout(r, 600)); // 12 polls: without the back-off, 12 more errors
     expect(errors.length).toBeLessThanOrEqual(2);

@@ -4,7 +4,8 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { pollUntil, runCodex } from "../helpers/codex-home.js";
+import { runCodex } from "../helpers/codex-home.js";
+import { ignorePollTimeout, pollUntil } from "../helpers/poll.js";
 import { findMarkedProcesses, isStillRunning, killTracked, waitForGone } from "../helpers/processes.js";
 import { allHomeText, BIN, makeWorld, readRecordRaw, trackedOf, waitForRecord, type World, disposeWorld } from "../helpers/job-world.js";
 
@@ -33,8 +34,7 @@ describe("run --detach", () => {
     launcher.stdout!.on("data", (d) => (out += d));
     launcher.stderr!.on("data", (d) => (err += d));
     const t0 = Date.now();
-    const deadline = Date.now() + 10_000;
-    while (!out.includes("\n") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await pollUntil(() => out.includes("\n"), 10_000, "the job id", 10).catch(ignorePollTimeout);
     const printMs = Date.now() - t0;
     const id = out.split("\n")[0]!;
     expect(id, err).toMatch(/^j-\d{8}-[0-9a-f]{8}$/);

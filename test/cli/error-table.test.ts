@@ -1,14 +1,16 @@
 // The error table at our edges (lib/cli/error-table.ts): a row for every code, every error class of
 // ours a DomainError, one line and no stack trace for any of them — and a bug of ours is one line
 // naming the file that holds its details. Then real commands, through the compiled CLI and shim.
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ERROR_TABLE, errorReport } from "../../lib/cli/error-table.js";
 import { DomainError, ERROR_CODES } from "../../lib/errors.js";
-import { ROOT, cleanEnv, liveChildren, runCli, type CliRun } from "../faults/cli-run.js";
+import { REPO_ROOT } from "../helpers/codex-home.js";
+import { liveCliPids, runCli } from "../helpers/cli.js";
+import { cleanEnv } from "../helpers/env.js";
+import { runShim } from "../shim/shim-harness.js";
 
 let home: string;
 beforeEach(() => {
@@ -16,7 +18,7 @@ beforeEach(() => {
 });
 afterEach(() => {
   fs.rmSync(home, { recursive: true, force: true });
-  expect([...liveChildren]).toEqual([]);
+  expect([...liveCliPids]).toEqual([]);
 });
 
 const NO_STACK = /\n\s+at |^\s+at /m;
@@ -40,10 +42,10 @@ describe("the table", () => {
 
   it("every error class in lib/ is a DomainError (none carries an exit status of its own)", () => {
     const classes = new Map<string, string>();
-    for (const f of libFiles(path.join(ROOT, "lib"))) {
+    for (const f of libFiles(path.join(REPO_ROOT, "lib"))) {
       const src = fs.readFileSync(f, "utf8");
       for (const m of src.matchAll(/class (\w+) extends (\w+)/g)) classes.set(m[1]!, m[2]!);
-      expect(src, `${path.relative(ROOT, f)} mentions an exit code on an error`).not.toMatch(/readonly exitCode|super\([^)]*,\s*(1|2|127)\)/);
+      expect(src, `${path.relative(REPO_ROOT, f)} mentions an exit code on an error`).not.toMatch(/readonly exitCode|super\([^)]*,\s*(1|2|127)\)/);
     }
     const isDomain = (name: string, seen = new Set<string>()): boolean => {
       if (name === "DomainError") return true;
@@ -87,18 +89,6 @@ describe("the table", () => {
   });
 });
 
-function runShim(args: string[], env: NodeJS.ProcessEnv): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(path.join(ROOT, "shim/codex"), args, { env, stdio: ["ignore", "pipe", "pipe"] }); // a sh script
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-}
-
 describe("real commands meet domain errors: the table's status, one line, no stack trace", () => {
   it("usage, config, record, accounts store, restart refused, real codex not found (CLI and shim)", async () => {
     const env = cleanEnv({ HOME: home, CODEX_AUTH_SUPERVISOR_HOME: home, CODEX_HOME: home });
@@ -110,7 +100,7 @@ describe("real commands meet domain errors: the table's status, one line, no sta
     const ref = { pid: 999_999, identity: { pid: 999_999, startTicks: 1, bootId: "boot" } };
     fs.writeFileSync(path.join(jobs, `${ended}.json`), JSON.stringify({ schemaVersion: 1, rev: 1, id: ended, kind: "job", name: null, status: "exited", supervisor: ref, child: null, marker: ended, cwd: "/", argv: ["exec", "p"], sessionId: null, rolloutPath: null, account: null, restarts: 0, createdAt: "2025-01-01T00:00:00.000Z", updatedAt: "2025-01-01T00:00:01.000Z", endedAt: "2025-01-01T00:00:01.000Z", exitCode: 0, signal: null, reason: null }) + "\n", { mode: 0o600 });
 
-    const cases: [string, () => Promise<CliRun>, number, RegExp][] = [
+    const cases: [string, () => Promise<{ code: number | null; stderr: string }>, number, RegExp][] = [
       ["usage", () => runCli(["ls", "--bogus"], env), 2, /unknown option/],
       ["record corrupt", () => runCli(["status", id], env), 2, /job record .* is unreadable/],
       ["restart refused", () => runCli(["restart", ended], env), 1, /there is nothing to restart/],

@@ -16,19 +16,11 @@ import { createJob, updateJob } from "../../lib/jobs/records.js";
 import { readEvents } from "../../lib/jobs/event-log.js";
 import { jobControlFile, jobOutFile } from "../../lib/paths.js";
 import { readIdentity } from "../../lib/process/identity.js";
+import { pollUntil } from "../helpers/poll.js";
 import { isStillRunning, killTracked, waitForGone } from "../helpers/processes.js";
 import { BIN, makeWorld, readRecordRaw, waitForRecord, type CliResult, type World, disposeWorld } from "../helpers/job-world.js";
 
 const EXEC = ["exec", "--skip-git-repo-check"];
-
-/** Poll-with-deadline for a condition on the file system. */
-async function until(what: string, pred: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!pred()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe("stop at every stage of a detached job's start", () => {
   let w: World | null = null;
@@ -73,7 +65,7 @@ describe("stop at every stage of a detached job's start", () => {
    */
   async function stopRequested(world: World, id: string): Promise<{ result: Promise<CliResult> }> {
     const result = world.cli(["stop", id], { timeoutMs: 40_000 });
-    await until("the stop request file", () => fs.existsSync(jobControlFile(world.home, id)));
+    await pollUntil(() => fs.existsSync(jobControlFile(world.home, id)), 15_000, "the stop request file", 10);
     return { result };
   }
 
@@ -100,7 +92,7 @@ describe("stop at every stage of a detached job's start", () => {
     const job = await startByHand(w);
     const pid = await job.spawnSupervisor();
     const world = w;
-    await until("the supervisor waiting for the handoff", () => readEvents(world.home, job.id).events.some((e) => e.type === "handoff-wait"));
+    await pollUntil(() => readEvents(world.home, job.id).events.some((e) => e.type === "handoff-wait"), 15_000, "the supervisor waiting for the handoff", 10);
     const stop = await stopRequested(w, job.id);
     job.handOver(pid);
     await expectStopped(w, job.id, stop.result);

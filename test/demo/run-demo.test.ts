@@ -7,11 +7,13 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { cleanBaseEnv, pollUntil, REPO_ROOT } from "../helpers/codex-home.js";
+import { CLI_BIN } from "../helpers/cli.js";
+import { REPO_ROOT } from "../helpers/codex-home.js";
+import { cleanEnv } from "../helpers/env.js";
+import { pollUntil } from "../helpers/poll.js";
 import { expectNoLeftovers, findProcessesByEnv } from "../helpers/processes.js";
 import { CODEX_COMPOSER_READY, quitCodexTui, shellRun, startShell, sttyModes, submitCodexPrompt, type TmuxSession } from "../helpers/tmux.js";
 
-const CLI = path.join(REPO_ROOT, "bin", "codex-supervisor");
 
 /** Every event of every job log in a supervisor home (JSON lines). */
 function readJobLogs(home: string): Array<Record<string, unknown> & { type?: string; argv?: unknown }> {
@@ -59,9 +61,9 @@ describe("codex-supervisor demo", () => {
 
   it("Ctrl+C at the intro leaves without starting codex, and cleans up", async () => {
     cache = fs.realpathSync(fs.mkdtempSync(path.join(os.homedir(), ".cxs-demo-test-cache-")));
-    t = startShell({ env: { ...cleanBaseEnv(), XDG_CACHE_HOME: cache }, cwd: REPO_ROOT, cols: 140, rows: 50 });
+    t = startShell({ env: cleanEnv({ XDG_CACHE_HOME: cache }), cwd: REPO_ROOT, cols: 140, rows: 50 });
     await t.waitFor(/READY\$ $/m, 10_000);
-    await shellRun(t, `node ${CLI} demo; echo RC=$((100+$?))`, /Press Enter to start codex/, 30_000);
+    await shellRun(t, `node ${CLI_BIN} demo; echo RC=$((100+$?))`, /Press Enter to start codex/, 30_000);
     const intro = t.captureHistory();
     const demoRoot = /(\S*\/codex-supervisor\/demo-\w+)/.exec(intro)![1]!;
     t.sendKeys("C-c");
@@ -71,21 +73,21 @@ describe("codex-supervisor demo", () => {
   });
 
   it("--help and a bad flag", async () => {
-    t = startShell({ env: cleanBaseEnv(), cwd: REPO_ROOT });
+    t = startShell({ env: cleanEnv(), cwd: REPO_ROOT });
     await t.waitFor(/READY\$ $/m, 10_000);
-    await shellRun(t, `node ${CLI} demo --help; echo RC=$((100+$?))`, /RC=\d+/);
+    await shellRun(t, `node ${CLI_BIN} demo --help; echo RC=$((100+$?))`, /RC=\d+/);
     expect(t.capture()).toMatch(/Usage: codex-supervisor demo \[--keep\][\s\S]*RC=100/);
     t.sendKeys("C-l");
-    await shellRun(t, `node ${CLI} demo --bogus; echo RC=$((100+$?))`, /RC=\d+/);
+    await shellRun(t, `node ${CLI_BIN} demo --bogus; echo RC=$((100+$?))`, /RC=\d+/);
     expect(t.capture()).toMatch(/demo: unknown option '--bogus' \(see demo --help\)[\s\S]*RC=102/);
   });
 
   it("shows a rotation demo-a → demo-b and a resume in the same session, then cleans up", async () => {
     // Not under os.tmpdir() on purpose (see the top); removed in afterEach.
     cache = fs.realpathSync(fs.mkdtempSync(path.join(os.homedir(), ".cxs-demo-test-cache-")));
-    t = startShell({ env: { ...cleanBaseEnv(), XDG_CACHE_HOME: cache }, cwd: REPO_ROOT, cols: 140, rows: 50 });
+    t = startShell({ env: cleanEnv({ XDG_CACHE_HOME: cache }), cwd: REPO_ROOT, cols: 140, rows: 50 });
     await t.waitFor(/READY\$ $/m, 10_000);
-    t.sendText(`node ${CLI} demo`);
+    t.sendText(`node ${CLI_BIN} demo`);
     t.sendKeys("Enter");
     const intro = await t.waitFor(/\(removed on exit\)/, 20_000, { history: true });
     root = /(\S*\/codex-supervisor\/demo-\w+)/.exec(intro)![1]!;

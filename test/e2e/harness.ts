@@ -9,7 +9,8 @@ import { startModelServer, type ModelServer } from "../testbed/model-server.js";
 import { jobsDir } from "../../lib/paths.js";
 import { readJob } from "../../lib/jobs/records.js";
 import type { JobRecord } from "../../lib/jobs/record.js";
-import { makeCodexHome, pollUntil, REAL_CODEX_LAUNCHER, REPO_ROOT, type CodexHome } from "../helpers/codex-home.js";
+import { makeCodexHome, REAL_CODEX_LAUNCHER, REPO_ROOT, type CodexHome } from "../helpers/codex-home.js";
+import { pollUntil } from "../helpers/poll.js";
 import { startShell, type TmuxSession } from "../helpers/tmux.js";
 import { expectNoLeftovers, findMarkedProcesses, readEnviron, type TrackedProcess } from "../helpers/processes.js";
 

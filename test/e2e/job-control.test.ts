@@ -4,7 +4,7 @@
 import fs from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { requestControl } from "../../lib/jobs/control.js";
-import { pollUntil } from "../helpers/codex-home.js";
+import { pollUntil } from "../helpers/poll.js";
 import { findMarkedProcesses, waitForGone, type TrackedProcess } from "../helpers/processes.js";
 import { PROMPT, startBed, submitPrompt, waitForComposerReady, waitForJob, waitForRecord, type Bed } from "./harness.js";
 

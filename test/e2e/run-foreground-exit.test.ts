@@ -3,13 +3,13 @@
 // signal makes the supervisor die of the same signal (not a plain exit 128+n); an exit status is
 // mirrored as is. Real processes (the compiled dist/), a shell script as the real codex, crash
 // restarts off so its first death is the last.
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { cleanBaseEnv } from "../helpers/codex-home.js";
-import { CLI_BIN, jobIds, record } from "./harness.js";
+import { runCli } from "../helpers/cli.js";
+import { cleanEnv } from "../helpers/env.js";
+import { jobIds, record } from "./harness.js";
 
 let dir: string;
 beforeEach(() => {
@@ -21,18 +21,13 @@ async function runForeground(script: string): Promise<{ code: number | null; sig
   const standIn = path.join(dir, "codex-stand-in");
   fs.writeFileSync(standIn, `#!/bin/sh\n${script}\n`, { mode: 0o755 });
   const home = path.join(dir, "sup");
-  const env = {
-    ...cleanBaseEnv(),
+  const env = cleanEnv({
     CODEX_HOME: path.join(dir, "codex-home"),
     CODEX_AUTH_SUPERVISOR_HOME: home,
     CODEX_AUTH_REAL_CODEX_BIN: standIn,
     CODEX_AUTH_CRASH_RESTART_MAX: "0",
-  };
-  const child = spawn(process.execPath, [CLI_BIN, "run", "--", "exec", "--skip-git-repo-check", "hello"], { env, cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
-  let stderr = "";
-  child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-  child.stdout.resume();
-  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on("exit", (c, s) => resolve([c, s])));
+  });
+  const { code, signal, stderr } = await runCli(["run", "--", "exec", "--skip-git-repo-check", "hello"], env, { cwd: dir });
   return { code, signal, stderr, home };
 }
 

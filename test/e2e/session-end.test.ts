@@ -6,7 +6,7 @@
 // - start failures are not retried: `resume` of an unknown id shows codex's error once and ends with
 //   its status; without a terminal the invocation passes through unsupervised.
 import { afterEach, describe, expect, it } from "vitest";
-import { pollUntil } from "../helpers/codex-home.js";
+import { pollUntil } from "../helpers/poll.js";
 import { findMarkedProcesses, isStillRunning, track, waitForGone, type TrackedProcess } from "../helpers/processes.js";
 import { quitCodexTui } from "../helpers/tmux.js";
 import { readEvents } from "../../lib/jobs/event-log.js";

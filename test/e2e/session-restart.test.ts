@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { requestControl } from "../../lib/jobs/control.js";
 import { findMarkedProcesses, isStillRunning, track, waitForGone, type TrackedProcess } from "../helpers/processes.js";
-import { pollUntil } from "../helpers/codex-home.js";
+import { pollUntil } from "../helpers/poll.js";
 import {
   cli,
   cliCommandBuilt,

@@ -5,7 +5,7 @@
 // activation of alpha (a rotation back) refreshes with it — no reuse, nobody logged out.
 import { afterEach, describe, expect, it } from "vitest";
 import { readAccounts } from "../../lib/accounts/store.js";
-import { pollUntil } from "../helpers/codex-home.js";
+import { pollUntil } from "../helpers/poll.js";
 import { findMarkedProcesses, isStillRunning, killTracked, track, waitForGone } from "../helpers/processes.js";
 import { submitCodexPrompt, CODEX_COMPOSER_READY } from "../helpers/tmux.js";
 import { rec, sharedBed, type Shared } from "../e2e/shared-bed.js";

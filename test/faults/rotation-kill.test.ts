@@ -19,6 +19,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ModelServer } from "../testbed/model-server.js";
 import { runCodex } from "../helpers/codex-home.js";
+import { pollUntil } from "../helpers/poll.js";
 import { expectNoLeftovers, findMarkedProcesses, isStillRunning } from "../helpers/processes.js";
 import { makeWorld, readRecordRaw, trackedOf, type World, disposeWorld } from "../helpers/job-world.js";
 import { cli as bedCli, startBed, waitForJob, type Bed } from "../e2e/harness.js";
@@ -92,22 +93,24 @@ function eventTypes(home: string, id: string): string[] {
 
 /** Until the job's (recorded) supervisor is gone: the test-only kill went off. */
 async function waitForSupervisorDeath(home: string, id: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const rec = readRecordRaw(home, id);
-    // The record names the real supervisor once it has claimed the job (it writes `running` then).
-    if (rec && rec.status !== "starting" && !isStillRunning(trackedOf(rec.supervisor))) return;
-    if (Date.now() > deadline) {
+  let rec: ReturnType<typeof readRecordRaw> = null;
+  await pollUntil(
+    () => {
+      rec = readRecordRaw(home, id);
+      // The record names the real supervisor once it has claimed the job (it writes `running` then).
+      return rec !== null && rec.status !== "starting" && !isStillRunning(trackedOf(rec.supervisor));
+    },
+    timeoutMs,
+    () => {
       let log = "(none)";
       try {
         log = fs.readFileSync(path.join(home, "jobs", `${id}.log`), "utf8").slice(-3000);
       } catch {
         /* no log */
       }
-      throw new Error(`the supervisor of ${id} did not die at the kill step within ${timeoutMs} ms; record: ${JSON.stringify(rec)}\nevents: ${log}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
+      return `the supervisor of ${id} to die at the kill step; record: ${JSON.stringify(rec)}\nevents: ${log}`;
+    },
+  );
 }
 
 /**

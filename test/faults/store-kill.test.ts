@@ -12,7 +12,7 @@
 //
 // Reduced by default (3 rounds × 4 processes, 4 window rounds); FAULTS=1: 25 rounds × 6 processes,
 // 20 window rounds. The window rounds kill a process right when it renames auth.json.
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -21,7 +21,8 @@ import { readAccounts } from "../../lib/accounts/store.js";
 import { STALE_TEMP_MIN_AGE_MS } from "../../lib/fs/atomic.js";
 import { parseAuthBlob, type AccountsFile, type AuthBlob } from "../../lib/accounts/schema.js";
 import { account, chatgptAuth } from "../accounts/fixtures.js";
-import { BIN, cleanEnv } from "./cli-run.js";
+import { startCli } from "../helpers/cli.js";
+import { cleanEnv } from "../helpers/env.js";
 
 const FULL = process.env.FAULTS === "1";
 const ROUNDS = FULL ? 25 : 3;
@@ -74,25 +75,23 @@ async function nextLockedOperation(): Promise<void> {
   expect(o.code, `accounts enable a0: ${o.stderr}`).toBe(0);
 }
 
-function cli(args: string[], name: string, opts: { killAfterMs?: number; killOn?: (kill: () => void) => void }): Promise<Outcome> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: env(), stdio: ["ignore", "ignore", "pipe"] });
-    started.add(child);
-    let stderr = "";
-    let killed = false;
-    const kill = () => {
-      if (child.exitCode === null && child.signalCode === null) killed = child.kill("SIGKILL") || killed;
-    };
-    const timer = opts.killAfterMs !== undefined ? setTimeout(kill, opts.killAfterMs) : null;
-    opts.killOn?.(kill);
-    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code, signal) => {
-      if (timer) clearTimeout(timer);
-      started.delete(child);
-      resolve({ name, killed: killed && signal === "SIGKILL", code, signal, stderr });
-    });
-  });
+async function cli(args: string[], name: string, opts: { killAfterMs?: number; killOn?: (kill: () => void) => void }): Promise<Outcome> {
+  const run = startCli(args, env());
+  const child = run.child;
+  started.add(child);
+  let killed = false;
+  const kill = () => {
+    if (child.exitCode === null && child.signalCode === null) killed = child.kill("SIGKILL") || killed;
+  };
+  const timer = opts.killAfterMs !== undefined ? setTimeout(kill, opts.killAfterMs) : null;
+  opts.killOn?.(kill);
+  try {
+    const { code, signal, stderr } = await run.done;
+    return { name, killed: killed && signal === "SIGKILL", code, signal, stderr };
+  } finally {
+    if (timer) clearTimeout(timer);
+    started.delete(child);
+  }
 }
 
 /** codex refreshing its tokens: truncate + write in place, a newer generation. */

@@ -3,16 +3,17 @@
 // uid, and by another uid (setpriv) against a root-owned home; the shim never runs a "real codex"
 // named by a config someone else planted; a symlink planted in the home is never written through; and
 // every file-system failure of ls/status/prune/run/logs is one line naming the path, never a stack.
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { BIN, ROOT, cleanEnv, liveChildren, runCli, type CliRun } from "./cli-run.js";
+import { liveCliPids, runCli, type CliResult } from "../helpers/cli.js";
+import { REPO_ROOT } from "../helpers/codex-home.js";
+import { cleanEnv } from "../helpers/env.js";
+import { runShim } from "../shim/shim-harness.js";
 
 const OTHER = 65534;
-const SHIM = path.join(ROOT, "shim/codex");
-const DRIVER = path.join(ROOT, "test/faults/job-store-driver.mjs");
+const DRIVER = path.join(REPO_ROOT, "test/faults/job-store-driver.mjs");
 const ID = "j-20250101-0a1b2c3d";
 
 let root: string;
@@ -21,7 +22,7 @@ beforeAll(() => {
   fs.chmodSync(root, 0o755); // another uid must reach its own homes inside
 });
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
-afterEach(() => expect([...liveChildren], "every child we started has exited").toEqual([]));
+afterEach(() => expect([...liveCliPids], "every child we started has exited").toEqual([]));
 
 let n = 0;
 interface Place {
@@ -60,26 +61,12 @@ function chownTree(dir: string, uid: number): void {
 }
 
 /** Our CLI as another uid: setpriv drops to it with no supplementary groups. */
-function runAs(uid: number, args: string[], env: NodeJS.ProcessEnv): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("setpriv", [`--reuid=${uid}`, `--regid=${uid}`, "--clear-groups", process.execPath, BIN, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
-    liveChildren.add(child.pid!);
-    let stdout = "";
-    let stderr = "";
-    const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      liveChildren.delete(child.pid!);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
+function runAs(uid: number, args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
+  return runCli(args, env, { via: ["setpriv", `--reuid=${uid}`, `--regid=${uid}`, "--clear-groups"], timeoutMs: 30_000 });
 }
 
 /** One line on stderr, no stack frame, no "internal error". */
-function oneCleanLine(r: CliRun, what: string): string {
+function oneCleanLine(r: { stderr: string }, what: string): string {
   expect(r.stderr, `${what}: no stack trace`).not.toMatch(/\n\s+at |internal error/);
   const lines = r.stderr.split("\n").filter((l) => l !== "");
   expect(lines, `${what}: one line: ${r.stderr}`).toHaveLength(1);
@@ -160,15 +147,7 @@ describe("a home that is not ours alone is refused", () => {
     fs.writeFileSync(path.join(sup, "config.json"), JSON.stringify({ realCodexBin: evil }));
     chownTree(shared, OTHER);
     const env = cleanEnv({ HOME: p.base, CODEX_HOME: shared });
-    const r = await new Promise<CliRun>((resolve, reject) => {
-      const child = spawn(SHIM, ["--version"], { env, stdio: ["ignore", "pipe", "pipe"] });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-      child.on("error", reject);
-      child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
-    });
+    const r = await runShim(["--version"], env);
     expect(r.code).toBe(2);
     expect(oneCleanLine(r, "codex --version")).toBe(`codex-supervisor: refusing to use the config file ${sup}/config.json: it is owned by uid ${OTHER}, not by you (uid 0); fix: make it yours (chown 0 "${sup}/config.json") or use a file of your own`);
     expect(fs.existsSync(ran), "the planted program did not run").toBe(false);
@@ -178,13 +157,7 @@ describe("a home that is not ours alone is refused", () => {
     const target = path.join(q.base, "elsewhere.json");
     fs.writeFileSync(target, JSON.stringify({ realCodexBin: evil }));
     fs.symlinkSync(target, path.join(q.home, "config.json"));
-    const r2 = await new Promise<CliRun>((resolve, reject) => {
-      const child = spawn(SHIM, ["--version"], { env: q.env, stdio: ["ignore", "pipe", "pipe"] });
-      let stderr = "";
-      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-      child.on("error", reject);
-      child.on("close", (code, signal) => resolve({ code, signal, stdout: "", stderr }));
-    });
+    const r2 = await runShim(["--version"], q.env);
     expect(r2.code).toBe(2);
     expect(oneCleanLine(r2, "codex --version")).toContain(`refusing to use the config file ${q.home}/config.json: it is a symbolic link`);
     expect(fs.existsSync(ran)).toBe(false);
@@ -204,13 +177,7 @@ describe("no symlink in the home is ever followed", () => {
     expect(ls.code, ls.stderr).toBe(0);
     expect(JSON.parse(fs.readFileSync(path.join(p.home, "jobs", `${ID}.json`), "utf8")).status).toBe("lost");
     // The writer the supervisor uses, directly: one line naming the log, the link refused.
-    const r = await new Promise<CliRun>((resolve, reject) => {
-      const child = spawn(process.execPath, [DRIVER, "event", p.home, ID], { env: p.env, stdio: ["ignore", "pipe", "pipe"] });
-      let stderr = "";
-      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-      child.on("error", reject);
-      child.on("close", (code, signal) => resolve({ code, signal, stdout: "", stderr }));
-    });
+    const r = await runCli(["event", p.home, ID], p.env, { script: DRIVER });
     expect(r.code).toBe(1);
     expect(oneCleanLine(r, "append")).toBe(`codex-supervisor: cannot append to the job event log ${log}: it is a symbolic link (not followed) (ELOOP)`);
     expect(fs.readFileSync(target, "utf8")).toBe("ORIGINAL\n");

@@ -11,17 +11,18 @@
 // refused those cases are skipped and say so).
 //
 // WRITE_FAULTS_KNOWN=1 also runs the cases that fail on known defects (see the report for #6).
-import { spawn } from "node:child_process";
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { account, chatgptAuth } from "../accounts/fixtures.js";
-import { BIN, ROOT, cleanEnv } from "./cli-run.js";
+import { CLI_BIN, runCli } from "../helpers/cli.js";
+import { REPO_ROOT } from "../helpers/codex-home.js";
+import { cleanEnv } from "../helpers/env.js";
 
 const NOBODY = 65534;
-const DRIVER = path.join(ROOT, "test/faults/job-store-driver.mjs");
+const DRIVER = path.join(REPO_ROOT, "test/faults/job-store-driver.mjs");
 const JOB_ID = "j-20250101-0a1b2c3d";
 const KNOWN = process.env.WRITE_FAULTS_KNOWN === "1";
 
@@ -114,18 +115,9 @@ interface Run {
   code: number | null;
   stderr: string;
 }
-function run(args: string[], env: NodeJS.ProcessEnv, asNobody: boolean): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { env, stdio: ["ignore", "ignore", "pipe"], ...(asNobody ? { uid: NOBODY, gid: NOBODY } : {}) });
-    let stderr = "";
-    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stderr });
-    });
-  });
+/** `node <script> <args…>` (the CLI or the store driver), optionally as nobody. */
+function run([script, ...args]: string[], env: NodeJS.ProcessEnv, asNobody: boolean): Promise<Run> {
+  return runCli(args, env, { script, ...(asNobody ? { uid: NOBODY, gid: NOBODY } : {}) });
 }
 
 interface Homes {
@@ -169,12 +161,12 @@ interface Target {
 }
 
 const TARGETS: Target[] = [
-  { what: "accounts.json (accounts disable)", file: (h) => path.join(h.home, "accounts.json"), dir: (h) => h.home, argv: () => [BIN, "accounts", "disable", "a1"] },
+  { what: "accounts.json (accounts disable)", file: (h) => path.join(h.home, "accounts.json"), dir: (h) => h.home, argv: () => [CLI_BIN, "accounts", "disable", "a1"] },
   {
     what: "CODEX_HOME/auth.json (accounts use)",
     file: (h) => path.join(h.codexHome, "auth.json"),
     dir: (h) => h.codexHome,
-    argv: () => [BIN, "accounts", "use", "a1"],
+    argv: () => [CLI_BIN, "accounts", "use", "a1"],
   },
   { what: "job record (update)", file: (h) => path.join(h.jobs, `${JOB_ID}.json`), dir: (h) => h.jobs, argv: (h) => [DRIVER, "update", h.home, JOB_ID] },
   { what: "event log (append)", file: (h) => path.join(h.jobs, `${JOB_ID}.log`), dir: (h) => h.jobs, argv: (h) => [DRIVER, "event", h.home, JOB_ID] },

@@ -8,6 +8,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { officialLauncherLayout } from "../../lib/codex/native-launch.js";
 import { mockProviderConfigToml, tomlString, type MockConfigOptions } from "../../lib/demo/codex-config.js";
+import { cleanEnv } from "./env.js";
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -53,7 +54,7 @@ export interface CodexHome {
    * would read as our leftovers.
    */
   userHome: string;
-  /** Environment for codex children: the parent's minus our/auth keys, plus CODEX_HOME. */
+  /** Environment for codex children: cleanEnv (test/helpers/env.ts) with userHome and CODEX_HOME. */
   env: NodeJS.ProcessEnv;
   configPath: string;
   authPath: string;
@@ -72,24 +73,6 @@ export interface MakeCodexHomeOptions extends Omit<MockConfigOptions, "trustedDi
   env?: NodeJS.ProcessEnv;
 }
 
-/** Environment keys that must not leak from the developer's shell into a test codex. */
-function isLeakyKey(k: string): boolean {
-  const u = k.toUpperCase();
-  return (
-    u.startsWith("CODEX_") || // CODEX_HOME, CODEX_AUTH_*, CODEX_SUPERVISOR_JOB, CODEX_MANAGED_*...
-    u === "OPENAI_API_KEY" ||
-    u === "OPENAI_BASE_URL" ||
-    u === "TMUX" ||
-    u === "TMUX_PANE"
-  );
-}
-
-export function cleanBaseEnv(parent: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(parent)) if (v !== undefined && !isLeakyKey(k)) env[k] = v;
-  return env;
-}
-
 export function makeCodexHome(o: MakeCodexHomeOptions): CodexHome {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), "cxs-home-"));
   const workDir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "cxs-work-")));
@@ -97,7 +80,7 @@ export function makeCodexHome(o: MakeCodexHomeOptions): CodexHome {
   const configPath = path.join(home, "config.toml");
   fs.writeFileSync(configPath, mockProviderConfigToml({ ...o, trustedDirs: [workDir, ...(o.trustedDirs ?? [])] }));
   writeApiKeyAuth(home, o.apiKey ?? "sk-test-a");
-  const env: NodeJS.ProcessEnv = { ...cleanBaseEnv(), HOME: userHome, CODEX_HOME: home, ...(o.env ?? {}) };
+  const env = cleanEnv({ HOME: userHome, CODEX_HOME: home, ...(o.env ?? {}) });
   return {
     home,
     workDir,
@@ -230,24 +213,6 @@ export function rolloutEvents(lines: RolloutLine[], type?: string): Array<Record
 export function rolloutSessionId(lines: RolloutLine[]): string | null {
   const first = lines[0];
   return first && first.type === "session_meta" && typeof first.payload.id === "string" ? first.payload.id : null;
-}
-
-/** Poll until `check()` returns a non-undefined value, or throw after `timeoutMs` with `what`. */
-export async function pollUntil<T>(check: () => T | undefined, timeoutMs: number, what: string, intervalMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastErr: unknown = null;
-  for (;;) {
-    try {
-      const v = check();
-      if (v !== undefined) return v;
-    } catch (e) {
-      lastErr = e;
-    }
-    if (Date.now() >= deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastErr ? ` (last error: ${String(lastErr)})` : ""}`);
-    }
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
 }
 
 // ---- running codex exec ----

@@ -7,6 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { startModelServer, type ModelServer } from "../testbed/model-server.js";
 import { makeCodexHome, REAL_CODEX_LAUNCHER, REPO_ROOT, type CodexHome } from "./codex-home.js";
+import { pollUntil } from "./poll.js";
 import { expectNoLeftovers, findMarkedProcesses, killTracked, waitForGone, type TrackedProcess } from "./processes.js";
 
 export const BIN = path.join(REPO_ROOT, "bin", "codex-supervisor");
@@ -133,23 +134,22 @@ export function readRecordRaw(home: string, id: string): RawRecord | null {
 
 /** Poll the record until `pred` holds (deadline), returning it. */
 export async function waitForRecord(home: string, id: string, pred: (r: RawRecord) => boolean, timeoutMs: number, what: string): Promise<RawRecord> {
-  const deadline = Date.now() + timeoutMs;
   let last: RawRecord | null = null;
-  for (;;) {
-    last = readRecordRaw(home, id);
-    if (last && pred(last)) return last;
-    if (Date.now() > deadline) {
-      const tail = (f: string) => {
-        try {
-          return fs.readFileSync(path.join(home, "jobs", f), "utf8").slice(-3000);
-        } catch {
-          return "(none)";
-        }
-      };
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; record: ${JSON.stringify(last)}\nevents: ${tail(`${id}.log`)}\noutput: ${tail(`${id}.out`)}`);
+  const tail = (f: string) => {
+    try {
+      return fs.readFileSync(path.join(home, "jobs", f), "utf8").slice(-3000);
+    } catch {
+      return "(none)";
     }
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  };
+  return pollUntil(
+    () => {
+      last = readRecordRaw(home, id);
+      return last && pred(last) ? last : undefined;
+    },
+    timeoutMs,
+    () => `${what}; record: ${JSON.stringify(last)}\nevents: ${tail(`${id}.log`)}\noutput: ${tail(`${id}.out`)}`,
+  );
 }
 
 export const trackedOf = (ref: { pid: number; identity: { startTicks: number } }): TrackedProcess => ({ pid: ref.pid, startTicks: ref.identity.startTicks });

@@ -2,6 +2,7 @@
 // or a test's unique CODEX_HOME), walks descendants, waits for exits with a deadline, and kills only
 // processes a test started and tracked, re-checking each one's start time so a recycled PID is never hit.
 import fs from "node:fs";
+import { ignorePollTimeout, pollUntil } from "./poll.js";
 
 export const JOB_MARKER_ENV = "CODEX_SUPERVISOR_JOB";
 
@@ -135,13 +136,9 @@ function toTracked(list: Array<TrackedProcess | number>): TrackedProcess[] {
 
 /** Poll until none of `procs` runs; resolves with the ones still running at the deadline (empty = all gone). */
 export async function waitForGone(procs: Array<TrackedProcess | number>, timeoutMs: number): Promise<TrackedProcess[]> {
-  const list = toTracked(procs);
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const left = list.filter((p) => isStillRunning(p));
-    if (left.length === 0 || Date.now() >= deadline) return left;
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  let left = toTracked(procs);
+  await pollUntil(() => (left = left.filter((p) => isStillRunning(p))).length === 0, timeoutMs, "the processes to exit").catch(ignorePollTimeout);
+  return left;
 }
 
 /**
@@ -189,12 +186,12 @@ export async function expectNoLeftovers(q: LeftoverQuery, graceMs = 3000): Promi
       : "marker" in q
         ? findMarkedProcesses(q.marker)
         : findProcessesByEnv(q.envKey, q.envValue);
-  const deadline = Date.now() + graceMs;
   let left = find().filter((p) => isStillRunning(p));
-  while (left.length > 0 && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 50));
-    left = Array.isArray(q) ? left.filter((p) => isStillRunning(p)) : find();
-  }
+  await pollUntil(
+    () => (left = Array.isArray(q) ? left.filter((p) => isStillRunning(p)) : find()).length === 0,
+    graceMs,
+    "the processes to exit",
+  ).catch(ignorePollTimeout);
   if (left.length === 0) return;
   const text = left.map(describe).join("\n  ");
   killTracked(left);

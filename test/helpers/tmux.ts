@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { pollUntil } from "./poll.js";
 
 export interface TmuxStartOptions {
   /** argv of the program to run in the pane (tmux execs it directly, no shell). */
@@ -100,6 +101,15 @@ export class TmuxSession {
     return this.tmux(["capture-pane", "-p", "-J", "-t", this.target]);
   }
 
+  /** The screen for a failure message: what tmux said instead when the server is gone. */
+  private captureOrWhy(): string {
+    try {
+      return this.capture();
+    } catch (e) {
+      return `(no screen: ${(e as Error).message})`;
+    }
+  }
+
   /** Screen plus scroll-back (up to `lines` back). */
   captureHistory(lines = 2000): string {
     return this.tmux(["capture-pane", "-p", "-J", "-S", `-${lines}`, "-t", this.target]);
@@ -136,27 +146,29 @@ export class TmuxSession {
   /** Poll the screen until `match` holds; returns that screen. Throws with the last screen on timeout. */
   async waitFor(match: RegExp | ((screen: string) => boolean), timeoutMs: number, opts: { history?: boolean } = {}): Promise<string> {
     const test = typeof match === "function" ? match : (s: string) => match.test(s);
-    const deadline = Date.now() + timeoutMs;
     let screen = "";
-    for (;;) {
-      screen = opts.history ? this.captureHistory() : this.capture();
-      if (test(screen)) return screen;
-      if (Date.now() >= deadline) {
-        throw new Error(`tmux: timed out after ${timeoutMs} ms waiting for ${String(match)}; screen:\n${screen}`);
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    return pollUntil(
+      () => {
+        screen = opts.history ? this.captureHistory() : this.capture();
+        return test(screen) ? screen : undefined;
+      },
+      timeoutMs,
+      () => `the tmux screen to match ${String(match)}; screen:\n${screen}`,
+      100,
+    );
   }
 
   /** Wait until the pane's program has exited (needs remainOnExit). */
   async waitForExit(timeoutMs: number): Promise<PaneState> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const st = this.paneState();
-      if (st.dead) return st;
-      if (Date.now() >= deadline) throw new Error(`tmux: pane still running after ${timeoutMs} ms; screen:\n${this.capture()}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    return pollUntil(
+      () => {
+        const st = this.paneState();
+        return st.dead ? st : undefined;
+      },
+      timeoutMs,
+      () => `the tmux pane's program to exit; screen:\n${this.captureOrWhy()}`,
+      100,
+    );
   }
 
   /** Kill this session's private tmux server (and with it the pane's process group). Idempotent. */

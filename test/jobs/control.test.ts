@@ -2,6 +2,7 @@ import fs from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { consumeControl, controlConsumed, pendingControl, requestControl, watchControl, type ControlRequest } from "../../lib/jobs/control.js";
 import { jobControlFile, jobsDir } from "../../lib/paths.js";
+import { pollUntil } from "../helpers/poll.js";
 import { tempHome } from "./helpers.js";
 
 const ID = "s-20250109-c0c0c0c0";
@@ -10,15 +11,6 @@ beforeEach(() => {
   home = tempHome();
 });
 afterEach(() => fs.rmSync(home, { recursive: true, force: true }));
-
-/** Resolve when `check` holds, polling every 10 ms, or fail after `ms`. */
-async function until(check: () => boolean, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe("control requests", () => {
   it("are written atomically (0600) and read back as pending until consumed", () => {
@@ -40,10 +32,10 @@ describe("control requests", () => {
     try {
       const t0 = Date.now();
       const a = requestControl(home, ID, "restart");
-      await until(() => got.length === 1, 2000, "the restart request");
+      await pollUntil(() => got.length === 1, 2000, "the restart request", 10);
       expect(Date.now() - t0).toBeLessThan(2000);
       const b = requestControl(home, ID, "stop");
-      await until(() => got.length === 2, 2000, "the stop request");
+      await pollUntil(() => got.length === 2, 2000, "the stop request", 10);
       expect(got.map((r) => r.nonce)).toEqual([a.nonce, b.nonce]);
       expect(got.map((r) => r.action)).toEqual(["restart", "stop"]);
       await new Promise((r) => setTimeout(r, 100));
@@ -58,7 +50,7 @@ describe("control requests", () => {
     const got: ControlRequest[] = [];
     const w = watchControl(home, ID, (r) => got.push(r), { pollMs: 20 });
     try {
-      await until(() => got.length === 1, 2000, "the early request");
+      await pollUntil(() => got.length === 1, 2000, "the early request", 10);
       expect(got[0]).toEqual(req);
     } finally {
       w.close();
@@ -73,7 +65,7 @@ describe("control requests", () => {
       for (let i = 0; i < 20; i++) {
         const before = got.length;
         requestControl(home, ID, "restart");
-        await until(() => got.length > before, 2000, `request ${i}`);
+        await pollUntil(() => got.length > before, 2000, `request ${i}`, 10);
       }
       await new Promise((r) => setTimeout(r, 50));
       expect(got).toHaveLength(20);
@@ -89,7 +81,7 @@ describe("control requests", () => {
     fs.mkdirSync(jobsDir(home), { recursive: true });
     fs.writeFileSync(jobControlFile(home, ID), '{"action":"explode"}');
     const w = watchControl(home, ID, (r) => got.push(r), { pollMs: 20, onInvalid: (t) => invalid.push(t) });
-    await until(() => invalid.length === 1, 2000, "the invalid request");
+    await pollUntil(() => invalid.length === 1, 2000, "the invalid request", 10);
     expect(invalid[0]).toContain("explode");
     expect(fs.existsSync(jobControlFile(home, ID))).toBe(false);
     w.close();

@@ -11,7 +11,8 @@ import { checkLock } from "../../lib/doctor/checks.js";
 import { StalenessJudge } from "../../lib/lock/staleness.js";
 import { acquireStorageLock, LockLostError, LockTimeoutError, StorageLockError } from "../../lib/lock/storage-lock.js";
 import { storageLockDir } from "../../lib/paths.js";
-import { cleanEnv, liveChildren, runCli } from "../faults/cli-run.js";
+import { cleanEnv } from "../helpers/env.js";
+import { liveCliPids, runCli } from "../helpers/cli.js";
 
 let home: string;
 beforeEach(() => {
@@ -19,7 +20,7 @@ beforeEach(() => {
 });
 afterEach(() => {
   fs.rmSync(home, { recursive: true, force: true });
-  expect([...liveChildren]).toEqual([]);
+  expect([...liveCliPids]).toEqual([]);
 });
 
 const HOUR_S = 3600;

@@ -12,6 +12,7 @@ import {
   withStorageLock,
 } from "../../lib/lock/storage-lock.js";
 import { holderTrustWindowMs } from "../../lib/lock/options.js";
+import { pollUntil } from "../helpers/poll.js";
 
 const require = createRequire(import.meta.url);
 let home: string;
@@ -30,15 +31,6 @@ function makeStaleLock(dir: string, ageMs = 60_000): void {
   fs.mkdirSync(dir);
   const t = new Date(Date.now() - ageMs);
   fs.utimesSync(dir, t, t);
-}
-
-async function pollUntil(cond: () => boolean, timeoutMs: number, what: string): Promise<number> {
-  const start = Date.now();
-  while (!cond()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return Date.now() - start;
 }
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
@@ -98,7 +90,7 @@ describe("withStorageLock basics", () => {
       },
       FAST,
     );
-    await pollUntil(() => order.includes("first-in"), 2000, "first holder");
+    await pollUntil(() => order.includes("first-in"), 2000, "first holder", 20);
     const second = withStorageLock(home, () => void order.push("second-in"), FAST);
     await new Promise((r) => setTimeout(r, 150));
     expect(order).toEqual(["first-in"]);
@@ -231,7 +223,7 @@ describe("compromise handling", () => {
     const held = await acquireStorageLock(home, FAST);
     fs.rmdirSync(lockDir);
     // Detected by assertHeld at once, and by the heartbeat within one update period.
-    await pollUntil(() => held.guard.lost, 3000, "heartbeat to notice the compromise");
+    await pollUntil(() => held.guard.lost, 3000, "heartbeat to notice the compromise", 20);
     expect(held.guard.lostReason).toMatch(/compromised/);
     expect(() => held.guard.assertHeld()).toThrow(LockLostError);
     await expect(held.release()).resolves.toBeUndefined();

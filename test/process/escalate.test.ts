@@ -14,6 +14,7 @@ import { isAlive, readIdentity, type ProcessIdentity } from "../../lib/process/i
 import { linuxPlatform } from "../../lib/process/linux.js";
 import { listMarked, markerOf } from "../../lib/process/proc-table.js";
 import { signalVerified } from "../../lib/process/signal.js";
+import { pollUntil } from "../helpers/poll.js";
 import { platformCases, usePlatform } from "../platform/matrix.js";
 
 const NODE_FIXTURE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../fixtures/tree/node.mjs");
@@ -43,7 +44,7 @@ afterEach(async () => {
   // Safety net: kill whatever still carries this test's marker (identity-verified), then assert none left.
   for (const p of listMarked(linuxPlatform)) if (markerOf(p) === marker) signalVerified(p.identity, "SIGKILL", linuxPlatform);
   for (const c of started.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
-  await pollUntil(() => markedPids(marker).length === 0, 3000, "marked processes to be gone");
+  await pollUntil(() => markedPids(marker).length === 0, 3000, "marked processes to be gone", 20);
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -52,14 +53,6 @@ function markedPids(m: string): number[] {
   return listMarked(linuxPlatform)
     .filter((p) => p.state !== "Z" && markerOf(p) === m)
     .map((p) => p.pid);
-}
-
-async function pollUntil(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const start = Date.now();
-  while (!cond()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 function logLines(): string[] {
@@ -83,7 +76,7 @@ async function startTree(spec: Spec, names: string[]): Promise<{ wrapper: ChildP
     env: { ...process.env, CODEX_SUPERVISOR_JOB: marker },
   });
   started.push(wrapper);
-  await pollUntil(() => names.every((n) => readyPids().has(n)), 15_000, `${names.join(", ")} ready`);
+  await pollUntil(() => names.every((n) => readyPids().has(n)), 15_000, `${names.join(", ")} ready`, 20);
   return { wrapper, pids: readyPids() };
 }
 
@@ -184,7 +177,7 @@ describe.each(platformCases())("on $label", (pc) => {
       };
       const { pids } = await startTree(spec, ["wrapper", "child", "grandchild"]);
       const grandPid = pids.get("grandchild")!;
-      await pollUntil(() => readIdentity(pids.get("child")!, pc.platform) === null, 5000, "child to exit by itself");
+      await pollUntil(() => readIdentity(pids.get("child")!, pc.platform) === null, 5000, "child to exit by itself", 20);
       // Orphaned: no longer below the wrapper.
       const grand = listMarked(linuxPlatform).find((p) => p.pid === grandPid)!;
       expect(grand.ppid).not.toBe(pids.get("child"));
@@ -204,7 +197,7 @@ describe.each(platformCases())("on $label", (pc) => {
         child: { name: "child", exitAfterSpawn: true, child: { name: "grandchild", detached: true } },
       };
       const { pids } = await startTree(spec, ["wrapper", "child", "grandchild"]);
-      await pollUntil(() => readIdentity(pids.get("child")!, pc.platform) === null, 5000, "child to exit by itself");
+      await pollUntil(() => readIdentity(pids.get("child")!, pc.platform) === null, 5000, "child to exit by itself", 20);
       const grandId = readIdentity(pids.get("grandchild")!, pc.platform)!;
       const report = await escalate({ rootPids: [pids.get("wrapper")!], waits: WAITS });
       expect(signalsTo(report, grandId.pid)).toEqual([]);
@@ -215,7 +208,7 @@ describe.each(platformCases())("on $label", (pc) => {
       const { wrapper, pids } = await startTree({ name: "wrapper" }, ["wrapper"]);
       const id = readIdentity(pids.get("wrapper")!, pc.platform)!;
       wrapper.kill("SIGKILL");
-      await pollUntil(() => !isAlive(id, pc.platform), 5000, "wrapper gone");
+      await pollUntil(() => !isAlive(id, pc.platform), 5000, "wrapper gone", 20);
       const report = await escalate({ identities: [id], marker, waits: WAITS });
       expect(report.signalled).toEqual([]);
       expect(report.left).toEqual([]);
@@ -252,7 +245,7 @@ describe.each(platformCases())("on $label", (pc) => {
       await pollUntil(() => {
         zombie = listMarked(linuxPlatform).find((p) => p.ppid === sh.pid && p.state === "Z")?.pid;
         return zombie !== undefined;
-      }, 5000, "a zombie child");
+      }, 5000, "a zombie child", 20);
       const report = await escalate({ rootPids: [sh.pid!], marker, waits: WAITS });
       expect(report.signalled.map((s) => s.pid)).toEqual([sh.pid]);
       expect(report.signalled.map((s) => s.pid)).not.toContain(zombie);
@@ -262,7 +255,7 @@ describe.each(platformCases())("on $label", (pc) => {
     it("a stale identity (same pid, different start ticks) is never signalled; the process stays alive", async () => {
       const sleeper = spawn("sleep", ["30"], { stdio: "ignore", env: { ...process.env, CODEX_SUPERVISOR_JOB: marker } });
       started.push(sleeper);
-      await pollUntil(() => readIdentity(sleeper.pid!, pc.platform)?.startTicks !== undefined, 2000, "sleep to start");
+      await pollUntil(() => readIdentity(sleeper.pid!, pc.platform)?.startTicks !== undefined, 2000, "sleep to start", 20);
       const real = readIdentity(sleeper.pid!, pc.platform)!;
       const stale: ProcessIdentity = { ...real, startTicks: real.startTicks + 1 };
       const otherBoot: ProcessIdentity = { ...real, bootId: "00000000-0000-0000-0000-000000000000" };
@@ -277,7 +270,7 @@ describe.each(platformCases())("on $label", (pc) => {
       expect(sleeper.signalCode).toBeNull();
 
       expect(signalVerified(real, "SIGTERM", pc.platform)).toMatchObject({ sent: true });
-      await pollUntil(() => sleeper.signalCode === "SIGTERM", 3000, "sleep to die");
+      await pollUntil(() => sleeper.signalCode === "SIGTERM", 3000, "sleep to die", 20);
       expect(signalVerified(real, "SIGTERM", pc.platform)).toMatchObject({ sent: false, reason: "gone" });
     });
 

@@ -13,6 +13,7 @@ import { parseProcStat } from "../../lib/process/proc-format.js";
 import { listMarked, markerOf, type ProcInfo } from "../../lib/process/proc-table.js";
 import { signalVerified } from "../../lib/process/signal.js";
 import { makeCodexHome, REAL_CODEX_LAUNCHER, type CodexHome } from "../helpers/codex-home.js";
+import { pollUntil } from "../helpers/poll.js";
 import { CODEX_COMPOSER_READY, TmuxSession } from "../helpers/tmux.js";
 import { platformCases, usePlatform } from "../platform/matrix.js";
 
@@ -42,16 +43,6 @@ function sessionOf(pid: number): number | null {
     return parseProcStat(fs.readFileSync(`/proc/${pid}/stat`, "utf8"))?.session ?? null;
   } catch {
     return null; // exited meanwhile
-  }
-}
-
-async function pollUntil<T>(get: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = get();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
@@ -88,6 +79,7 @@ async function startCodexTree(): Promise<{ launcher: ProcessIdentity; native: Pr
     },
     30_000,
     "the native codex and its setsid'd daemon to start and settle",
+    100,
   );
 }
 
@@ -132,12 +124,12 @@ describe.each(platformCases())("escalateTree against the real codex, on $label",
     await pollUntil(() => {
       const now = readIdentity(launcher.pid, linuxPlatform);
       return now === null || !sameIdentity(now, launcher) ? true : undefined;
-    }, 10_000, "the launcher to be reaped");
+    }, 10_000, "the launcher to be reaped", 100);
     // Orphaned: whatever of the tree survives is no longer below the launcher (reparented).
     const orphans = await pollUntil(() => {
       const marked = carriers(marker);
       return marked.length > 0 && marked.every((p) => p.ppid !== launcher.pid) ? marked : undefined;
-    }, 5000, "the orphaned codex processes");
+    }, 5000, "the orphaned codex processes", 100);
     console.log(`[real codex, ${pc.kind}] after the launcher's SIGKILL: ${orphans.map((p) => `${p.pid}(${p.comm})<${p.ppid}`).join(" ")}; native ${native.pid} ${isAlive(native.identity, linuxPlatform) ? "alive" : "gone"}`);
 
     const events: EscalationEvent[] = [];

@@ -19,7 +19,8 @@ import { JobRecordCorruptError, readJob, readJobFile, updateJob } from "../../li
 import { listJobs } from "../../lib/jobs/listing.js";
 import { accountsFile, configFile, jobRecordFile, jobsDir } from "../../lib/paths.js";
 import { account, chatgptAuth, SECRET_MARKERS } from "../accounts/fixtures.js";
-import { cleanEnv, liveChildren, runCli } from "../faults/cli-run.js";
+import { cleanEnv } from "../helpers/env.js";
+import { liveCliPids, runCli } from "../helpers/cli.js";
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 300);
 
@@ -30,7 +31,7 @@ beforeAll(() => {
 });
 afterAll(() => {
   fs.rmSync(root, { recursive: true, force: true });
-  expect([...liveChildren]).toEqual([]);
+  expect([...liveCliPids]).toEqual([]);
 });
 function freshHome(): string {
   const h = path.join(root, `h${++seq}`);

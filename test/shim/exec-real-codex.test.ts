@@ -10,6 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REAL_CODEX_LAUNCHER, REAL_CODEX_NATIVE } from "../helpers/codex-home.js";
+import { pollUntil } from "../helpers/poll.js";
 import { expectNoLeftovers, findProcessesByEnv, readEnviron } from "../helpers/processes.js";
 import { cleanEnv, ensureBundle, pathOf, REAL_CODEX_BIN_DIR, recordFile, SHELLS, SHIM, SHIM_DIR, spyNode } from "./shim-harness.js";
 
@@ -29,19 +30,23 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function untilExe(child: ChildProcess, want: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    let exe = "";
-    try {
-      exe = readlinkSync(`/proc/${child.pid}/exe`);
-    } catch {
-      // not started yet, or gone
-    }
-    if (exe === want) return;
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`exited (${child.exitCode ?? child.signalCode}) before exec'ing ${want}`);
-    if (Date.now() > deadline) throw new Error(`pid ${child.pid} is still ${exe || "(unknown)"}, not ${want}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  let exe = "";
+  await pollUntil(
+    () => {
+      exe = "";
+      try {
+        exe = readlinkSync(`/proc/${child.pid}/exe`);
+      } catch {
+        // not started yet, or gone
+      }
+      if (exe === want) return true;
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`exited (${child.exitCode ?? child.signalCode}) before exec'ing ${want}`);
+      return false;
+    },
+    timeoutMs,
+    () => `pid ${child.pid} to exec ${want} (it is ${exe || "(unknown)"})`,
+    20,
+  );
 }
 
 describe.runIf(process.platform === "linux").each(SHELLS)("the real codex through the shim under $name", (shell) => {

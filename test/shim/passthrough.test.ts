@@ -23,10 +23,10 @@ import {
   SHIM_DIR,
   spyNode,
   tempDir,
-  waitFor,
   type RunResult,
   type Shell,
 } from "./shim-harness.js";
+import { pollUntil } from "../helpers/poll.js";
 
 let dir: string;
 let report: string;
@@ -122,7 +122,7 @@ describe.each(cases)("passthrough under $shell.name, $route path", ({ shell, rou
       const env = envFor({ FAKE_CODEX_MODE: "wait", FAKE_CODEX_REPORT: file });
       rmSync(file, { force: true });
       const pending = run([], env);
-      const ready = await waitFor("the stand-in to be ready", () => readReport(file)?.ready && readReport(file));
+      const ready = await pollUntil(() => readReport(file)?.ready && readReport(file), 15_000, "the stand-in to be ready", 20);
       // exec, not a wrapper: the stand-in runs in the very process the caller spawned.
       expect(isAlive(ready.pid)).toBe(true);
       process.kill(ready.pid, sig);

@@ -48,6 +48,7 @@ import os from "node:os";
 import path from "node:path";
 import { startModelServer } from "../testbed/model-server.js";
 import { makeCodexHome, REAL_CODEX_NATIVE } from "../helpers/codex-home.js";
+import { ignorePollTimeout, pollUntil } from "../helpers/poll.js";
 import { CODEX_COMPOSER_READY, TmuxSession } from "../helpers/tmux.js";
 
 const haveTmux = spawnSync("tmux", ["-V"]).status === 0;
@@ -67,11 +68,7 @@ describe.skipIf(!haveTmux)("real codex TUI quit status", () => {
     try {
       await t.waitFor(CODEX_COMPOSER_READY, 20_000);
       await quit(t);
-      const deadline = Date.now() + 10_000;
-      while (!fs.existsSync(statusFile) || fs.readFileSync(statusFile, "utf8").trim() === "") {
-        if (Date.now() > deadline) throw new Error(`codex did not exit within 10 s; screen:\n${t.capture()}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await pollUntil(() => fs.existsSync(statusFile) && fs.readFileSync(statusFile, "utf8").trim() !== "", 10_000, () => `codex to exit; screen:\n${t.capture()}`);
       const status = Number(fs.readFileSync(statusFile, "utf8").trim());
       // sh reports a death by signal N as 128+N; a status above 128 is read back as that signal.
       const signal = status > 128 ? (Object.entries(os.constants.signals).find(([, n]) => n === status - 128)?.[0] as NodeJS.Signals) ?? null : null;
@@ -101,8 +98,7 @@ describe.skipIf(!haveTmux)("real codex TUI quit status", () => {
       // CI load): press again, as a user would, until the pane ends — at most three times.
       for (let i = 0; i < 3 && !t.paneState().dead; i++) {
         t.sendKeys("C-c");
-        const until = Date.now() + 2000;
-        while (!t.paneState().dead && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+        await t.waitForExit(2000).catch(ignorePollTimeout);
       }
     });
     console.log(`codex TUI after Ctrl+C Ctrl+C (draft): ${JSON.stringify(st)}`);

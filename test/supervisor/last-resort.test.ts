@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { readIdentity } from "../../lib/process/identity.js";
 import { killJobTreeSync } from "../../lib/supervisor/last-resort.js";
 import { REPO_ROOT } from "../helpers/codex-home.js";
+import { pollUntil } from "../helpers/poll.js";
 import { expectNoLeftovers, findMarkedProcesses, isStillRunning, killTracked, track, type TrackedProcess } from "../helpers/processes.js";
 
 const started: TrackedProcess[] = [];
@@ -32,16 +33,6 @@ function newMarker(): string {
   return m;
 }
 
-async function until<T>(fn: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 describe("killJobTreeSync", () => {
   it("kills the child, its descendants and a setsid()'d marker carrier; an unrelated process lives", async () => {
     const marker = newMarker();
@@ -49,10 +40,10 @@ describe("killJobTreeSync", () => {
     const bystander = spawn("sleep", ["300"], { stdio: "ignore" });
     started.push(track(bystander.pid!)!);
     const rootId = readIdentity(root.pid!)!;
-    const members = await until(() => {
+    const members = await pollUntil(() => {
       const m = findMarkedProcesses(marker);
       return m.length >= 3 ? m : undefined;
-    }, 5000, "the marked tree (sh, sleep, setsid sleep)");
+    }, 5000, "the marked tree (sh, sleep, setsid sleep)", 20);
     started.push(...members);
 
     const r = killJobTreeSync({ root: rootId, marker, waitMs: 2000 });
@@ -97,7 +88,7 @@ async function runDriver(how: string, signal?: NodeJS.Signals) {
   child.stdout!.setEncoding("utf8").on("data", (d: string) => (out += d));
   child.stderr!.resume();
   const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.on("exit", (code, sig) => r({ code, signal: sig })));
-  const sleeper = Number(await until(() => /READY (\d+)/.exec(out)?.[1], 10_000, "the driver to be ready"));
+  const sleeper = Number(await pollUntil(() => /READY (\d+)/.exec(out)?.[1], 10_000, "the driver to be ready", 20));
   const tracked = track(sleeper)!;
   started.push(tracked);
   if (signal) process.kill(child.pid!, signal);

@@ -10,6 +10,7 @@
 import { describe, expect, it } from "vitest";
 import type { ChildExit } from "../../lib/supervisor/exit-policy.js";
 import { superviseCodex, type AccountPorts, type RunningChild, type SuperviseOptions, type SupervisorPorts } from "../../lib/supervisor/core.js";
+import { ignorePollTimeout, pollUntil } from "../helpers/poll.js";
 
 type ControlRequest = "stop" | "restart";
 type Stage = "subscribe" | "snapshot" | "login" | "spawn" | "record-running" | "event-spawn" | "bind" | "respawn";
@@ -151,8 +152,7 @@ describe("a restart request before the first child is kept for it", () => {
     it(`restart delivered during: ${stage}`, async () => {
       const h = portsStoppingAt(stage, "restart");
       const run = superviseCodex(options(h.ports));
-      const deadline = Date.now() + 2000;
-      while (h.spawned.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      await pollUntil(() => h.spawned.length >= 2, 2000, "the restarted child", 5).catch(ignorePollTimeout);
       const spawnedBeforeEnd = h.spawned.length;
       h.endAll();
       await run;

@@ -7,6 +7,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { restoreTerminal, saveTerminal, TERMINAL_RESET_SEQUENCE } from "../../lib/terminal/restore.js";
+import { pollUntil } from "../helpers/poll.js";
 import { TmuxSession } from "../helpers/tmux.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -26,13 +27,16 @@ afterEach(() => {
 });
 
 async function waitFile(name: string, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!fs.existsSync(path.join(work, name))) {
-    const err = path.join(work, "error");
-    if (fs.existsSync(err)) throw new Error(`driver: ${fs.readFileSync(err, "utf8")}`);
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${name}; screen:\n${session?.capture()}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  const err = path.join(work, "error");
+  await pollUntil(
+    () => {
+      if (fs.existsSync(err)) throw new Error(`driver: ${fs.readFileSync(err, "utf8")}`);
+      return fs.existsSync(path.join(work, name));
+    },
+    ms,
+    () => `${name}; screen:\n${session?.capture()}`,
+    20,
+  );
 }
 
 const read = (name: string) => fs.readFileSync(path.join(work, name), "utf8");

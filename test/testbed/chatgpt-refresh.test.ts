@@ -7,7 +7,8 @@ import path from "node:path";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { unsignedJwt } from "./chatgpt-auth.js";
 import { startModelServer, type ModelServer } from "./model-server.js";
-import { makeChatgptCodexHome, pollUntil, REAL_CODEX_NATIVE, runCodexExec, type ChatgptCodexHome } from "../helpers/codex-home.js";
+import { makeChatgptCodexHome, REAL_CODEX_NATIVE, runCodexExec, type ChatgptCodexHome } from "../helpers/codex-home.js";
+import { pollUntil } from "../helpers/poll.js";
 import { commOf, descendantsOf, expectNoLeftovers, killTracked, track, type TrackedProcess } from "../helpers/processes.js";
 import { CODEX_COMPOSER_READY, quitCodexTui, startShell, submitCodexPrompt, type TmuxSession } from "../helpers/tmux.js";
 

@@ -6,7 +6,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startModelServer, type ModelServer } from "./model-server.js";
-import { listRollouts, makeCodexHome, pollUntil, readRollout, REAL_CODEX_NATIVE, REPO_ROOT, rolloutEvents, rolloutSessionId, type CodexHome } from "../helpers/codex-home.js";
+import { listRollouts, makeCodexHome, readRollout, REAL_CODEX_NATIVE, REPO_ROOT, rolloutEvents, rolloutSessionId, type CodexHome } from "../helpers/codex-home.js";
+import { pollUntil } from "../helpers/poll.js";
 import { commOf, descendantsOf, expectNoLeftovers, findProcessesByEnv, killTracked, openFilesOf, readEnviron, track, type TrackedProcess } from "../helpers/processes.js";
 import { CODEX_COMPOSER_READY, quitCodexTui, shellRun, startShell, sttyModes, submitCodexPrompt, type TmuxSession } from "../helpers/tmux.js";
 

@@ -7,7 +7,8 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { looksLikeSecret } from "../../lib/text/secrets.js";
 import { checkName, nameProblem, safeToEcho } from "../../lib/text/user-text.js";
-import { cleanEnv, liveChildren, runCli } from "../faults/cli-run.js";
+import { cleanEnv } from "../helpers/env.js";
+import { liveCliPids, runCli } from "../helpers/cli.js";
 
 const KEY = `sk-proj-${"Ab3".repeat(12)}`;
 
@@ -63,7 +64,7 @@ describe("commands that take names and references", () => {
   });
   afterEach(() => {
     fs.rmSync(home, { recursive: true, force: true });
-    expect([...liveChildren]).toEqual([]);
+    expect([...liveCliPids]).toEqual([]);
   });
 
   it("run --name refuses newlines, escapes, 100 KB and key-shaped names (exit 2, nothing recorded, the value not echoed raw)", async () => {
