@@ -15,6 +15,7 @@ import { startModelServer, type ModelServer } from "../testbed/model-server.js";
 import { makeChatgptCodexHome, REAL_CODEX_NATIVE, runCodexExec, type ChatgptCodexHome } from "../helpers/codex-home.js";
 import { pollUntil } from "../helpers/poll.js";
 import { expectNoLeftovers, track, type TrackedProcess } from "../helpers/processes.js";
+import { cleanEnv } from "../helpers/env.js";
 import { account } from "./fixtures.js";
 import { writeStoreRaw } from "./helpers.js";
 
@@ -58,7 +59,7 @@ describe("login watcher: SIGKILL right after codex refreshed", () => {
   });
 
   function startDriver(): Driver {
-    const child = spawn(process.execPath, [DRIVER, supHome, h.home], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [DRIVER, supHome, h.home], { stdio: ["ignore", "pipe", "pipe"], env: cleanEnv() });
     children.push(child);
     tracked.push(track(child.pid!)!);
     const lines: Array<Record<string, unknown>> = [];

@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { updateAccounts } from "../../lib/accounts/store.js";
 import { emptyAccountsFile } from "../../lib/accounts/schema.js";
 import { STALE_TEMP_MIN_AGE_MS, sweepStaleTemps, writeFileAtomic } from "../../lib/fs/atomic.js";
+import { cleanEnv } from "../helpers/env.js";
 import { makeHomes, writeStoreRaw, type Homes } from "./helpers.js";
 
 let h: Homes;
@@ -19,7 +20,7 @@ afterEach(() => h.cleanup());
 
 /** The pid of a process that has exited (spawned and waited for here). */
 function deadPid(): number {
-  const r = spawnSync(process.execPath, ["-e", ""], { stdio: "ignore" });
+  const r = spawnSync(process.execPath, ["-e", ""], { stdio: "ignore", env: cleanEnv() });
   expect(r.status).toBe(0);
   expect(() => process.kill(r.pid!, 0)).toThrow(expect.objectContaining({ code: "ESRCH" }));
   return r.pid!;

@@ -1,57 +1,27 @@
 // `codex-supervisor accounts ...` as real processes (compiled dist/; build first).
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { LIST_FIELDS } from "../../lib/accounts/view.js";
-import { officialLauncherLayout } from "../../lib/codex/native-launch.js";
 import { emptyAccountsFile, type AccountsFile } from "../../lib/accounts/schema.js";
 import { account, apiKeyAuth, chatgptAuth, SECRET_MARKERS } from "../accounts/fixtures.js";
 import { allFiles, makeHomes, writeStoreRaw, type Homes } from "../accounts/helpers.js";
-
-const ROOT = path.resolve(import.meta.dirname, "../..");
-const BIN = path.join(ROOT, "bin/codex-supervisor");
-/** The pinned codex's native binary for this platform, found behind its launcher as the shim finds it. */
-const NATIVE_CODEX = (() => {
-  const launcher = path.join(ROOT, "node_modules/@openai/codex/bin/codex.js");
-  const layout = officialLauncherLayout(launcher, {});
-  if (!layout) throw new Error(`no native codex binary for ${process.platform}-${process.arch} behind ${launcher} (npm install?)`);
-  return layout.binary;
-})();
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+import { liveCliPids, runCli, type CliResult } from "../helpers/cli.js";
+import { REAL_CODEX_NATIVE, REPO_ROOT } from "../helpers/codex-home.js";
+import { cleanEnv } from "../helpers/env.js";
 
 let h: Homes;
 /** Everything any command printed in this test, for the leak check. */
 let printed: string[];
 
-function baseEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, CODEX_HOME: h.codexHome, CODEX_AUTH_SUPERVISOR_HOME: h.home, CODEX_AUTH_REAL_CODEX_BIN: NATIVE_CODEX };
-  for (const k of Object.keys(env)) if (k.startsWith("CODEX_AUTH_") && !["CODEX_AUTH_SUPERVISOR_HOME", "CODEX_AUTH_REAL_CODEX_BIN"].includes(k)) delete env[k];
-  return { ...env, ...extra };
-}
+/** The pinned codex's native binary is the "real codex" (no launcher in between). */
+const baseEnv = (extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv =>
+  cleanEnv({ CODEX_HOME: h.codexHome, CODEX_AUTH_SUPERVISOR_HOME: h.home, CODEX_AUTH_REAL_CODEX_BIN: REAL_CODEX_NATIVE, ...extra });
 
-const children = new Set<number>();
-
-function cli(args: string[], extraEnv: Record<string, string | undefined> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: baseEnv(extraEnv), stdio: ["ignore", "pipe", "pipe"] });
-    children.add(child.pid!);
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      children.delete(child.pid!);
-      printed.push(stdout, stderr);
-      resolve({ code, stdout, stderr });
-    });
-  });
+async function cli(args: string[], extraEnv: Record<string, string | undefined> = {}): Promise<CliResult> {
+  const r = await runCli(args, baseEnv(extraEnv));
+  printed.push(r.stdout, r.stderr);
+  return r;
 }
 
 const storeFile = () => path.join(h.home, "accounts.json");
@@ -89,14 +59,14 @@ function expectNoLeaks(): void {
 }
 
 beforeAll(() => {
-  expect(fs.existsSync(path.join(ROOT, "dist/cli/commands/accounts.js")), "build first: npx tsc -p .").toBe(true);
+  expect(fs.existsSync(path.join(REPO_ROOT, "dist/cli/commands/accounts.js")), "build first: npx tsc -p .").toBe(true);
 });
 beforeEach(() => {
   h = makeHomes();
   printed = [];
 });
 afterEach(() => {
-  expect([...children]).toEqual([]);
+  expect([...liveCliPids]).toEqual([]);
   expectNoLeaks();
   h.cleanup();
 });

@@ -7,7 +7,7 @@ import { jobRecordFile, jobsDir } from "../../lib/paths.js";
 import { createJob, readJob, updateJob } from "../../lib/jobs/records.js";
 import { jobLaunchArgv } from "../../lib/jobs/launch-argv.js";
 import { removeJobFiles } from "../../lib/jobs/removal.js";
-import { cli } from "../jobs/cli-helpers.js";
+import { cliInHome } from "../helpers/cli.js";
 import { refOf, tempHome } from "../jobs/helpers.js";
 import { makeWorld, waitForRecord, type World } from "../helpers/job-world.js";
 
@@ -42,13 +42,13 @@ describe("argv secrets", () => {
     expect(record).not.toContain("SECRET123");
     expect(readJob(home, id).argv).toEqual(["exec", "-c", "model_providers.x.api_key=[redacted]", "--remote-auth-token-env", "[redacted]", "summarise", "again"]);
 
-    const ls = await cli(home, ["ls", "--json"]);
+    const ls = await cliInHome(home, ["ls", "--json"]);
     expect(ls.code).toBe(0);
     expect((JSON.parse(ls.stdout) as { id: string }[]).map((r) => r.id)).toEqual([id]);
-    const status = await cli(home, ["status", id, "--json"]);
+    const status = await cliInHome(home, ["status", id, "--json"]);
     expect(status.code).toBe(0);
-    const table = await cli(home, ["ls"]);
-    const text = await cli(home, ["status", id]);
+    const table = await cliInHome(home, ["ls"]);
+    const text = await cliInHome(home, ["status", id]);
     for (const r of [ls, status, table, text]) expect(r.stdout + r.stderr).not.toContain("SECRET123");
     expect(text.stdout).toContain("model_providers.x.api_key=[redacted]");
     expect(storedText()).not.toContain("SECRET123");

@@ -8,7 +8,7 @@ import { jobRefOf } from "../../lib/cli/job-args.js";
 import { COMMANDS } from "../../lib/cli/main.js";
 import { editDistance, suggest } from "../../lib/cli/suggest.js";
 import { UsageError } from "../../lib/errors.js";
-import { cli } from "../jobs/cli-helpers.js";
+import { cliInHome } from "../helpers/cli.js";
 import { tempHome } from "../jobs/helpers.js";
 
 const demo = command({
@@ -165,7 +165,7 @@ describe("through the binary", () => {
       [["--versoin"], "unknown option '--versoin'; did you mean '--version'?"],
     ];
     for (const [args, text] of cases) {
-      const r = await cli(home, args);
+      const r = await cliInHome(home, args);
       expect(r.code, args.join(" ")).toBe(2);
       expect(r.stdout).toBe("");
       expect(r.stderr.trimEnd().split("\n"), args.join(" ")).toHaveLength(1);
@@ -175,7 +175,7 @@ describe("through the binary", () => {
 
   it("--help of a command: stdout, exit 0", async () => {
     for (const c of ["ls", "status", "run", "prune", "reap", "logs", "stop", "restart", "result", "doctor", "demo", "shellenv"]) {
-      const r = await cli(home, [c, "--help"]);
+      const r = await cliInHome(home, [c, "--help"]);
       expect(r.code, c).toBe(0);
       expect(r.stderr, c).toBe("");
       expect(r.stdout, c).toMatch(new RegExp(`^Usage: codex-supervisor ${c}`));

@@ -5,7 +5,7 @@ import fs from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { jobRecordFile } from "../../lib/paths.js";
 import { createJob, updateJob } from "../../lib/jobs/records.js";
-import { cli } from "../jobs/cli-helpers.js";
+import { cliInHome } from "../helpers/cli.js";
 import { refOf, tempHome } from "../jobs/helpers.js";
 
 let home: string;
@@ -33,7 +33,7 @@ describe("a corrupt job record", () => {
     it(`status, result, logs, stop, restart: exit 2 naming the file, kept byte for byte (case ${i + 1})`, async () => {
       const file = seedCorrupt(content);
       for (const args of [["status", BROKEN_ID], ["status", BROKEN_ID, "--json"], ["result", BROKEN_ID], ["logs", BROKEN_ID, "-f"], ["stop", BROKEN_ID, "--timeout", "1"], ["restart", BROKEN_ID, "--timeout", "1"]]) {
-        const r = await cli(home, args);
+        const r = await cliInHome(home, args);
         expect(r.code, args.join(" ")).toBe(2);
         expect(r.stderr, args.join(" ")).toContain(`job record ${file} is unreadable`);
         expect(r.stderr).not.toMatch(/internal error/);
@@ -44,7 +44,7 @@ describe("a corrupt job record", () => {
 
   it("ls keeps listing the others and names the corrupt one (exit 0)", async () => {
     const file = seedCorrupt("{ broken");
-    const r = await cli(home, ["ls", "--json"]);
+    const r = await cliInHome(home, ["ls", "--json"]);
     expect(r.code).toBe(0);
     expect((JSON.parse(r.stdout) as { id: string }[]).map((x) => x.id)).toEqual([GOOD_ID]);
     expect(r.stderr).toContain(`skipped unreadable record ${file}`);
@@ -54,13 +54,13 @@ describe("a corrupt job record", () => {
 
 describe("codex-supervisor without a command", () => {
   it("prints the usage to stderr and exits 2; --help prints it to stdout and exits 0", async () => {
-    const none = await cli(home, []);
+    const none = await cliInHome(home, []);
     expect(none.code).toBe(2);
     expect(none.stdout).toBe("");
     expect(none.stderr).toMatch(/^Usage: codex-supervisor <command> \[options\]$/m);
     expect(none.stderr).toMatch(/^ {2}status /m);
     for (const flag of ["--help", "-h", "help"]) {
-      const help = await cli(home, [flag]);
+      const help = await cliInHome(home, [flag]);
       expect(help.code, flag).toBe(0);
       expect(help.stderr, flag).toBe("");
       expect(help.stdout, flag).toBe(none.stderr);

@@ -7,7 +7,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { runCodex } from "../helpers/codex-home.js";
 import { ignorePollTimeout, pollUntil } from "../helpers/poll.js";
 import { findMarkedProcesses, isStillRunning, killTracked, waitForGone } from "../helpers/processes.js";
-import { allHomeText, BIN, makeWorld, readRecordRaw, trackedOf, waitForRecord, type World, disposeWorld } from "../helpers/job-world.js";
+import { allHomeText, makeWorld, readRecordRaw, trackedOf, waitForRecord, type World, disposeWorld } from "../helpers/job-world.js";
+import { CLI_BIN } from "../helpers/cli.js";
 
 const EXEC = ["exec", "--skip-git-repo-check"];
 
@@ -23,7 +24,7 @@ describe("run --detach", () => {
     w = await makeWorld({ delayMs: 2500, reply: "DETACHED-JOB-DONE-42" });
     // The launcher: a shell in its own process group that starts the job and then lingers, as a
     // terminal session would. We hang it up (SIGHUP to its whole group) while the job runs.
-    const launcher = spawn("bash", ["-c", `"${process.execPath}" "${BIN}" run --detach --name first -- ${EXEC.join(" ")} "write the summary"; sleep 300`], {
+    const launcher = spawn("bash", ["-c", `"${process.execPath}" "${CLI_BIN}" run --detach --name first -- ${EXEC.join(" ")} "write the summary"; sleep 300`], {
       env: w.env,
       cwd: w.codex.workDir,
       detached: true,

@@ -7,7 +7,7 @@ import { humaniseText } from "../../lib/terminal/duration.js";
 import { appendEvent } from "../../lib/jobs/event-log.js";
 import { createJob, updateJob } from "../../lib/jobs/records.js";
 import { jobLogFile } from "../../lib/paths.js";
-import { cli } from "../jobs/cli-helpers.js";
+import { cliInHome } from "../helpers/cli.js";
 import { refOf, tempHome } from "../jobs/helpers.js";
 
 const NOW = new Date(2026, 4, 1, 14, 0, 0).getTime(); // local time
@@ -67,13 +67,13 @@ describe("codex-supervisor logs", () => {
     appendEvent(home, id, { type: "quota", account: "work", primary: { usedPercent: 50, windowMinutes: 300, resetsAt: Date.now() + 3_600_000 }, secondary: null });
     appendEvent(home, id, { type: "exit", status: "exited", code: 0, signal: null, reason: "codex exited" });
     updateJob(home, id, { status: "exited", exitCode: 0, endedAt: new Date().toISOString() });
-    const human = await cli(home, ["logs", id]);
+    const human = await cliInHome(home, ["logs", id]);
     expect(human.code, human.stderr).toBe(0);
     const lines = human.stdout.trimEnd().split("\n");
     expect(lines[0]).toMatch(/^\d\d:\d\d:\d\d {2}quota {9}work: 5h 50% \(resets \d\d:\d\d:\d\d \(in (59m|1h 00m)\)\)$/);
     expect(lines[1]).toMatch(/^\d\d:\d\d:\d\d {2}exit {10}exited, exit code 0: codex exited$/);
     expect(human.stdout).not.toMatch(/"ts"|\d{13}/);
-    const raw = await cli(home, ["logs", id, "--raw"]);
+    const raw = await cliInHome(home, ["logs", id, "--raw"]);
     expect(raw.stdout).toBe(fs.readFileSync(jobLogFile(home, id), "utf8"));
   });
 });

@@ -5,7 +5,7 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { jobLogFile } from "../../lib/paths.js";
 import { createJob, updateJob } from "../../lib/jobs/records.js";
-import { cli } from "../jobs/cli-helpers.js";
+import { cliInHome } from "../helpers/cli.js";
 import { refOf, tempHome } from "../jobs/helpers.js";
 
 let home: string;
@@ -29,7 +29,7 @@ describe("codex-supervisor logs", () => {
     }
     fs.closeSync(fd);
     expect(fs.statSync(jobLogFile(home, id)).size).toBeGreaterThan(16 * 1024 * 1024);
-    const r = await cli(home, ["logs", id, "--raw"]);
+    const r = await cliInHome(home, ["logs", id, "--raw"]);
     expect(r.code).toBe(0);
     const out = r.stdout.split("\n");
     expect(out.pop()).toBe("");

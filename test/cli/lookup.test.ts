@@ -4,7 +4,7 @@ import fs from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { matchById, matchByRecord } from "../../lib/jobs/ref-match.js";
 import { createJob, updateJob } from "../../lib/jobs/records.js";
-import { cli } from "../jobs/cli-helpers.js";
+import { cliInHome } from "../helpers/cli.js";
 import { refOf, tempHome } from "../jobs/helpers.js";
 
 const IDS = ["s-20260501-1a2b3c4d", "s-20260501-1a2b9999", "j-20260430-9f8e7d6c"];
@@ -56,20 +56,20 @@ describe("through the binary", () => {
   it("status finds a job by codex's session id, its start or the part ls shows, and by its id without the date", async () => {
     seed();
     for (const ref of ["019a3f2c-7d10-7aaa-8bbb-0000cd000001", "019a3f2c-7d10-7a", "cd000001", "s-1a2b3c4d", "1a2b3c", "s-20260501-1a2b3c"]) {
-      const r = await cli(home, ["status", ref, "--json"]);
+      const r = await cliInHome(home, ["status", ref, "--json"]);
       expect(r.code, `${ref}: ${r.stderr}`).toBe(0);
       expect((JSON.parse(r.stdout) as { id: string }).id, ref).toBe(IDS[0]);
     }
-    const shown = (await cli(home, ["ls"])).stdout;
+    const shown = (await cliInHome(home, ["ls"])).stdout;
     for (const part of ["s-1a2b3c4d", "cd000001", "j-9f8e7d6c"]) expect(shown).toContain(part);
   });
 
   it("an ambiguous or unknown reference: exit 2 naming the candidates", async () => {
     seed();
-    const amb = await cli(home, ["status", "019a3f2c"]);
+    const amb = await cliInHome(home, ["status", "019a3f2c"]);
     expect(amb.code).toBe(2);
     expect(amb.stderr).toBe(`codex-supervisor: session id '019a3f2c' matches 2 jobs: ${IDS[0]}, ${IDS[1]}; give more of it\n`);
-    const none = await cli(home, ["result", "abcdef"]);
+    const none = await cliInHome(home, ["result", "abcdef"]);
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/no job matches 'abcdef' \(by id, session id or name\)/);
   });

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { jobRecordFile } from "../../lib/paths.js";
 import { createJob, readJob, updateJob } from "../../lib/jobs/records.js";
-import { cli } from "../jobs/cli-helpers.js";
+import { cliInHome } from "../helpers/cli.js";
 import { fakeRef, refOf, tempHome } from "../jobs/helpers.js";
 
 let home: string;
@@ -31,15 +31,15 @@ function seed() {
 
 describe("codex-supervisor ls", () => {
   it("says so when there is nothing", async () => {
-    const r = await cli(home, ["ls"]);
+    const r = await cliInHome(home, ["ls"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/No running or recent/);
-    expect(JSON.parse((await cli(home, ["ls", "--json"])).stdout)).toEqual([]);
+    expect(JSON.parse((await cliInHome(home, ["ls", "--json"])).stdout)).toEqual([]);
   });
 
   it("--json: recent jobs newest first with the documented names; the dead 'running' one is lost and stays lost", async () => {
     seed();
-    const r = await cli(home, ["ls", "--json"]);
+    const r = await cliInHome(home, ["ls", "--json"]);
     expect(r.code).toBe(0);
     const rows = JSON.parse(r.stdout) as Array<Record<string, unknown>>;
     expect(rows.map((x) => x.id)).toEqual(["j-20250109-00000003", "j-20250109-00000002", "s-20250109-00000001"]);
@@ -56,9 +56,9 @@ describe("codex-supervisor ls", () => {
 
   it("--all includes old records; the table shows one line per job", async () => {
     seed();
-    const all = JSON.parse((await cli(home, ["ls", "--all", "--json"])).stdout) as Array<{ id: string }>;
+    const all = JSON.parse((await cliInHome(home, ["ls", "--all", "--json"])).stdout) as Array<{ id: string }>;
     expect(all.map((x) => x.id)).toEqual(["j-20250109-00000003", "j-20250109-00000002", "s-20250109-00000001", "j-20250101-00000004"]);
-    const table = await cli(home, ["ls", "-a"]);
+    const table = await cliInHome(home, ["ls", "-a"]);
     expect(table.code).toBe(0);
     const lines = table.stdout.trim().split("\n");
     expect(lines[0]).toMatch(/^ID\s+STATUS\s+ACCOUNT\s+SESSION\s+STARTED\s+PID\s+COMMAND$/);
@@ -70,7 +70,7 @@ describe("codex-supervisor ls", () => {
     expect(table.stdout).toMatch(new RegExp(`s-00000001\\s+running\\s+-\\s+0199aaaa\\s+3d ago\\s+${process.pid}\\s+codex "fix it"`));
     expect(table.stdout).not.toMatch(/999999|999998/);
     expect(table.stderr).toBe(""); // the verdict was persisted by the first listing: no new note
-    const wide = await cli(home, ["ls", "-a", "--wide"]);
+    const wide = await cliInHome(home, ["ls", "-a", "--wide"]);
     expect(wide.stdout.split("\n")[0]).toMatch(/^ID\s+STATUS\s+ACCOUNT\s+SESSION\s+STARTED\s+RESTARTS\s+PID\s+CODEX\s+COMMAND$/);
     expect(wide.stdout).toMatch(/^j-20250109-00000003\s+exited 0\s/m);
   });
@@ -84,7 +84,7 @@ describe("codex-supervisor ls", () => {
       // Three sessions started in the same minute: their UUIDv7s share the first 8 digits.
       updateJob(home, id, { status: "running", account: "a-rather-long-account-name@example.com", sessionId: `019a3f2c-7d10-7${i}aa-8bbb-00000000cd0${i}`, restarts: i });
     }
-    const r = await cli(home, ["ls"], { COLUMNS: "80" });
+    const r = await cliInHome(home, ["ls"], { COLUMNS: "80" });
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trimEnd().split("\n");
     expect(lines).toHaveLength(4);
@@ -96,16 +96,16 @@ describe("codex-supervisor ls", () => {
     expect(r.stdout).toContain("…");
     expect(r.stdout).not.toMatch(/\u001b\[/); // not a terminal: no colour
     // A pipe without COLUMNS keeps whole cells; FORCE_COLOR colours the status.
-    expect((await cli(home, ["ls"])).stdout).toContain(long);
-    expect((await cli(home, ["ls"], { COLUMNS: "80", FORCE_COLOR: "1" })).stdout).toContain("\u001b[32mrunning");
-    expect((await cli(home, ["ls"], { COLUMNS: "80", FORCE_COLOR: "1", NO_COLOR: "1" })).stdout).toContain("\u001b[32mrunning");
-    expect((await cli(home, ["ls"], { COLUMNS: "80", FORCE_COLOR: "0" })).stdout).not.toMatch(/\u001b\[/);
+    expect((await cliInHome(home, ["ls"])).stdout).toContain(long);
+    expect((await cliInHome(home, ["ls"], { COLUMNS: "80", FORCE_COLOR: "1" })).stdout).toContain("\u001b[32mrunning");
+    expect((await cliInHome(home, ["ls"], { COLUMNS: "80", FORCE_COLOR: "1", NO_COLOR: "1" })).stdout).toContain("\u001b[32mrunning");
+    expect((await cliInHome(home, ["ls"], { COLUMNS: "80", FORCE_COLOR: "0" })).stdout).not.toMatch(/\u001b\[/);
   });
 
   it("names an unreadable record on stderr and still lists the rest", async () => {
     seed();
     fs.writeFileSync(jobRecordFile(home, "j-20250109-00000003"), "{ broken");
-    const r = await cli(home, ["ls", "--json"]);
+    const r = await cliInHome(home, ["ls", "--json"]);
     expect(r.code).toBe(0);
     expect(r.stderr).toContain(jobRecordFile(home, "j-20250109-00000003"));
     expect((JSON.parse(r.stdout) as unknown[]).length).toBe(2);
@@ -113,13 +113,13 @@ describe("codex-supervisor ls", () => {
   });
 
   it("rejects unknown options and arguments with exit 2 naming them; --help exits 0", async () => {
-    const bad = await cli(home, ["ls", "--al"]);
+    const bad = await cliInHome(home, ["ls", "--al"]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("'--al'");
-    const arg = await cli(home, ["ls", "extra"]);
+    const arg = await cliInHome(home, ["ls", "extra"]);
     expect(arg.code).toBe(2);
     expect(arg.stderr).toContain("'extra'");
-    const help = await cli(home, ["ls", "--help"]);
+    const help = await cliInHome(home, ["ls", "--help"]);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/Usage: codex-supervisor ls/);
   });

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { jobLogFile, jobOutFile, jobRecordFile, jobsDir } from "../../lib/paths.js";
 import { appendEvent } from "../../lib/jobs/event-log.js";
 import { createJob, readJob, updateJob } from "../../lib/jobs/records.js";
-import { cli } from "../jobs/cli-helpers.js";
+import { cliInHome } from "../helpers/cli.js";
 import { fakeRef, refOf, tempHome } from "../jobs/helpers.js";
 
 let home: string;
@@ -41,9 +41,9 @@ function seed() {
 describe("codex-supervisor prune", () => {
   it("--dry-run lists what would go and removes nothing", async () => {
     seed();
-    await cli(home, ["ls"]); // reads reconcile (and may record a death); a dry run still reads
+    await cliInHome(home, ["ls"]); // reads reconcile (and may record a death); a dry run still reads
     const before = fs.readdirSync(jobsDir(home)).sort();
-    const r = await cli(home, ["prune", "--older-than", "7d", "--dry-run"]);
+    const r = await cliInHome(home, ["prune", "--older-than", "7d", "--dry-run"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/would remove j-20250101-00000001 \(exited, ended 10d ago\)/);
     expect(r.stdout).toContain("would remove leftover");
@@ -53,7 +53,7 @@ describe("codex-supervisor prune", () => {
 
   it("removes finished jobs older than the age with their log and output; keeps running and recent ones", async () => {
     seed();
-    const r = await cli(home, ["prune", "--older-than=7d"]);
+    const r = await cliInHome(home, ["prune", "--older-than=7d"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Pruned 1 job\(s\), 4 file\(s\)/);
     for (const f of [jobRecordFile(home, "j-20250101-00000001"), jobLogFile(home, "j-20250101-00000001"), jobOutFile(home, "j-20250101-00000001")]) {
@@ -68,7 +68,7 @@ describe("codex-supervisor prune", () => {
   it("keeps an unreadable record and names it", async () => {
     ended("j-20250101-00000005", 30);
     fs.writeFileSync(jobRecordFile(home, "j-20250101-00000005"), "not json");
-    const r = await cli(home, ["prune", "--older-than", "1d"]);
+    const r = await cliInHome(home, ["prune", "--older-than", "1d"]);
     expect(r.code).toBe(0);
     expect(r.stderr).toContain(`kept unreadable record ${jobRecordFile(home, "j-20250101-00000005")}`);
     expect(fs.readFileSync(jobRecordFile(home, "j-20250101-00000005"), "utf8")).toBe("not json");
@@ -82,10 +82,10 @@ describe("codex-supervisor prune", () => {
       [["prune", "--older-than", "7d", "--force"], /unknown option '--force'/],
     ];
     for (const [args, msg] of cases) {
-      const r = await cli(home, args);
+      const r = await cliInHome(home, args);
       expect(r.code, args.join(" ")).toBe(2);
       expect(r.stderr).toMatch(msg);
     }
-    expect((await cli(home, ["prune", "-h"])).stdout).toMatch(/Usage: codex-supervisor prune/);
+    expect((await cliInHome(home, ["prune", "-h"])).stdout).toMatch(/Usage: codex-supervisor prune/);
   });
 });

@@ -4,17 +4,19 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { shellenvLine } from "../../lib/cli/commands/shellenv.js";
-import { BIN, REPO } from "../jobs/cli-helpers.js";
+import { CLI_BIN } from "../helpers/cli.js";
+import { REPO_ROOT } from "../helpers/codex-home.js";
+import { cleanEnv } from "../helpers/env.js";
 
 /** Each shell found on this machine, by its absolute path (the tests run it with a PATH of their own). */
 const SHELLS = ["sh", "dash", "bash", "zsh"].flatMap((s) => {
   const r = spawnSync("sh", ["-c", `command -v ${s}`], { encoding: "utf8" });
   return r.status === 0 ? [{ name: s, file: r.stdout.trim() }] : [];
 });
-const SHIM = path.join(REPO, "shim");
+const SHIM = path.join(REPO_ROOT, "shim");
 
 function inShell(shell: string, script: string, PATH: string): string {
-  const r = spawnSync(shell, ["-c", script], { env: { PATH, HOME: "/nonexistent" }, encoding: "utf8" });
+  const r = spawnSync(shell, ["-c", script], { env: cleanEnv({ PATH, HOME: "/nonexistent" }), encoding: "utf8" });
   if (r.status !== 0) throw new Error(`${shell}: exit ${r.status}: ${r.stderr}`);
   return r.stdout.trim();
 }
@@ -25,7 +27,7 @@ describe("shellenv", () => {
   for (const { name: shell, file } of SHELLS) {
     it(`${shell}: eval twice leaves one entry, first; an entry further down moves to the front`, () => {
       const node = path.dirname(process.execPath);
-      const evalTwice = `eval "$(${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} shellenv)"; eval "$(${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} shellenv)"; printf '%s' "$PATH"`;
+      const evalTwice = `eval "$(${JSON.stringify(process.execPath)} ${JSON.stringify(CLI_BIN)} shellenv)"; eval "$(${JSON.stringify(process.execPath)} ${JSON.stringify(CLI_BIN)} shellenv)"; printf '%s' "$PATH"`;
       expect(inShell(file, evalTwice, `${node}:/usr/bin:/bin`)).toBe(`${SHIM}:${node}:/usr/bin:/bin`);
       expect(inShell(file, evalTwice, `/usr/bin:${SHIM}:/bin:${SHIM}`)).toBe(`${SHIM}:/usr/bin:/bin`);
       expect(inShell(file, evalTwice, "")).toBe(SHIM);

@@ -3,7 +3,9 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createJob, readJob, updateJob } from "../../lib/jobs/records.js";
-import { BIN, cli } from "../jobs/cli-helpers.js";
+import { CLI_BIN, cliInHome } from "../helpers/cli.js";
+import { cleanEnv } from "../helpers/env.js";
+import { pollUntil } from "../helpers/poll.js";
 import { fakeRef, refOf, tempHome } from "../jobs/helpers.js";
 
 let home: string;
@@ -20,10 +22,10 @@ const running = (id: string, supervisor = refOf(), name?: string) => {
 describe("codex-supervisor status", () => {
   it("shows one record (by id prefix or --name) as JSON or text", async () => {
     running("j-20250109-00000001", refOf(), "web");
-    const j = await cli(home, ["status", "j-2025", "--json"]);
+    const j = await cliInHome(home, ["status", "j-2025", "--json"]);
     expect(j.code).toBe(0);
     expect(JSON.parse(j.stdout)).toMatchObject({ id: "j-20250109-00000001", status: "running", pid: process.pid, childPid: null });
-    const t = await cli(home, ["status", "--name", "web"]);
+    const t = await cliInHome(home, ["status", "--name", "web"]);
     expect(t.code).toBe(0);
     expect(t.stdout).toMatch(/^id:\s+j-20250109-00000001 \(web\)$/m);
     expect(t.stdout).toMatch(/^status:\s+running$/m);
@@ -31,7 +33,7 @@ describe("codex-supervisor status", () => {
 
   it("reconciles: a running record whose processes are gone is reported and stored as lost", async () => {
     running("j-20250109-00000002", fakeRef(999_999));
-    const r = await cli(home, ["status", "j-20250109-00000002", "--json"]);
+    const r = await cliInHome(home, ["status", "j-20250109-00000002", "--json"]);
     expect(JSON.parse(r.stdout)).toMatchObject({ status: "lost" });
     expect(JSON.parse(r.stdout).reason).toContain("supervisor pid 999999 is gone");
     expect(readJob(home, "j-20250109-00000002").status).toBe("lost");
@@ -42,7 +44,7 @@ describe("codex-supervisor status", () => {
     try {
       await new Promise((r) => sup.once("spawn", r));
       running("j-20250109-00000003", refOf(sup.pid!));
-      const waiting = cli(home, ["status", "j-20250109-00000003", "--wait", "--json"]);
+      const waiting = cliInHome(home, ["status", "j-20250109-00000003", "--wait", "--json"]);
       // Let the waiter start and see the job alive first (it must not return early).
       await new Promise((r) => setTimeout(r, 700));
       const killedAt = performance.now();
@@ -62,7 +64,7 @@ describe("codex-supervisor status", () => {
 
   it("--wait returns when the supervisor records the end", async () => {
     running("j-20250109-00000004");
-    const waiting = cli(home, ["status", "j-20250109-00000004", "--wait"]);
+    const waiting = cliInHome(home, ["status", "j-20250109-00000004", "--wait"]);
     await new Promise((r) => setTimeout(r, 500));
     updateJob(home, "j-20250109-00000004", { status: "exited", exitCode: 0, endedAt: new Date().toISOString() });
     const r = await waiting;
@@ -72,7 +74,7 @@ describe("codex-supervisor status", () => {
 
   it("--wait --timeout: exit 124 with a message while the job keeps running", async () => {
     running("j-20250109-00000005");
-    const r = await cli(home, ["status", "j-20250109-00000005", "--wait", "--timeout", "0.5"]);
+    const r = await cliInHome(home, ["status", "j-20250109-00000005", "--wait", "--timeout", "0.5"]);
     expect(r.code).toBe(124);
     expect(r.stderr).toMatch(/timed out after 0\.5 s; j-20250109-00000005 is still running/);
     expect(r.ms).toBeGreaterThanOrEqual(500);
@@ -91,11 +93,11 @@ describe("codex-supervisor status", () => {
       [["status", "j-20250109-00000006", "--wait", "--timeout", "soon"], /--timeout: expected a number of seconds/],
     ];
     for (const [args, msg] of cases) {
-      const r = await cli(home, args);
+      const r = await cliInHome(home, args);
       expect(r.code, args.join(" ")).toBe(2);
       expect(r.stderr).toMatch(msg);
     }
-    const help = await cli(home, ["status", "--help"]);
+    const help = await cliInHome(home, ["status", "--help"]);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/Exit status: 0 shown/);
   });
@@ -105,16 +107,12 @@ describe("codex-supervisor status", () => {
     running(id);
     updateJob(home, id, { account: "work" });
     // Under `script` the CLI's stdout and stderr are a real pty; what it wrote comes back on script's stdout.
-    const env = { PATH: process.env.PATH, HOME: home, CODEX_AUTH_SUPERVISOR_HOME: home, TERM: "xterm-256color" };
-    const child = spawn("script", ["-q", "-e", "-c", `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} status ${id} --wait`, "/dev/null"], { env, stdio: ["ignore", "pipe", "pipe"] });
+    const env = cleanEnv({ HOME: home, CODEX_AUTH_SUPERVISOR_HOME: home, TERM: "xterm-256color" });
+    const child = spawn("script", ["-q", "-e", "-c", `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI_BIN)} status ${id} --wait`, "/dev/null"], { env, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
-    const deadline = Date.now() + 20_000;
-    while (!out.includes("waiting for j-000000f1")) {
-      if (Date.now() > deadline) throw new Error(`no progress line: ${JSON.stringify(out)}`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
+    await pollUntil(() => out.includes("waiting for j-000000f1"), 20_000, () => `the progress line; got ${JSON.stringify(out)}`, 25);
     updateJob(home, id, { status: "exited", exitCode: 0, endedAt: new Date().toISOString() });
     expect(await exited).toBe(0);
     expect(out).toMatch(/\r\u001b\[2Kwaiting for j-000000f1: running on work, \d+s so far \(Ctrl\+C stops waiting, not the job\)/);

@@ -1,7 +1,6 @@
 // `statusline` and `usage` with several accounts, through the compiled binary (build first), plus the
 // pure views. The statusline reads and never writes, loads no zod and no lock, and marks a session of
 // this home that waits for a reset or restarts — only while its supervisor is alive.
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -9,7 +8,9 @@ import { parseAccountsPeek } from "../../lib/cli/accounts-peek.js";
 import { statusLineOf, usageRows } from "../../lib/cli/usage-view.js";
 import { createJob, updateJob } from "../../lib/jobs/records.js";
 import { addAccountHint } from "../../lib/terminal/notify-text.js";
-import { BIN, cli, REPO } from "../jobs/cli-helpers.js";
+import { cliInHome, runCliSync } from "../helpers/cli.js";
+import { REPO_ROOT } from "../helpers/codex-home.js";
+import { cleanEnv } from "../helpers/env.js";
 import { fakeRef, refOf, tempHome } from "../jobs/helpers.js";
 
 const MIN = 60_000;
@@ -138,11 +139,11 @@ describe("through the binary", () => {
   it("statusline and statusline --json with several accounts; nothing written", async () => {
     const file = writeStore(store(Date.now(), "work", THREE));
     const before = fs.readFileSync(file, "utf8");
-    const r = await cli(home, ["statusline"]);
+    const r = await cliInHome(home, ["statusline"]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toBe("");
     expect(r.stdout).toMatch(/^work 5h:42% 7d:13% reset:1h0[45]m\n$/);
-    const j = await cli(home, ["statusline", "--json"]);
+    const j = await cliInHome(home, ["statusline", "--json"]);
     const v = JSON.parse(j.stdout) as Record<string, unknown>;
     expect(Object.keys(v)).toEqual(["account", "primaryUsedPercent", "primaryResetsAt", "secondaryUsedPercent", "secondaryResetsAt", "observedAt", "nextResetAt", "state", "waitUntil", "sessions", "text"]);
     expect(v).toMatchObject({ account: "work", primaryUsedPercent: 42.4, state: "ok" });
@@ -158,9 +159,9 @@ describe("through the binary", () => {
     createJob(home, { id: "s-20260501-0000bbbb", kind: "session", supervisor: fakeRef(999_999), cwd: "/w", argv: [] });
     updateJob(home, "s-20260501-0000bbbb", { status: "restarting", account: "work" });
     const recordBefore = fs.readFileSync(path.join(home, "jobs", "s-20260501-0000bbbb.json"), "utf8");
-    const r = await cli(home, ["statusline"]);
+    const r = await cliInHome(home, ["statusline"]);
     expect(r.stdout).toMatch(/^ci 5h:100% 7d:100% reset:1[12]m \[waiting 1[12]m\]\n$/);
-    const v = JSON.parse((await cli(home, ["statusline", "--json"])).stdout) as { state: string; sessions: unknown[] };
+    const v = JSON.parse((await cliInHome(home, ["statusline", "--json"])).stdout) as { state: string; sessions: unknown[] };
     expect(v.state).toBe("waiting");
     expect(v.sessions).toEqual([{ id: "s-20260501-0000aaaa", state: "waiting", account: "ci", reason: "waiting for a quota reset" }]);
     // The dead one is neither shown nor reconciled (a status line writes nothing).
@@ -169,7 +170,7 @@ describe("through the binary", () => {
 
   it("usage: a table with every account, at 80 columns; --json", async () => {
     writeStore(store(Date.now(), "work", THREE));
-    const r = await cli(home, ["usage"], { COLUMNS: "80" });
+    const r = await cliInHome(home, ["usage"], { COLUMNS: "80" });
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trimEnd().split("\n");
     expect(lines[0]).toMatch(/^\s+ACCOUNT\s+5H \(RESETS IN\)\s+7D \(RESETS IN\)\s+SEEN\s+STATE$/);
@@ -181,19 +182,19 @@ describe("through the binary", () => {
     expect(lines[4]).toMatch(/old\s+-\s+-\s+never\s+disabled/);
     expect(r.stdout).not.toMatch(/\u001b\[/); // not a terminal: no colour
     expect(r.stderr).toBe("");
-    const narrow = await cli(home, ["usage"], { COLUMNS: "50" });
+    const narrow = await cliInHome(home, ["usage"], { COLUMNS: "50" });
     for (const l of narrow.stdout.trimEnd().split("\n")) expect(l.length).toBeLessThanOrEqual(50);
     expect(narrow.stdout).toContain("…");
-    const j = JSON.parse((await cli(home, ["usage", "--json"])).stdout) as { name: string }[];
+    const j = JSON.parse((await cliInHome(home, ["usage", "--json"])).stdout) as { name: string }[];
     expect(j.map((x) => x.name)).toEqual(["work", "personal", "ci", "old"]);
     expect(JSON.stringify(j)).not.toContain(SECRET);
-    const coloured = await cli(home, ["usage"], { FORCE_COLOR: "1" });
+    const coloured = await cliInHome(home, ["usage"], { FORCE_COLOR: "1" });
     expect(coloured.stdout).toContain("\u001b[32mok");
   });
 
   it("usage hints at adding an account when nothing has room", async () => {
     writeStore(store(Date.now(), "ci", [THREE[2]!]));
-    const r = await cli(home, ["usage"]);
+    const r = await cliInHome(home, ["usage"]);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/^codex-supervisor: account 'ci' is at its limit .* add one with `codex-supervisor accounts add <name>`\n$/);
   });
@@ -202,7 +203,7 @@ describe("through the binary", () => {
     const file = writeStore(store(Date.now(), "work", THREE));
     fs.writeFileSync(file, '{"schemaVersion": 1, "accounts": [');
     for (const cmd of ["statusline", "usage"]) {
-      const r = await cli(home, [cmd]);
+      const r = await cliInHome(home, [cmd]);
       expect(r.code, cmd).toBe(2);
       expect(r.stdout).toBe("");
       expect(r.stderr).toBe(`codex-supervisor: accounts store ${file}: not valid JSON\n`);
@@ -210,17 +211,16 @@ describe("through the binary", () => {
     expect(fs.readFileSync(file, "utf8")).toBe('{"schemaVersion": 1, "accounts": [');
     fs.rmSync(file);
     fs.symlinkSync("/etc/hostname", file);
-    expect((await cli(home, ["statusline"])).stderr).toContain(`accounts store ${file}: is a symlink (refused)`);
+    expect((await cliInHome(home, ["statusline"])).stderr).toContain(`accounts store ${file}: is a symlink (refused)`);
   });
 
   it("loads neither zod nor the lock", () => {
     writeStore(store(Date.now(), "work", THREE));
     const list = path.join(home, "modules.txt");
-    const r = spawnSync(process.execPath, ["--import", path.join(REPO, "test", "fixtures", "fake-codex", "record-modules.mjs"), BIN, "statusline"], {
-      env: { PATH: process.env.PATH, HOME: home, CODEX_AUTH_SUPERVISOR_HOME: home, RECORD_MODULES_FILE: list },
-      encoding: "utf8",
+    const r = runCliSync(["statusline"], cleanEnv({ HOME: home, CODEX_AUTH_SUPERVISOR_HOME: home, RECORD_MODULES_FILE: list }), {
+      nodeArgs: ["--import", path.join(REPO_ROOT, "test", "fixtures", "fake-codex", "record-modules.mjs")],
     });
-    expect(r.status, r.stderr).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     const mods = fs.readFileSync(list, "utf8").split("\n").filter(Boolean);
     expect(mods.some((m) => m.endsWith("/dist/cli/commands/statusline.js"))).toBe(true);
     expect(mods.filter((m) => /zod|proper-lockfile|\/dist\/lock\/|\/dist\/config\/|\/dist\/accounts\//.test(m))).toEqual([]);

@@ -18,7 +18,8 @@ import { jobControlFile, jobOutFile } from "../../lib/paths.js";
 import { readIdentity } from "../../lib/process/identity.js";
 import { pollUntil } from "../helpers/poll.js";
 import { isStillRunning, killTracked, waitForGone } from "../helpers/processes.js";
-import { BIN, makeWorld, readRecordRaw, waitForRecord, type CliResult, type World, disposeWorld } from "../helpers/job-world.js";
+import { makeWorld, readRecordRaw, waitForRecord, type World, disposeWorld } from "../helpers/job-world.js";
+import { CLI_BIN, type CliResult } from "../helpers/cli.js";
 
 const EXEC = ["exec", "--skip-git-repo-check"];
 
@@ -50,7 +51,7 @@ describe("stop at every stage of a detached job's start", () => {
     return {
       id,
       spawnSupervisor: async () => {
-        const { pid } = await spawnDetachedSupervisor({ jobId: id, outFile: jobOutFile(world.home, id), cwd: world.codex.workDir, env: world.env, binFile: BIN });
+        const { pid } = await spawnDetachedSupervisor({ jobId: id, outFile: jobOutFile(world.home, id), cwd: world.codex.workDir, env: world.env, binFile: CLI_BIN });
         supervisors.push(pid);
         return pid;
       },

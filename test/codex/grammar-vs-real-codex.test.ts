@@ -6,6 +6,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { officialLauncherLayout } from "../../lib/codex/native-launch.js";
 import { HELP_VERSION, ROOT_OPTIONS, SESSION_SUBCOMMAND_OPTIONS, SUBCOMMANDS, type OptionSpec } from "../../lib/codex/grammar.js";
+import { cleanEnv } from "../helpers/env.js";
 
 const LAUNCHER = path.resolve(import.meta.dirname, "../../node_modules/@openai/codex/bin/codex.js");
 
@@ -18,7 +19,7 @@ function nativeBinary(): string {
 const NATIVE = nativeBinary();
 
 function codex(args: string[]): string {
-  const r = spawnSync(NATIVE, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: { PATH: "/usr/bin:/bin", HOME: "/nonexistent" } });
+  const r = spawnSync(NATIVE, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: cleanEnv({ PATH: "/usr/bin:/bin", HOME: "/nonexistent" }) });
   expect(r.status).toBe(0);
   return r.stdout;
 }

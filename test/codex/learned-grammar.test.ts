@@ -15,8 +15,9 @@ import { grammarCacheFile, installedGrammar } from "../../lib/codex/learned-gram
 import { launchSpec } from "../../lib/codex/native-launch.js";
 import { buildExecResumeArgv, buildResumeArgv } from "../../lib/session/resume-argv.js";
 import { REAL_CODEX_NATIVE } from "../helpers/codex-home.js";
+import { cleanEnv } from "../helpers/env.js";
 import { spawnSyncInPty, visibleText } from "../helpers/pty.js";
-import { cleanEnv, ensureBundle, pathOf, readReport, removeDir, SHIM, SHIM_DIR, tempDir } from "../shim/shim-harness.js";
+import { ensureBundle, pathOf, readReport, removeDir, SHIM, SHIM_DIR, shimEnv, tempDir } from "../shim/shim-harness.js";
 
 const ID = "01a1faff-286d-7cb3-b5d6-fad968b9095a";
 const HELP_ARGS: Array<[keyof HelpTexts, string[]]> = [
@@ -31,7 +32,7 @@ const HELP_ARGS: Array<[keyof HelpTexts, string[]]> = [
 function pinnedHelp(): HelpTexts {
   const out: HelpTexts = {};
   for (const [k, args] of HELP_ARGS) {
-    const r = spawnSync(REAL_CODEX_NATIVE, [...args, "--help"], { encoding: "utf8", env: { PATH: "/usr/bin:/bin", HOME: "/nonexistent" } });
+    const r = spawnSync(REAL_CODEX_NATIVE, [...args, "--help"], { encoding: "utf8", env: cleanEnv({ PATH: "/usr/bin:/bin", HOME: "/nonexistent" }) });
     expect(r.status).toBe(0);
     out[k] = r.stdout;
   }
@@ -166,7 +167,7 @@ describe("grammar from --help", () => {
 });
 
 describe("learned from the installed codex, once per binary", () => {
-  const spec = () => launchSpec({ path: newer, how: "env", searched: [] }, [], cleanEnv({ PATH: "/usr/bin:/bin" }));
+  const spec = () => launchSpec({ path: newer, how: "env", searched: [] }, [], shimEnv({ PATH: "/usr/bin:/bin" }));
   const helpCalls = () => {
     try {
       return readFileSync(helpLog, "utf8").split("\n").filter(Boolean).length;
@@ -205,7 +206,7 @@ describe("learned from the installed codex, once per binary", () => {
   it("a codex that cannot print its help leaves the shipped grammar, and is not asked again", async () => {
     const broken = fakeInstall(path.join(dir, "broken"), "#!/bin/sh\nexit 3\n");
     const home = path.join(dir, "home-broken");
-    const brokenSpec = () => launchSpec({ path: broken.launcher, how: "env", searched: [] }, [], cleanEnv());
+    const brokenSpec = () => launchSpec({ path: broken.launcher, how: "env", searched: [] }, [], shimEnv());
     expect(brokenSpec().native).toBe(true);
     const r = await installedGrammar(brokenSpec(), home);
     expect(r.source).toBe("shipped");
@@ -220,14 +221,14 @@ describe("learned from the installed codex, once per binary", () => {
     const script = path.join(dir, "wrapper-codex");
     const ran = path.join(dir, "wrapper-ran");
     writeFileSync(script, `#!/bin/sh\necho "$*" >> '${ran}'\n`, { mode: 0o755 });
-    const r = await installedGrammar({ command: script, args: [], env: cleanEnv(), native: false }, path.join(dir, "home-script"));
+    const r = await installedGrammar({ command: script, args: [], env: shimEnv(), native: false }, path.join(dir, "home-script"));
     expect(r).toMatchObject({ source: "shipped", reason: `${script} is a script` });
     expect(existsSync(ran)).toBe(false);
   });
 
   it("through the shim, opted in: `codex --that-option exec` is a supervised interactive session", () => {
     const report = path.join(dir, "report.json");
-    const env = cleanEnv({
+    const env = shimEnv({
       PATH: pathOf(SHIM_DIR),
       CODEX_AUTH_CLI_SESSION_SUPERVISOR: "1",
       CODEX_AUTH_REAL_CODEX_BIN: newer,

@@ -6,10 +6,10 @@ import path from "node:path";
 import { beforeAll, expect, it } from "vitest";
 import { launchSpec } from "../../lib/codex/native-launch.js";
 import { REAL_CODEX_NATIVE } from "../helpers/codex-home.js";
-import { cleanEnv, ensureBundle, pathOf, REAL_CODEX_BIN_DIR, REAL_LAUNCHER, SHIM, SHIM_DIR } from "../shim/shim-harness.js";
+import { ensureBundle, pathOf, REAL_CODEX_BIN_DIR, REAL_LAUNCHER, SHIM, SHIM_DIR, shimEnv } from "../shim/shim-harness.js";
 
 const BIN = REAL_CODEX_BIN_DIR;
-const env = () => cleanEnv({ PATH: pathOf(SHIM_DIR, BIN) });
+const env = () => shimEnv({ PATH: pathOf(SHIM_DIR, BIN) });
 beforeAll(ensureBundle);
 
 function both(args: string[]) {

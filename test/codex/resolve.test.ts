@@ -3,7 +3,7 @@
 import { chmodSync, copyFileSync, mkdirSync, realpathSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cleanEnv, ensureBundle, FAKE, FAKE_DIR, pathOf, readReport, removeDir, runShim, SHIM, SHIM_DIR, tempDir } from "../shim/shim-harness.js";
+import { ensureBundle, FAKE, FAKE_DIR, pathOf, readReport, removeDir, runShim, SHIM, SHIM_DIR, shimEnv, tempDir } from "../shim/shim-harness.js";
 
 let dir: string;
 let report: string;
@@ -18,7 +18,7 @@ function makeFake(sub: string): string {
 }
 
 const base = (extra: Record<string, string | undefined>) =>
-  cleanEnv({ FAKE_CODEX_REPORT: report, CODEX_AUTH_SUPERVISOR_HOME: home, HOME: dir, npm_config_prefix: path.join(dir, "no-prefix"), ...extra });
+  shimEnv({ FAKE_CODEX_REPORT: report, CODEX_AUTH_SUPERVISOR_HOME: home, HOME: dir, npm_config_prefix: path.join(dir, "no-prefix"), ...extra });
 
 beforeAll(async () => {
   await ensureBundle();

@@ -5,7 +5,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { codexVersionOf, compareVersions, TESTED_CODEX, testedVerdict } from "../../lib/codex/tested-range.js";
 import { checkCodexVersion } from "../../lib/doctor/codex-version.js";
-import { cleanEnv, removeDir, ROOT, SHIM, tempDir } from "../shim/shim-harness.js";
+import { removeDir, ROOT, SHIM, shimEnv, tempDir } from "../shim/shim-harness.js";
 
 let dir: string;
 beforeAll(() => {
@@ -48,7 +48,7 @@ describe("tested codex range", () => {
     ["broken", 'echo "boom" >&2; exit 3', "warn", /gave no version \(exit 3: boom\)/],
   ] as const)("doctor on a %s codex", (name, body, level, message) => {
     const real = standIn(name, body);
-    const [f, ...rest] = checkCodexVersion(cleanEnv({ CODEX_AUTH_REAL_CODEX_BIN: real }), SHIM, null);
+    const [f, ...rest] = checkCodexVersion(shimEnv({ CODEX_AUTH_REAL_CODEX_BIN: real }), SHIM, null);
     expect(rest).toEqual([]);
     expect(f).toMatchObject({ check: "codex-version", level });
     expect(f!.message).toMatch(message);

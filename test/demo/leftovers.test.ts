@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { demoCacheBase, makeDemoRoot } from "../../lib/demo/demo-dir.js";
 import { endLeftovers, findProcessesWithEnv } from "../../lib/demo/leftovers.js";
 import { isAlive, readIdentity } from "../../lib/process/identity.js";
+import { cleanEnv } from "../helpers/env.js";
 
 const started: ChildProcess[] = [];
 const dirs: string[] = [];
@@ -18,7 +19,7 @@ afterEach(() => {
 
 /** A `sleep` carrying CODEX_HOME=<value>, resolved once it runs. */
 async function sleeper(value: string): Promise<ChildProcess> {
-  const c = spawn("sleep", ["60"], { env: { PATH: process.env.PATH, CODEX_HOME: value }, stdio: "ignore" });
+  const c = spawn("sleep", ["60"], { env: cleanEnv({ CODEX_HOME: value }), stdio: "ignore" });
   started.push(c);
   await new Promise<void>((resolve, reject) => {
     c.once("spawn", resolve);

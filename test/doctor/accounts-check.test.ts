@@ -9,7 +9,7 @@ import { checkAccounts } from "../../lib/doctor/accounts-check.js";
 import { loadConfigDetailed } from "../../lib/config/load.js";
 import { account } from "../accounts/fixtures.js";
 import { writeStoreRaw } from "../accounts/helpers.js";
-import { cli } from "../jobs/cli-helpers.js";
+import { cliInHome } from "../helpers/cli.js";
 
 let home: string;
 beforeEach(() => {
@@ -51,7 +51,7 @@ describe("doctor: accounts", () => {
     writeStoreRaw(home, "{ nope");
     expect(check({})[0]).toMatchObject({ level: "fail", message: expect.stringContaining(path.join(home, "accounts.json")) });
     writeStoreRaw(home, { ...emptyAccountsFile(), active: "a", accounts: [account("a")] });
-    const r = await cli(home, ["doctor", "--json"], { CODEX_AUTH_CLI_SESSION_SUPERVISOR: "1" });
+    const r = await cliInHome(home, ["doctor", "--json"], { CODEX_AUTH_CLI_SESSION_SUPERVISOR: "1" });
     const f = (JSON.parse(r.stdout) as { check: string; level: string }[]).filter((x) => x.check === "accounts");
     expect(f).toEqual([expect.objectContaining({ level: "warn" })]);
   });

@@ -1,13 +1,13 @@
 // `codex-supervisor doctor` as a real process (compiled CLI; build first) against throw-away homes
 // and PATHs: a broken PATH order and a good one, recursion, config, opt-in, lock, permissions.
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { runCli } from "../helpers/cli.js";
 import { REPO_ROOT } from "../helpers/codex-home.js";
+import { cleanEnv } from "../helpers/env.js";
 
-const BIN = path.join(REPO_ROOT, "bin", "codex-supervisor");
 const SHIM_DIR = path.join(REPO_ROOT, "shim");
 
 interface Finding {
@@ -17,17 +17,7 @@ interface Finding {
   fix?: string;
 }
 
-function doctor(env: NodeJS.ProcessEnv, args: string[] = []): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const c = spawn(process.execPath, [BIN, "doctor", ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    c.stdout.on("data", (d) => (stdout += d));
-    c.stderr.on("data", (d) => (stderr += d));
-    c.on("error", reject);
-    c.on("exit", (code) => setImmediate(() => resolve({ code, stdout, stderr })));
-  });
-}
+const doctor = (env: NodeJS.ProcessEnv, args: string[] = []) => runCli(["doctor", ...args], env);
 
 describe("doctor", () => {
   let root: string;
@@ -48,7 +38,7 @@ describe("doctor", () => {
     fs.mkdirSync(path.join(home, "jobs"), { recursive: true, mode: 0o700 });
     fs.chmodSync(home, 0o700);
     fs.chmodSync(path.join(home, "jobs"), 0o700);
-    base = { HOME: root, CODEX_HOME: codexHome, PATH: `${SHIM_DIR}:${realDir}:/usr/bin:/bin` };
+    base = cleanEnv({ HOME: root, CODEX_HOME: codexHome, PATH: `${SHIM_DIR}:${realDir}:/usr/bin:/bin` });
   });
   afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 

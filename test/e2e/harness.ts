@@ -9,13 +9,13 @@ import { startModelServer, type ModelServer } from "../testbed/model-server.js";
 import { jobsDir } from "../../lib/paths.js";
 import { readJob } from "../../lib/jobs/records.js";
 import type { JobRecord } from "../../lib/jobs/record.js";
+import { runCliSync, type CliResult } from "../helpers/cli.js";
 import { makeCodexHome, REAL_CODEX_LAUNCHER, REPO_ROOT, type CodexHome } from "../helpers/codex-home.js";
 import { pollUntil } from "../helpers/poll.js";
 import { startShell, type TmuxSession } from "../helpers/tmux.js";
 import { expectNoLeftovers, findMarkedProcesses, readEnviron, type TrackedProcess } from "../helpers/processes.js";
 
 export const SHIM_DIR = path.join(REPO_ROOT, "shim");
-export const CLI_BIN = path.join(REPO_ROOT, "bin", "codex-supervisor");
 export const PROMPT = "READY$ ";
 const PASTE_BURST_WINDOW_MS = 400;
 
@@ -122,10 +122,9 @@ export async function waitForRecord(home: string, id: string, pred: (r: JobRecor
   }, timeoutMs, what);
 }
 
-/** Run our CLI (compiled dist/) with the bed's environment. */
-export function cli(bed: Bed, args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI_BIN, ...args], { env: bed.env, cwd: bed.h.workDir, encoding: "utf8", timeout: 30_000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+/** Run our CLI (compiled dist/) with the bed's environment, in its work dir. */
+export function cli(bed: Bed, args: string[]): CliResult {
+  return runCliSync(args, bed.env, { cwd: bed.h.workDir });
 }
 
 /**
@@ -138,7 +137,7 @@ export function addApiKeyAccount(bed: Bed, name: string, key: string): void {
     const file = path.join(dir, `${name}.json`);
     fs.writeFileSync(file, JSON.stringify({ OPENAI_API_KEY: key }), { mode: 0o600 });
     const r = cli(bed, ["accounts", "add", name, "--from-file", file]);
-    if (r.status !== 0) throw new Error(`accounts add ${name} exited ${r.status}: ${r.stderr}`);
+    if (r.code !== 0) throw new Error(`accounts add ${name} exited ${r.code}: ${r.stderr}`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -24,7 +24,7 @@ describe("the rotation notice after the resumed TUI has redrawn the conversation
     const b = bed;
     addApiKeyAccount(b, "A", "sk-test-A");
     addApiKeyAccount(b, "B", "sk-test-B");
-    expect(cli(b, ["accounts", "use", "A", "--force"]).status).toBe(0);
+    expect(cli(b, ["accounts", "use", "A", "--force"]).code).toBe(0);
     const quota = (used: number) => ({ primaryUsedPercent: used, primaryWindowMinutes: 300, primaryResetAt: Math.floor(Date.now() / 1000) + 3600, secondaryUsedPercent: 5, secondaryWindowMinutes: 10080 });
     b.server.setQuota("sk-test-A", quota(40));
     b.server.setQuota("sk-test-B", quota(10));

@@ -31,7 +31,7 @@ async function withAccounts(): Promise<Bed> {
 describe("fresh facts only", () => {
   it("resume of a session whose last turn ran on A at 97 %, B active at 30 %: nothing stopped, nothing charged to B but B's own reading", async () => {
     const b = await withAccounts();
-    expect(cli(b, ["accounts", "use", "A", "--force"]).status).toBe(0);
+    expect(cli(b, ["accounts", "use", "A", "--force"]).code).toBe(0);
     const resetAt = Math.floor(Date.now() / 1000) + 3600;
     b.server.setQuota(KEY_A, { primaryUsedPercent: 97, primaryWindowMinutes: 300, primaryResetAt: resetAt });
     b.server.setQuota(KEY_B, { primaryUsedPercent: 30, primaryWindowMinutes: 300, primaryResetAt: resetAt });
@@ -39,7 +39,7 @@ describe("fresh facts only", () => {
     const first = await runCodex(["exec", "--skip-git-repo-check", "earlier turn on A"], { env: b.h.env, cwd: b.h.workDir, timeoutMs: 60_000 });
     expect(first.code, first.stderr).toBe(0);
     const sessionId = b.server.turnRequests[0]!.sessionId!;
-    expect(cli(b, ["accounts", "use", "B"]).status).toBe(0);
+    expect(cli(b, ["accounts", "use", "B"]).code).toBe(0);
 
     b.shell.sendText(`codex resume ${sessionId}`);
     b.shell.sendKeys("Enter");
@@ -63,7 +63,7 @@ describe("fresh facts only", () => {
 
   it("a new session never starts on an account that is cooling down while another has room", async () => {
     const b = await withAccounts();
-    expect(cli(b, ["accounts", "use", "A", "--force"]).status).toBe(0);
+    expect(cli(b, ["accounts", "use", "A", "--force"]).code).toBe(0);
     const until = new Date(Date.now() + 3_600_000).toISOString();
     await updateAccounts(b.home, (draft) => {
       findAccount(draft, "A")!.coolingDownUntil = until;

@@ -46,7 +46,7 @@ describe("quota rotation", () => {
     addApiKeyAccount(b, "A", KEY_A);
     addApiKeyAccount(b, "B", KEY_B);
     const use = cli(b, ["accounts", "use", "A", "--force"]);
-    expect(use.status, use.stderr).toBe(0);
+    expect(use.code, use.stderr).toBe(0);
     expect(JSON.parse(fs.readFileSync(b.h.authPath, "utf8")).OPENAI_API_KEY).toBe(KEY_A);
 
     const resetAt = Math.floor(Date.now() / 1000) + 3600;
@@ -86,7 +86,7 @@ describe("quota rotation", () => {
     expect(b.server.turnRequests.filter((r) => r.prompt === first)).toHaveLength(1);
 
     const list = cli(b, ["accounts", "list", "--json"]);
-    expect(list.status, list.stderr).toBe(0);
+    expect(list.code, list.stderr).toBe(0);
     const accounts = JSON.parse(list.stdout) as Array<{ name: string; active: boolean; primaryUsedPercent: number | null; coolingDownUntil: string | null }>;
     const a = accounts.find((x) => x.name === "A")!;
     expect(a.primaryUsedPercent).toBe(96);
@@ -114,7 +114,7 @@ describe("quota rotation", () => {
     const b = bed;
     addApiKeyAccount(b, "A", KEY_A);
     addApiKeyAccount(b, "B", KEY_B);
-    expect(cli(b, ["accounts", "use", "A", "--force"]).status).toBe(0);
+    expect(cli(b, ["accounts", "use", "A", "--force"]).code).toBe(0);
     b.server.setUsageLimitReached(KEY_A, Math.floor(Date.now() / 1000) + 1800);
 
     const first = "usage limit prompt one";

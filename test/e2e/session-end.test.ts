@@ -83,7 +83,7 @@ describe("ending a supervised session", () => {
     await waitForRecord(b.home, id, (r) => r.status === "running" && r.sessionId !== null, "bound session");
     const tree = findMarkedProcesses(id);
     const r = cli(b, ["stop", id]);
-    expect(r.status, r.stderr).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     expect(await waitForGone(tree as TrackedProcess[], 15_000)).toEqual([]);
     const screen = await b.shell.waitFor(/after-codex status=\d+/, 15_000, { history: true });
     expect(/after-codex status=(\d+)/.exec(screen)![1]).toBe("143");

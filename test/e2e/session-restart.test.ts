@@ -33,7 +33,7 @@ afterEach(async () => {
 function listed(b: Bed, id: string): { status: string; sessionId: string | null } {
   if (cliCommandBuilt("ls")) {
     const r = cli(b, ["ls", "--json"]);
-    expect(r.status, r.stderr).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     const rows = JSON.parse(r.stdout) as Array<{ id: string; status: string; sessionId: string | null }>;
     const row = rows.find((x) => x.id === id);
     expect(row, `ls --json lists ${id}: ${r.stdout}`).toBeTruthy();
@@ -46,7 +46,7 @@ function listed(b: Bed, id: string): { status: string; sessionId: string | null 
 async function control(b: Bed, id: string, what: "stop" | "restart"): Promise<void> {
   if (cliCommandBuilt(what)) {
     const r = cli(b, [what, id]);
-    expect(r.status, r.stderr).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     return;
   }
   await requestControl(b.home, id, what);

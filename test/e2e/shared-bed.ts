@@ -3,15 +3,16 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { spawnSync } from "node:child_process";
 import { expect } from "vitest";
 import { readAccounts } from "../../lib/accounts/store.js";
 import type { JobRecord } from "../../lib/jobs/record.js";
+import { runCliSync, type CliResult } from "../helpers/cli.js";
 import { makeChatgptCodexHome, REAL_CODEX_LAUNCHER, type ChatgptCodexHome } from "../helpers/codex-home.js";
+import { pollUntil } from "../helpers/poll.js";
 import { expectNoLeftovers } from "../helpers/processes.js";
 import { CODEX_COMPOSER_READY, startShell, type TmuxSession } from "../helpers/tmux.js";
 import { startModelServer, type ModelServer } from "../testbed/model-server.js";
-import { CLI_BIN, expectSupervisorsGone, jobIds, PROMPT, SHIM_DIR } from "./harness.js";
+import { expectSupervisorsGone, jobIds, PROMPT, SHIM_DIR } from "./harness.js";
 
 export const SIGN_IN_AGAIN = /sign in again|signed in to another account|refresh token was already used/i;
 /** Refreshes and reuses over every shared bed of a test file (its report's figures). */
@@ -23,7 +24,7 @@ export interface Shared {
   home: string;
   env: NodeJS.ProcessEnv;
   terminals: TmuxSession[];
-  cli(args: string[]): { status: number | null; stdout: string; stderr: string };
+  cli(args: string[]): CliResult;
   /** Start `codex [args]` (supervised) in terminal i; resolves with its job id once its record exists. */
   codex(i: number, args?: string): Promise<string>;
   /** Start `codex` in several terminals at the same moment; their job ids (in no particular order). */
@@ -51,18 +52,15 @@ export async function sharedBed(n: number, o: { alphaRefreshedTtlSec?: number } 
     CODEX_AUTH_SIGINT_WAIT_MS: "1500",
     CODEX_AUTH_SIGTERM_WAIT_MS: "1500",
   };
-  const cli = (args: string[]) => {
-    const r = spawnSync(process.execPath, [CLI_BIN, ...args], { env, cwd: h.workDir, encoding: "utf8", timeout: 30_000 });
-    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-  };
+  const cli = (args: string[]) => runCliSync(args, env, { cwd: h.workDir });
   const imp = cli(["accounts", "import", "alpha"]);
-  if (imp.status !== 0) throw new Error(`accounts import: ${imp.stderr}`);
+  if (imp.code !== 0) throw new Error(`accounts import: ${imp.stderr}`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cxs-beta-"));
   try {
     const file = path.join(dir, "beta.json");
     fs.writeFileSync(file, JSON.stringify(server.chatgpt.login("beta")), { mode: 0o600 });
     const add = cli(["accounts", "add", "beta", "--from-file", file]);
-    if (add.status !== 0) throw new Error(`accounts add: ${add.stderr}`);
+    if (add.code !== 0) throw new Error(`accounts add: ${add.stderr}`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -85,28 +83,24 @@ export async function sharedBed(n: number, o: { alphaRefreshedTtlSec?: number } 
       const t = terminals[i]!;
       t.sendText(`codex ${args}`.trimEnd());
       t.sendKeys("Enter");
-      const deadline = Date.now() + 15_000;
-      for (;;) {
-        const fresh = jobIds(home).filter((id) => !before.has(id));
-        if (fresh.length === 1) {
-          seen.add(fresh[0]!);
-          await t.waitFor(CODEX_COMPOSER_READY, 30_000);
-          return fresh[0]!;
-        }
-        if (Date.now() > deadline) throw new Error(`no job record for terminal ${i}; screen:\n${t.capture()}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      const id = await pollUntil(
+        () => {
+          const fresh = jobIds(home).filter((j) => !before.has(j));
+          return fresh.length === 1 ? fresh[0] : undefined;
+        },
+        15_000,
+        () => `a job record for terminal ${i}; screen:\n${t.capture()}`,
+      );
+      seen.add(id);
+      await t.waitFor(CODEX_COMPOSER_READY, 30_000);
+      return id;
     },
     async codexAtOnce(which) {
       const before = new Set(jobIds(home));
       for (const i of which) terminals[i]!.sendText("codex");
       for (const i of which) terminals[i]!.sendKeys("Enter");
-      const deadline = Date.now() + 30_000;
       let fresh: string[] = [];
-      while ((fresh = jobIds(home).filter((id) => !before.has(id))).length < which.length) {
-        if (Date.now() > deadline) throw new Error(`${fresh.length} of ${which.length} job records appeared`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await pollUntil(() => (fresh = jobIds(home).filter((id) => !before.has(id))).length >= which.length, 30_000, () => `${which.length} job records (${fresh.length} appeared)`);
       for (const id of fresh) seen.add(id);
       for (const i of which) await terminals[i]!.waitFor(CODEX_COMPOSER_READY, 40_000);
       return fresh;

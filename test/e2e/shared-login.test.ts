@@ -104,7 +104,7 @@ describe("several terminals on one CODEX_HOME with ChatGPT logins", () => {
       if (req.prompt !== "cut by the switch" || switched) return {};
       switched = true;
       const use = b.cli(["accounts", "use", "beta"]);
-      if (use.status !== 0) throw new Error(use.stderr);
+      if (use.code !== 0) throw new Error(use.stderr);
       b.server.chatgpt.expireAccessTokens("alpha");
       return { status: 401, body: { error: { message: "access token expired", type: "invalid_request_error", code: "token_expired" } } };
     });

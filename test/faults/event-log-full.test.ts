@@ -14,6 +14,7 @@ import { createJob } from "../../lib/jobs/records.js";
 import { readIdentity } from "../../lib/process/identity.js";
 import { tolerantAppend } from "../../lib/supervisor/job-log.js";
 import { realPorts } from "../../lib/supervisor/ports.js";
+import { cleanEnv } from "../helpers/env.js";
 
 const JOB_ID = "j-20250101-0a1b2c3d";
 
@@ -141,7 +142,7 @@ describe.skipIf(PROBLEM !== null)(`the real supervisor ports on a full disk${PRO
       jobId: JOB_ID,
       home,
       codexHome: path.join(base!, "codex"),
-      env: { PATH: process.env.PATH },
+      env: cleanEnv(),
       config: defaultConfig(),
       real: { path: "/bin/true", how: "env", searched: [] },
       cwd: base!,

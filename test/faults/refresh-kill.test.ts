@@ -40,12 +40,12 @@ describe("supervisor SIGKILLed right after codex refreshed the login", () => {
     expect(storedRefresh(b, "alpha")).toBe(fresh);
 
     // The orphaned codex is ended by reap (its supervisor is gone).
-    expect(b.cli(["reap"]).status).toBe(0);
+    expect(b.cli(["reap"]).code).toBe(0);
     expect(await waitForGone(tree, 10_000)).toEqual([]);
 
     // Later: beta, then back to alpha once its token is due — the refresh uses the stored token.
-    expect(b.cli(["accounts", "use", "beta"]).status).toBe(0);
-    expect(b.cli(["accounts", "use", "alpha"]).status).toBe(0);
+    expect(b.cli(["accounts", "use", "beta"]).code).toBe(0);
+    expect(b.cli(["accounts", "use", "alpha"]).code).toBe(0);
     expect(b.h.readAuth().tokens?.refresh_token).toBe(fresh);
     // The clock, not a race: wait until alpha's access token is due (≤ 300 s before its exp).
     const exp = (JSON.parse(Buffer.from(b.h.readAuth().tokens!.access_token!.split(".")[1]!, "base64url").toString()) as { exp: number }).exp;

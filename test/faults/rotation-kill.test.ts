@@ -236,10 +236,7 @@ describe("supervisor SIGKILLed during a rotation: the TUI", () => {
       server: b.server,
       codexEnv: b.h.env,
       workDir: b.h.workDir,
-      cli: async (args) => {
-        const r = bedCli(b, args);
-        return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-      },
+      cli: async (args) => bedCli(b, args),
     };
     await addAccounts(ctx);
     const resetAt = Math.floor(Date.now() / 1000) + 3600;

@@ -10,6 +10,7 @@ import { errorReport } from "../../lib/cli/error-table.js";
 import { ensureDir } from "../../lib/fs/atomic.js";
 import { ancestorProblem, assertCodexHomeUsable, assertTrustedHome, ensureCodexHome, ownProblem, UnsafePathError } from "../../lib/fs/trust.js";
 import { REAL_CODEX_LAUNCHER } from "../helpers/codex-home.js";
+import { cleanEnv } from "../helpers/env.js";
 
 const OTHER = 65534;
 let base: string;
@@ -154,12 +155,12 @@ describe("CODEX_HOME", () => {
   it("the pinned codex itself refuses a CODEX_HOME that does not exist (and one that is not a directory)", () => {
     const launcher = REAL_CODEX_LAUNCHER;
     const missing = path.join(base, "no-such-codex-home");
-    const r = spawnSync(process.execPath, [launcher, "login", "status"], { env: { PATH: process.env.PATH, HOME: base, CODEX_HOME: missing }, encoding: "utf8", timeout: 30_000 });
+    const r = spawnSync(process.execPath, [launcher, "login", "status"], { env: cleanEnv({ HOME: base, CODEX_HOME: missing }), encoding: "utf8", timeout: 30_000 });
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain(`CODEX_HOME points to "${missing}", but that path does not exist`);
     const file = path.join(base, "a-file");
     fs.writeFileSync(file, "");
-    const r2 = spawnSync(process.execPath, [launcher, "login", "status"], { env: { PATH: process.env.PATH, HOME: base, CODEX_HOME: file }, encoding: "utf8", timeout: 30_000 });
+    const r2 = spawnSync(process.execPath, [launcher, "login", "status"], { env: cleanEnv({ HOME: base, CODEX_HOME: file }), encoding: "utf8", timeout: 30_000 });
     expect(r2.stderr).toContain("but that path is not a directory");
   });
 

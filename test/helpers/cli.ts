@@ -32,6 +32,8 @@ export interface CliOptions {
   script?: string;
   uid?: number;
   gid?: number;
+  /** Take stdout chunk by chunk instead of keeping it (the result's stdout is then ""): 150 MB outputs. */
+  onStdout?: (chunk: Buffer) => void;
 }
 
 export interface RunningCli {
@@ -63,7 +65,8 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv, o: CliOptions =
   const pid = child.pid ?? -1;
   let stdout = "";
   let stderr = "";
-  child.stdout!.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+  if (o.onStdout) child.stdout!.on("data", o.onStdout);
+  else child.stdout!.setEncoding("utf8").on("data", (d: string) => (stdout += d));
   child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
   let ms = 0;
   if (pid > 0) live.add(pid);
@@ -116,7 +119,7 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv, o: CliOptions = {
  * The same, synchronously (for set-up inside synchronous helpers); on the deadline spawnSync kills the
  * CLI itself with SIGKILL and this throws.
  */
-export function runCliSync(args: string[], env: NodeJS.ProcessEnv, o: Omit<CliOptions, "uid" | "gid"> = {}): CliResult {
+export function runCliSync(args: string[], env: NodeJS.ProcessEnv, o: Omit<CliOptions, "uid" | "gid" | "onStdout"> = {}): CliResult {
   const [cmd, argv] = argvOf(args, o);
   const timeoutMs = o.timeoutMs ?? 30_000;
   const t0 = performance.now();

@@ -1,25 +1,14 @@
 // A throw-away world for the jobs CLI tests: a loopback model, a CODEX_HOME wired to it, a private
 // supervisor home, and a runner for our compiled CLI (dist/, build first). Every process a test
 // starts carries the job marker or is tracked here, so cleanup can kill exactly those.
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { startModelServer, type ModelServer } from "../testbed/model-server.js";
+import { runCli, type CliResult } from "./cli.js";
 import { makeCodexHome, REAL_CODEX_LAUNCHER, REPO_ROOT, type CodexHome } from "./codex-home.js";
 import { pollUntil } from "./poll.js";
 import { expectNoLeftovers, findMarkedProcesses, killTracked, waitForGone, type TrackedProcess } from "./processes.js";
-
-export const BIN = path.join(REPO_ROOT, "bin", "codex-supervisor");
-
-export interface CliResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  /** Wall time from spawn to exit. */
-  ms: number;
-}
 
 export interface World {
   server: ModelServer;
@@ -52,25 +41,7 @@ export async function makeWorld(opts: { delayMs?: number; reply?: string } = {})
     CODEX_AUTH_CRASH_BACKOFF_MS: "100",
   };
   const jobs = new Set<string>();
-  const cli = (args: string[], o: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}) =>
-    new Promise<CliResult>((resolve, reject) => {
-      const t0 = Date.now();
-      const child = spawn(process.execPath, [BIN, ...args], { env: o.env ?? env, cwd: codex.workDir, stdio: ["ignore", "pipe", "pipe"] });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (d) => (stdout += d));
-      child.stderr.on("data", (d) => (stderr += d));
-      const timer = setTimeout(() => {
-        killTracked([child.pid!]);
-        reject(new Error(`codex-supervisor ${args.join(" ")} timed out; stderr: ${stderr}`));
-      }, o.timeoutMs ?? 60_000);
-      child.on("error", reject);
-      child.on("exit", (code, signal) => {
-        clearTimeout(timer);
-        // Let the pipes drain.
-        setImmediate(() => resolve({ code, signal, stdout, stderr, ms: Date.now() - t0 }));
-      });
-    });
+  const cli = (args: string[], o: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}) => runCli(args, o.env ?? env, { cwd: codex.workDir, timeoutMs: o.timeoutMs });
   return {
     server,
     codex,

@@ -17,6 +17,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, expect, it, type TestContext } from "vitest";
 import { SHIM_MARKER } from "../../lib/codex/resolve-real-codex.js";
 import { findProcessesByEnv } from "../helpers/processes.js";
+import { cleanEnv } from "../helpers/env.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const PKG = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
@@ -56,7 +57,11 @@ function must(r: SpawnSyncReturns<string>, what: string): string {
   return r.stdout;
 }
 
-/** npm as from a terminal: without the npm_* variables of the npx/vitest that started us. */
+/**
+ * npm as from a terminal: without the npm_* variables of the npx/vitest that started us. The one
+ * environment not built by cleanEnv: `npm pack` and the install of the tarball are the machine's own
+ * npm, which needs its registry, proxy and CA settings (the installed program then runs in userEnv).
+ */
 function npmEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!/^npm_/i.test(k) && !/^CODEX_/i.test(k)) env[k] = v;
@@ -87,7 +92,7 @@ function freshHome(npmrc?: string): string {
 
 /** What a user's shell has: PATH and HOME, nothing of ours. */
 function userEnv(pathValue: string, home: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return { PATH: pathValue, HOME: home, TMPDIR: os.tmpdir(), ...extra };
+  return cleanEnv({ PATH: pathValue, HOME: home, TMPDIR: os.tmpdir(), ...extra });
 }
 
 /** `sh -c` with the README's rc line evaluated first. */

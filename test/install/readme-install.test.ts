@@ -16,6 +16,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from "vitest";
 import { findProcessesByEnv } from "../helpers/processes.js";
+import { cleanEnv } from "../helpers/env.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const README = readFileSync(path.join(ROOT, "README.md"), "utf8");
@@ -70,16 +71,15 @@ function freshUser(name: string): User {
   const home = path.join(work, `home-${name}`);
   const prefix = path.join(work, `prefix-${name}`);
   mkdirSync(home);
-  const env: NodeJS.ProcessEnv = {
+  const env = cleanEnv({
     PATH: [path.join(prefix, "bin"), systemPath()].join(path.delimiter),
     HOME: home,
     TMPDIR: os.tmpdir(),
-    LANG: "C.UTF-8",
     npm_config_prefix: prefix,
     npm_config_cache: npmCache,
     npm_config_prefer_offline: "true",
     npm_config_update_notifier: "false",
-  };
+  });
   return { home, prefix, env };
 }
 

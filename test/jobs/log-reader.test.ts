@@ -1,7 +1,6 @@
 // The log reading engine (lib/jobs/log-reader.ts): bounded chunks, whole lines, long lines in pieces,
 // growth and truncation, no symlink followed — and `logs` on a 150 MB line without a newline and a
 // 50 MB event line, with the CLI's peak RSS measured (/usr/bin/time -v) against its own baseline.
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { Writable } from "node:stream";
@@ -10,7 +9,8 @@ import { FileAccessError } from "../../lib/fs/errors.js";
 import { copyLog, LogReader, type LogPiece } from "../../lib/jobs/log-reader.js";
 import { createJob, updateJob } from "../../lib/jobs/records.js";
 import { jobLogFile, jobOutFile } from "../../lib/paths.js";
-import { BIN } from "./cli-helpers.js";
+import { runCli } from "../helpers/cli.js";
+import { cleanEnv } from "../helpers/env.js";
 import { refOf, tempHome } from "./helpers.js";
 
 let home: string;
@@ -129,25 +129,17 @@ interface Measured {
 }
 
 /** `codex-supervisor <args>` under /usr/bin/time -v: its peak RSS, and stdout counted (not kept). */
-function measure(args: string[]): Promise<Measured> {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const child = spawn("/usr/bin/time", ["-v", process.execPath, BIN, ...args], { env: { PATH: process.env.PATH, HOME: home, CODEX_AUTH_SUPERVISOR_HOME: home }, stdio: ["ignore", "pipe", "pipe"] });
-    let bytes = 0;
-    let lastByte = -1;
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => {
-      bytes += d.length;
-      lastByte = d[d.length - 1]!;
-    });
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
-      if (!m) return reject(new Error(`no RSS figure from /usr/bin/time: ${stderr}`));
-      resolve({ code, bytes, lastByte, peakKb: Number(m[1]), ms: performance.now() - t0, stderr: stderr.split("\tCommand being timed")[0]! });
-    });
-  });
+async function measure(args: string[]): Promise<Measured> {
+  let bytes = 0;
+  let lastByte = -1;
+  const onStdout = (d: Buffer) => {
+    bytes += d.length;
+    lastByte = d[d.length - 1]!;
+  };
+  const { code, stderr, ms } = await runCli(args, cleanEnv({ HOME: home, CODEX_AUTH_SUPERVISOR_HOME: home }), { via: ["/usr/bin/time", "-v"], onStdout });
+  const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
+  if (!m) throw new Error(`no RSS figure from /usr/bin/time: ${stderr}`);
+  return { code, bytes, lastByte, peakKb: Number(m[1]), ms, stderr: stderr.split("\tCommand being timed")[0]! };
 }
 
 function writeRepeated(file: string, bytes: number, fill: string, prefix = "", suffix = ""): void {

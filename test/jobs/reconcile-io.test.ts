@@ -6,6 +6,7 @@ import { createJob, readJob, updateJob, type WithLock } from "../../lib/jobs/rec
 import { readEvents } from "../../lib/jobs/event-log.js";
 import { readIdentity } from "../../lib/process/identity.js";
 import type { ProcessRef } from "../../lib/jobs/record.js";
+import { cleanEnv } from "../helpers/env.js";
 import { refOf, tempHome } from "./helpers.js";
 
 let home: string;
@@ -17,7 +18,7 @@ async function startWitness(): Promise<{ proc: ChildProcess; output: () => strin
     for (const s of ["SIGINT", "SIGTERM", "SIGHUP", "SIGUSR1", "SIGUSR2", "SIGQUIT"]) process.on(s, () => process.stdout.write("GOT " + s + "\\n"));
     process.stdout.write("READY\\n");
     setInterval(() => {}, 1000);`;
-  const proc = spawn(process.execPath, ["-e", code], { stdio: ["ignore", "pipe", "inherit"] });
+  const proc = spawn(process.execPath, ["-e", code], { stdio: ["ignore", "pipe", "inherit"], env: cleanEnv() });
   started.push(proc);
   let out = "";
   proc.stdout!.on("data", (d: Buffer) => (out += d.toString()));

@@ -4,10 +4,11 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { REPO, cli } from "./cli-helpers.js";
+import { REPO_ROOT } from "../helpers/codex-home.js";
+import { cliInHome } from "../helpers/cli.js";
 import { tempHome } from "./helpers.js";
 
-const FAKE_CODEX = path.join(REPO, "test/fixtures/fake-codex/codex");
+const FAKE_CODEX = path.join(REPO_ROOT, "test/fixtures/fake-codex/codex");
 let home: string;
 beforeEach(() => {
   home = tempHome();
@@ -30,14 +31,14 @@ describe("run with secrets inside TOML inline tables", () => {
     const env = { CODEX_AUTH_REAL_CODEX_BIN: FAKE_CODEX, FAKE_CODEX_REPORT: report, FAKE_CODEX_MODE: "exit:0" };
     const args = ["run", "--detach", "--", "exec", "-c", 'model_providers.x={base_url="http://x", experimental_bearer_token="TOPSECRET1"}', "-c", 'model_providers.y.http_headers={"X-Api-Key"="TOPSECRET2"}', "hi"];
     try {
-      const run = await cli(home, args, env);
+      const run = await cliInHome(home, args, env);
       expect(run.code, run.stderr).toBe(0);
       const id = run.stdout.trim();
-      const done = await cli(home, ["status", id, "--wait", "--timeout", "30", "--json"], env);
+      const done = await cliInHome(home, ["status", id, "--wait", "--timeout", "30", "--json"], env);
       expect(done.code, done.stderr).toBe(0);
       expect(JSON.parse(done.stdout).status).toBe("exited");
-      const ls = await cli(home, ["ls", "--json"], env);
-      const logs = await cli(home, ["logs", id, "--raw"], env);
+      const ls = await cliInHome(home, ["ls", "--json"], env);
+      const logs = await cliInHome(home, ["logs", id, "--raw"], env);
       const printed = [run, done, ls, logs].map((r) => r.stdout + r.stderr).join("\n");
       const stored = everything(home);
       for (const secret of ["TOPSECRET1", "TOPSECRET2"]) {

@@ -8,6 +8,7 @@ import { createJob, JobRecordCorruptError, readJob, updateJob, updateJobIf } fro
 import { isRecent, listJobs } from "../../lib/jobs/listing.js";
 import { removeJobFiles } from "../../lib/jobs/removal.js";
 import { resolveJobRef } from "../../lib/jobs/references.js";
+import { cleanEnv } from "../helpers/env.js";
 import { fakeRef, tempHome } from "./helpers.js";
 
 let home: string;
@@ -171,7 +172,7 @@ describe("event log", () => {
         const code = `
           const { appendEvent } = await import(${JSON.stringify(path.resolve("dist/jobs/event-log.js"))});
           for (let i = 0; i < 300; i++) appendEvent(${JSON.stringify(home)}, ${JSON.stringify(r.id)}, { type: "notice", writer: ${n}, i, pad: "x".repeat(2000) });`;
-        const p = spawn(process.execPath, ["--input-type=module", "-e", code], { stdio: "inherit" });
+        const p = spawn(process.execPath, ["--input-type=module", "-e", code], { stdio: "inherit", env: cleanEnv() });
         p.on("exit", (c) => (c === 0 ? resolve() : reject(new Error(`writer ${n} exited ${c}`))));
       });
     await Promise.all([writer(1), writer(2), writer(3)]);

@@ -14,17 +14,10 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { newJobId } from "../../lib/jobs/ids.js";
 import { createJob, readJob } from "../../lib/jobs/records.js";
 import { readIdentity, type ProcessIdentity } from "../../lib/process/identity.js";
-import { REPO_ROOT } from "../helpers/codex-home.js";
+import { runCli } from "../helpers/cli.js";
+import { cleanEnv } from "../helpers/env.js";
 import { isStillRunning, killTracked, track, waitForGone, type TrackedProcess } from "../helpers/processes.js";
 import { platformCases, usePlatform } from "../platform/matrix.js";
-
-const BIN = path.join(REPO_ROOT, "bin", "codex-supervisor");
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 describe.each(platformCases())("records pointing at processes that are not ours, on $label", (pc) => {
   usePlatform(pc);
@@ -32,20 +25,11 @@ describe.each(platformCases())("records pointing at processes that are not ours,
   let env: NodeJS.ProcessEnv;
   const started: TrackedProcess[] = [];
 
-  const cli = (args: string[]) =>
-    new Promise<Run>((resolve, reject) => {
-      const c = spawn(process.execPath, [BIN, ...args], { env: pc.cliEnv(env), stdio: ["ignore", "pipe", "pipe"] });
-      let stdout = "";
-      let stderr = "";
-      c.stdout.on("data", (d) => (stdout += d));
-      c.stderr.on("data", (d) => (stderr += d));
-      c.on("error", reject);
-      c.on("exit", (code) => setImmediate(() => resolve({ code, stdout, stderr })));
-    });
+  const cli = (args: string[]) => runCli(args, pc.cliEnv(env));
 
   /** A node process we own that idles for 300 s, with an optional environment; resolves once it runs. */
   async function sleeper(extraEnv: NodeJS.ProcessEnv = {}): Promise<{ proc: ChildProcess; identity: ProcessIdentity }> {
-    const proc = spawn(process.execPath, ["-e", "setTimeout(()=>{},300e3)"], { stdio: "ignore", env: { PATH: process.env.PATH, ...extraEnv } });
+    const proc = spawn(process.execPath, ["-e", "setTimeout(()=>{},300e3)"], { stdio: "ignore", env: cleanEnv(extraEnv) });
     await new Promise<void>((resolve, reject) => {
       proc.once("spawn", () => resolve());
       proc.once("error", reject);
@@ -82,7 +66,7 @@ describe.each(platformCases())("records pointing at processes that are not ours,
 
   beforeEach(() => {
     home = fs.mkdtempSync(path.join(os.tmpdir(), "cxs-unrel-"));
-    env = { PATH: process.env.PATH, HOME: process.env.HOME, CODEX_AUTH_SUPERVISOR_HOME: home, CODEX_AUTH_SIGINT_WAIT_MS: "300", CODEX_AUTH_SIGTERM_WAIT_MS: "300" };
+    env = cleanEnv({ CODEX_AUTH_SUPERVISOR_HOME: home, CODEX_AUTH_SIGINT_WAIT_MS: "300", CODEX_AUTH_SIGTERM_WAIT_MS: "300" });
   });
   afterEach(async () => {
     killTracked(started.splice(0));

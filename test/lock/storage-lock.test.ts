@@ -13,6 +13,7 @@ import {
 } from "../../lib/lock/storage-lock.js";
 import { holderTrustWindowMs } from "../../lib/lock/options.js";
 import { pollUntil } from "../helpers/poll.js";
+import { cleanEnv } from "../helpers/env.js";
 
 const require = createRequire(import.meta.url);
 let home: string;
@@ -214,7 +215,7 @@ describe("compromise handling", () => {
       lockfile.lock(${JSON.stringify(path.join(home, "storage"))}, { realpath: false, update: 1000, stale: 2000 })
         .then(() => { fs.rmdirSync(${JSON.stringify(lockDir)}); setTimeout(() => process.exit(0), 4000); });
     `;
-    const r = spawnSync(process.execPath, ["-e", script], { encoding: "utf8", timeout: 15_000 });
+    const r = spawnSync(process.execPath, ["-e", script], { encoding: "utf8", timeout: 15_000, env: cleanEnv() });
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain("ECOMPROMISED");
   });

@@ -11,17 +11,10 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { newJobId } from "../../lib/jobs/ids.js";
 import { createJob, readJob } from "../../lib/jobs/records.js";
 import { readIdentity, type ProcessIdentity } from "../../lib/process/identity.js";
-import { REPO_ROOT } from "../helpers/codex-home.js";
+import { runCli } from "../helpers/cli.js";
+import { cleanEnv } from "../helpers/env.js";
 import { expectNoLeftovers, findMarkedProcesses, isStillRunning, killTracked, track, type TrackedProcess } from "../helpers/processes.js";
 import { platformCases, usePlatform } from "./matrix.js";
-
-const BIN = path.join(REPO_ROOT, "bin", "codex-supervisor");
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 describe.each(platformCases())("job commands on $label", (pc) => {
   usePlatform(pc);
@@ -30,23 +23,14 @@ describe.each(platformCases())("job commands on $label", (pc) => {
   const started: ChildProcess[] = [];
   const jobs: string[] = [];
 
-  const cli = (args: string[]) =>
-    new Promise<Run>((resolve, reject) => {
-      const c = spawn(process.execPath, [BIN, ...args], { env: pc.cliEnv(env), stdio: ["ignore", "pipe", "pipe"] });
-      let stdout = "";
-      let stderr = "";
-      c.stdout.on("data", (d) => (stdout += d));
-      c.stderr.on("data", (d) => (stderr += d));
-      c.on("error", reject);
-      c.on("exit", (code) => setImmediate(() => resolve({ code, stdout, stderr })));
-    });
+  const cli = (args: string[]) => runCli(args, pc.cliEnv(env));
 
   /** A node process of ours (optionally forking a setsid'd child first); resolves once all of it runs. */
   async function nodeProc(extraEnv: NodeJS.ProcessEnv, withDetachedChild = false): Promise<{ proc: ChildProcess; pids: number[] }> {
     const code = withDetachedChild
       ? `const c=require("child_process").spawn(process.execPath,["-e","setInterval(()=>{},1e6)"],{detached:true,stdio:"ignore"});c.unref();process.stdout.write(c.pid+"\\n");setInterval(()=>{},1e6)`
       : `process.stdout.write("0\\n");setInterval(()=>{},1e6)`;
-    const proc = spawn(process.execPath, ["-e", code], { stdio: ["ignore", "pipe", "inherit"], env: { PATH: process.env.PATH, ...extraEnv } });
+    const proc = spawn(process.execPath, ["-e", code], { stdio: ["ignore", "pipe", "inherit"], env: cleanEnv(extraEnv) });
     started.push(proc);
     const line = await new Promise<string>((resolve, reject) => {
       proc.stdout!.once("data", (d: Buffer) => resolve(d.toString().trim()));
@@ -79,7 +63,7 @@ describe.each(platformCases())("job commands on $label", (pc) => {
 
   beforeEach(() => {
     home = fs.mkdtempSync(path.join(os.tmpdir(), "cxs-jobs-platform-"));
-    env = { PATH: process.env.PATH, HOME: process.env.HOME, CODEX_AUTH_SUPERVISOR_HOME: home, CODEX_AUTH_SIGINT_WAIT_MS: "500", CODEX_AUTH_SIGTERM_WAIT_MS: "500" };
+    env = cleanEnv({ CODEX_AUTH_SUPERVISOR_HOME: home, CODEX_AUTH_SIGINT_WAIT_MS: "500", CODEX_AUTH_SIGTERM_WAIT_MS: "500" });
   });
   afterEach(async () => {
     const pinned: TrackedProcess[] = [];

@@ -15,6 +15,7 @@ import { linuxPlatform } from "../../lib/process/linux.js";
 import { listMarked, markerOf } from "../../lib/process/proc-table.js";
 import { signalVerified } from "../../lib/process/signal.js";
 import { pollUntil } from "../helpers/poll.js";
+import { cleanEnv } from "../helpers/env.js";
 import { platformCases, usePlatform } from "../platform/matrix.js";
 
 const NODE_FIXTURE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../fixtures/tree/node.mjs");
@@ -73,7 +74,7 @@ function readyPids(): Map<string, number> {
 async function startTree(spec: Spec, names: string[]): Promise<{ wrapper: ChildProcess; pids: Map<string, number> }> {
   const wrapper = spawn(process.execPath, [NODE_FIXTURE, JSON.stringify({ ...spec, log })], {
     stdio: "ignore",
-    env: { ...process.env, CODEX_SUPERVISOR_JOB: marker },
+    env: cleanEnv({ CODEX_SUPERVISOR_JOB: marker }),
   });
   started.push(wrapper);
   await pollUntil(() => names.every((n) => readyPids().has(n)), 15_000, `${names.join(", ")} ready`, 20);
@@ -239,7 +240,7 @@ describe.each(platformCases())("on $label", (pc) => {
   describe("zombies and identity", () => {
     it("a zombie in the tree counts as exited: never signalled, not reported as left", async () => {
       // sh forks a short sleep, then execs a long sleep that never wait()s: the short one becomes a zombie.
-      const sh = spawn("sh", ["-c", "sleep 0.1 & exec sleep 30"], { stdio: "ignore", env: { ...process.env, CODEX_SUPERVISOR_JOB: marker } });
+      const sh = spawn("sh", ["-c", "sleep 0.1 & exec sleep 30"], { stdio: "ignore", env: cleanEnv({ CODEX_SUPERVISOR_JOB: marker }) });
       started.push(sh);
       let zombie: number | undefined;
       await pollUntil(() => {
@@ -253,7 +254,7 @@ describe.each(platformCases())("on $label", (pc) => {
     });
 
     it("a stale identity (same pid, different start ticks) is never signalled; the process stays alive", async () => {
-      const sleeper = spawn("sleep", ["30"], { stdio: "ignore", env: { ...process.env, CODEX_SUPERVISOR_JOB: marker } });
+      const sleeper = spawn("sleep", ["30"], { stdio: "ignore", env: cleanEnv({ CODEX_SUPERVISOR_JOB: marker }) });
       started.push(sleeper);
       await pollUntil(() => readIdentity(sleeper.pid!, pc.platform)?.startTicks !== undefined, 2000, "sleep to start", 20);
       const real = readIdentity(sleeper.pid!, pc.platform)!;
@@ -287,7 +288,7 @@ describe.each(platformCases())("on $label", (pc) => {
 describe("waiting for exits (linux /proc): short target-only polls, a wake on the caller's exit notice", () => {
   /** `sh` that ignores SIGINT (its sleep inherits that), says ready, and exits by itself after `secs`. */
   async function startLateExiter(secs: number): Promise<{ sh: ChildProcess; exitedAt: Promise<number> }> {
-    const sh = spawn("sh", ["-c", `trap '' INT; echo ready; sleep ${secs}`], { stdio: ["ignore", "pipe", "ignore"], env: { ...process.env, CODEX_SUPERVISOR_JOB: marker } });
+    const sh = spawn("sh", ["-c", `trap '' INT; echo ready; sleep ${secs}`], { stdio: ["ignore", "pipe", "ignore"], env: cleanEnv({ CODEX_SUPERVISOR_JOB: marker }) });
     started.push(sh);
     const exitedAt = new Promise<number>((r) => sh.once("exit", () => r(performance.now())));
     await new Promise<void>((resolve, reject) => {

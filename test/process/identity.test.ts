@@ -10,6 +10,7 @@ import { envFromEnviron, fdinfoWritable, parseProcStat } from "../../lib/process
 import { JOB_MARKER_ENV, listMarked, markerOf, readMarkers } from "../../lib/process/proc-table.js";
 import { signalVerified } from "../../lib/process/signal.js";
 import { descendantPids, selfAndAncestors, snapshotTree } from "../../lib/process/tree.js";
+import { cleanEnv } from "../helpers/env.js";
 import { platformCases, usePlatform } from "../platform/matrix.js";
 
 describe("parseProcStat", () => {
@@ -97,7 +98,7 @@ async function startNode(env: NodeJS.ProcessEnv, extraArgs: string[] = []): Prom
 
 describe.each(platformCases())("the process table on $label", (pc) => {
   usePlatform(pc);
-  const baseEnv = { PATH: process.env.PATH, HOME: process.env.HOME };
+  const baseEnv = cleanEnv();
 
   it("our own identity is stable, alive and carries this platform's boot id; a missing pid has none", () => {
     const a = readIdentity(process.pid, pc.platform)!;
@@ -190,7 +191,7 @@ describe("the macOS port reads the whole table in one ps call", () => {
 
   it("a marker snapshot is one `ps -wwEA`; a probe of several pids one `ps -p`; the boot one sysctl per process", async () => {
     const marker = newJobId("job");
-    const kids = await Promise.all([0, 1, 2].map(() => startNode({ PATH: process.env.PATH, CODEX_SUPERVISOR_JOB: marker })));
+    const kids = await Promise.all([0, 1, 2].map(() => startNode(cleanEnv({ CODEX_SUPERVISOR_JOB: marker }))));
     pc.platform.bootId();
     pc.sim!.reset();
     const found = snapshotTree([], { marker, platform: pc.platform });
@@ -221,7 +222,7 @@ describe("the macOS port and Apple's restricted executables (their environment i
 
   it("a restricted process is found through its parent, never by its marker; a node one by either", async () => {
     const marker = newJobId("job");
-    const env = { PATH: process.env.PATH, CODEX_SUPERVISOR_JOB: marker };
+    const env = cleanEnv({ CODEX_SUPERVISOR_JOB: marker });
     // node → sleep (Apple's /bin/sleep on a Mac), both carrying the marker.
     const parent = spawn(process.execPath, ["-e", `const c=require("child_process").spawn("sleep",["300"],{stdio:"ignore"});c.on("spawn",()=>process.stdout.write(c.pid+"\\n"));setInterval(()=>{},1e6)`], { stdio: ["ignore", "pipe", "inherit"], env });
     started.push(parent);

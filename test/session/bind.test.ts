@@ -8,6 +8,7 @@ import { bindSession as bindOn, tryBindSession as tryBindOn, type BindAttempt, t
 import { rolloutFileTimeMs, rolloutsCreatedBetween } from "../../lib/session/bind-files.js";
 import { listRollouts, makeCodexHome, REAL_CODEX_LAUNCHER, type CodexHome } from "../helpers/codex-home.js";
 import { descendantsOf, expectNoLeftovers, findProcessesByEnv, killTracked, track, waitForGone, type TrackedProcess } from "../helpers/processes.js";
+import { cleanEnv } from "../helpers/env.js";
 import { platformCases, usePlatform, type PlatformCase } from "../platform/matrix.js";
 import { waitForBinding } from "./bind-helpers.js";
 
@@ -61,7 +62,7 @@ async function holderOf(files: { file: string; flags: "a" | "r" | "r+" }[], dept
   for (let i = 0; i < depth; i++) {
     code = `const c=require("child_process").spawn(process.execPath,["-e",${JSON.stringify(code)}],{stdio:["ignore","inherit","inherit"]});process.on("SIGTERM",()=>{c.kill("SIGKILL");process.exit(0)});setInterval(()=>{},1e6);`;
   }
-  const c = spawn(process.execPath, ["-e", code], { stdio: ["ignore", "pipe", "inherit"] });
+  const c = spawn(process.execPath, ["-e", code], { stdio: ["ignore", "pipe", "inherit"], env: cleanEnv() });
   children.push(c);
   await new Promise<void>((resolve, reject) => {
     c.stdout!.on("data", (d: Buffer) => d.toString().includes("ready") && resolve());
@@ -119,7 +120,7 @@ describe.each(platformCases())("bind by the rollout the child's tree holds open,
     const sub = writeRollout(tmp, Date.now(), 2, "/w", { source: { subagent: { thread_spawn: {} } } });
     const h = await holder(old.file);
     // The subagent thread held by the same process is ignored.
-    const h2 = spawn(process.execPath, ["-e", `require("fs").openSync(${JSON.stringify(sub.file)},"a");process.stdout.write("ready\\n");setInterval(()=>{},1e6)`], { stdio: ["ignore", "pipe", "inherit"] });
+    const h2 = spawn(process.execPath, ["-e", `require("fs").openSync(${JSON.stringify(sub.file)},"a");process.stdout.write("ready\\n");setInterval(()=>{},1e6)`], { stdio: ["ignore", "pipe", "inherit"], env: cleanEnv() });
     children.push(h2);
     await new Promise((r) => h2.stdout!.once("data", r));
     const b = await bindSession({ codexHome: tmp, sinceMs: Date.now(), childPids: [h.pid!, h2.pid!] });
@@ -132,7 +133,7 @@ describe.each(platformCases())("bind by the rollout the child's tree holds open,
     const now = Date.now();
     const first = writeRollout(tmp, now, 1, "/w");
     const second = writeRollout(tmp, now + 1000, 2, "/w");
-    const c = spawn(process.execPath, ["-e", `const fs=require("fs");fs.openSync(${JSON.stringify(first.file)},"a");fs.openSync(${JSON.stringify(second.file)},"a");process.stdout.write("ready\\n");setInterval(()=>{},1e6)`], { stdio: ["ignore", "pipe", "inherit"] });
+    const c = spawn(process.execPath, ["-e", `const fs=require("fs");fs.openSync(${JSON.stringify(first.file)},"a");fs.openSync(${JSON.stringify(second.file)},"a");process.stdout.write("ready\\n");setInterval(()=>{},1e6)`], { stdio: ["ignore", "pipe", "inherit"], env: cleanEnv() });
     children.push(c);
     await new Promise((r) => c.stdout!.once("data", r));
     const old = new Date(now - 60_000);
@@ -176,7 +177,7 @@ describe.each(platformCases())("bind by the rollout the child's tree holds open,
   it("no held rollout → null (never a guess from the directory), and a held file without its meta line yet → meta-unreadable", async () => {
     const now = Date.now();
     writeRollout(tmp, now, 1, "/w"); // someone else's new session in the same dir
-    const self = spawn(process.execPath, ["-e", `process.stdout.write("ready\\n");setInterval(()=>{},1e6)`], { stdio: ["ignore", "pipe", "inherit"] });
+    const self = spawn(process.execPath, ["-e", `process.stdout.write("ready\\n");setInterval(()=>{},1e6)`], { stdio: ["ignore", "pipe", "inherit"], env: cleanEnv() });
     children.push(self);
     await new Promise((r) => self.stdout!.once("data", r));
     expect(await tryBindSession({ codexHome: tmp, sinceMs: now - 5000, childPids: [self.pid!], cwd: "/w" })).toMatchObject({ binding: null, outcome: "no-rollout-yet" });

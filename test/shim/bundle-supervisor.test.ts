@@ -11,7 +11,7 @@ import { cpSync, existsSync, readdirSync, readFileSync, statSync, symlinkSync, u
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { spawnSyncInPty, visibleText } from "../helpers/pty.js";
-import { cleanEnv, FAKE_DIR, isAlive, pathOf, readReport, removeDir, ROOT, tempDir, type FakeReport } from "./shim-harness.js";
+import { FAKE_DIR, type FakeReport, isAlive, pathOf, readReport, removeDir, ROOT, shimEnv, tempDir } from "./shim-harness.js";
 
 const RECORDER = path.join(ROOT, "test", "fixtures", "fake-codex", "record-modules.mjs");
 
@@ -67,7 +67,7 @@ function supervisedSession(): Session {
   // terminal, as the supervisor takes over only an interactive codex that has one.
   const r = spawnSyncInPty(path.join(pkg, "shim", "codex"), ["hello"], {
     timeout: 30_000,
-    env: cleanEnv({
+    env: shimEnv({
       NODE_OPTIONS: `--import=${RECORDER}`,
       PATH: pathOf(path.join(pkg, "shim"), FAKE_DIR),
       HOME: dir,

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REAL_CODEX_LAUNCHER, REAL_CODEX_NATIVE } from "../helpers/codex-home.js";
 import { pollUntil } from "../helpers/poll.js";
 import { expectNoLeftovers, findProcessesByEnv, readEnviron } from "../helpers/processes.js";
-import { cleanEnv, ensureBundle, pathOf, REAL_CODEX_BIN_DIR, recordFile, SHELLS, SHIM, SHIM_DIR, spyNode } from "./shim-harness.js";
+import { ensureBundle, pathOf, REAL_CODEX_BIN_DIR, recordFile, SHELLS, SHIM, SHIM_DIR, shimEnv, spyNode } from "./shim-harness.js";
 
 const MARK = "CODEX_SHIM_TEST_MARK";
 const NATIVE = realpathSync(REAL_CODEX_NATIVE);
@@ -54,7 +54,7 @@ describe.runIf(process.platform === "linux").each(SHELLS)("the real codex throug
     const mark = randomUUID();
     // codex refuses a CODEX_HOME that does not exist (and exits): make it, so it serves until killed.
     mkdirSync(path.join(dir, `codex-home-${mark}`));
-    const env = cleanEnv({
+    const env = shimEnv({
       PATH: pathOf(SHIM_DIR, REAL_CODEX_BIN_DIR, spy.dir),
       CODEX_HOME: path.join(dir, `codex-home-${mark}`),
       CODEX_AUTH_SUPERVISOR_HOME: path.join(dir, `sup-${mark}`),

@@ -7,7 +7,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FORMAT } from "../../lib/shim/launch-cache.js";
 import { spawnSyncInPty, visibleText } from "../helpers/pty.js";
-import { cleanEnv, ensureBundle, FAKE, pathOf, readReport, recordFile, removeDir, runShim, SHELLS, SHIM, SHIM_DIR, spyNode, tempDir } from "./shim-harness.js";
+import { ensureBundle, FAKE, pathOf, readReport, recordFile, removeDir, runShim, SHELLS, SHIM, SHIM_DIR, shimEnv, spyNode, tempDir } from "./shim-harness.js";
 
 const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
 let dir: string;
@@ -50,7 +50,7 @@ describe.each(SHELLS)("launch record under $name", (shell) => {
     const home = path.join(dir, `home-${tag}`);
     const fakeDir = makeFake(`fake-${tag}`);
     const env = (extra: Record<string, string | undefined> = {}) =>
-      cleanEnv({ PATH: pathOf(SHIM_DIR, fakeDir, spy.dir), CODEX_AUTH_SUPERVISOR_HOME: home, FAKE_CODEX_REPORT: report, ...extra });
+      shimEnv({ PATH: pathOf(SHIM_DIR, fakeDir, spy.dir), CODEX_AUTH_SUPERVISOR_HOME: home, FAKE_CODEX_REPORT: report, ...extra });
     return { home, fakeDir, env, record: recordFile(env()) };
   }
 

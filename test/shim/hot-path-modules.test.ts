@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { spawnSyncInPty } from "../helpers/pty.js";
-import { cleanEnv, ensureBundle, FAKE_DIR, pathOf, removeDir, ROOT, SHIM, SHIM_DIR, tempDir } from "./shim-harness.js";
+import { ensureBundle, FAKE_DIR, pathOf, removeDir, ROOT, SHIM, SHIM_DIR, shimEnv, tempDir } from "./shim-harness.js";
 
 const RECORDER = path.join(ROOT, "test", "fixtures", "fake-codex", "record-modules.mjs");
 const FORBIDDEN = [/zod/, /proper-lockfile/, /\/dist\/config\/schema\.js/, /\/dist\/config\/load\.js/, /\/dist\/lock\//, /\/dist\/supervisor\//];
@@ -28,7 +28,7 @@ function loaded(args: string[], extra: Record<string, string>): string[] {
   const file = path.join(dir, `modules-${tag}.txt`);
   // In a terminal, as a user runs it (the supervisor only takes over an interactive codex that has one).
   const r = spawnSyncInPty(SHIM, args, {
-    env: cleanEnv({
+    env: shimEnv({
       PATH: pathOf(SHIM_DIR, FAKE_DIR),
       RECORD_MODULES_FILE: file,
       NODE_OPTIONS: `--import=${RECORDER}`,

@@ -7,25 +7,7 @@ import { spawnSync } from "node:child_process";
 import { realpathSync, rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  cleanEnv,
-  ensureBundle,
-  FAKE,
-  FAKE_DIR,
-  isAlive,
-  pathOf,
-  readReport,
-  recordFile,
-  removeDir,
-  runShim,
-  SHELLS,
-  SHIM,
-  SHIM_DIR,
-  spyNode,
-  tempDir,
-  type RunResult,
-  type Shell,
-} from "./shim-harness.js";
+import { ensureBundle, FAKE, FAKE_DIR, isAlive, pathOf, readReport, recordFile, removeDir, type RunResult, runShim, type Shell, SHELLS, SHIM, SHIM_DIR, shimEnv, spyNode, tempDir } from "./shim-harness.js";
 import { pollUntil } from "../helpers/poll.js";
 
 let dir: string;
@@ -41,7 +23,7 @@ beforeAll(async () => {
 afterAll(() => removeDir(dir));
 
 const envFor = (extra: Record<string, string | undefined> = {}) =>
-  cleanEnv({ PATH: pathOf(SHIM_DIR, FAKE_DIR, spy.dir), FAKE_CODEX_REPORT: report, ...extra });
+  shimEnv({ PATH: pathOf(SHIM_DIR, FAKE_DIR, spy.dir), FAKE_CODEX_REPORT: report, ...extra });
 
 const cases = SHELLS.flatMap((shell) => (["fast", "node"] as const).map((route) => ({ shell, route })));
 
@@ -72,7 +54,9 @@ describe.each(cases)("passthrough under $shell.name, $route path", ({ shell, rou
   it("removes every CODEX_AUTH_*/CODEX_MULTI_AUTH_* key (any case) and nothing else", async () => {
     const ours = { CODEX_AUTH_TOKEN: "secret", codex_auth_lower: "x", CODEX_MULTI_AUTH_KEY: "y", Codex_Multi_Auth_Mixed: "z", CODEX_AUTH_: "w", CODEX_AUTH_MULTI: "a\nCODEX_AUTH_FAKE=1\nb" };
     const keep = { KEEP_ME: "1", CODEX_HOME: "/nonexistent/codex-home", CODEX_AUTHX: "not ours", MY_CODEX_AUTH_TOKEN: "not ours", MULTI: "x\nCODEX_AUTH_Y=2" };
-    const env = envFor({ ...ours, ...keep });
+    // PWD and SHLVL, as every shell a user starts codex from exports them: without them sh and bash add
+    // their own (the shell's doing, not the shim's).
+    const env = envFor({ ...ours, ...keep, PWD: process.cwd(), SHLVL: "1" });
     const r = await run([], env);
     expect(r.code).toBe(0);
     const got = readReport(report)!.env;

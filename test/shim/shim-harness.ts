@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { afterAll } from "vitest";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const SHIM_DIR = path.join(ROOT, "shim");
@@ -14,6 +15,7 @@ export const FAKE_DIR = path.join(ROOT, "test", "fixtures", "fake-codex");
 export const FAKE = path.join(FAKE_DIR, "codex");
 export const NODE_DIR = path.dirname(process.execPath);
 export { REAL_CODEX_BIN_DIR, REAL_CODEX_LAUNCHER as REAL_LAUNCHER } from "../helpers/codex-home.js";
+import { cleanEnv } from "../helpers/env.js";
 
 /** Make sure the shim's bundle matches the compiled dist/ (tests run after `tsc`, maybe without `npm run build`). */
 export async function ensureBundle(): Promise<void> {
@@ -31,23 +33,20 @@ export function removeDir(dir: string): void {
 }
 
 let home: string | null = null;
-/** A supervisor home of this test process's own (launch records land there, never in the real ~/.codex). */
+// Removed after the test file (a vitest worker is ended without running "exit" handlers).
+afterAll(() => {
+  if (home !== null) rmSync(home, { recursive: true, force: true });
+  home = null;
+});
+/** A supervisor home of this test file's own (launch records land there, never in the real ~/.codex). */
 export function privateHome(): string {
-  if (home === null) {
-    home = mkdtempSync(path.join(os.tmpdir(), "shim-home-"));
-    const made = home;
-    process.once("exit", () => rmSync(made, { recursive: true, force: true }));
-  }
+  home ??= mkdtempSync(path.join(os.tmpdir(), "shim-home-"));
   return home;
 }
 
-/** An environment without any of our variables (the test runner's may carry some), with a private home. */
-export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (!/^CODEX_(AUTH|MULTI_AUTH)_/i.test(k) && k !== "CODEX_SUPERVISOR_SHIM_SEEN") env[k] = v;
-  }
-  return { ...env, CODEX_AUTH_SUPERVISOR_HOME: privateHome(), ...extra };
+/** cleanEnv (test/helpers/env.ts) with this process's private supervisor home, so launch records stay here. */
+export function shimEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  return cleanEnv({ CODEX_AUTH_SUPERVISOR_HOME: privateHome(), ...extra });
 }
 
 /** The launch record shim/codex reads for `env` (lib/shim/launch-cache.ts). */

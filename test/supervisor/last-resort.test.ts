@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { readIdentity } from "../../lib/process/identity.js";
 import { killJobTreeSync } from "../../lib/supervisor/last-resort.js";
 import { REPO_ROOT } from "../helpers/codex-home.js";
+import { cleanEnv } from "../helpers/env.js";
 import { pollUntil } from "../helpers/poll.js";
 import { expectNoLeftovers, findMarkedProcesses, isStillRunning, killTracked, track, type TrackedProcess } from "../helpers/processes.js";
 
@@ -36,7 +37,7 @@ function newMarker(): string {
 describe("killJobTreeSync", () => {
   it("kills the child, its descendants and a setsid()'d marker carrier; an unrelated process lives", async () => {
     const marker = newMarker();
-    const root: ChildProcess = spawn("sh", ["-c", "sleep 300 & setsid sleep 300 & wait"], { env: { ...process.env, CODEX_SUPERVISOR_JOB: marker }, stdio: "ignore" });
+    const root: ChildProcess = spawn("sh", ["-c", "sleep 300 & setsid sleep 300 & wait"], { env: cleanEnv({ CODEX_SUPERVISOR_JOB: marker }), stdio: "ignore" });
     const bystander = spawn("sleep", ["300"], { stdio: "ignore" });
     started.push(track(bystander.pid!)!);
     const rootId = readIdentity(root.pid!)!;
@@ -83,7 +84,7 @@ if (how === "signal") setInterval(() => {}, 1000);
 
 async function runDriver(how: string, signal?: NodeJS.Signals) {
   const marker = newMarker();
-  const child = spawn(process.execPath, ["--input-type=module", "-e", driver(how)], { env: { ...process.env, MARK: marker }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--input-type=module", "-e", driver(how)], { env: cleanEnv({ MARK: marker }), stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   child.stdout!.setEncoding("utf8").on("data", (d: string) => (out += d));
   child.stderr!.resume();

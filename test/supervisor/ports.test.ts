@@ -11,6 +11,7 @@ import { createJob, updateJob } from "../../lib/jobs/records.js";
 import { readIdentity } from "../../lib/process/identity.js";
 import { realPorts } from "../../lib/supervisor/ports.js";
 import type { SupervisorPorts } from "../../lib/supervisor/core.js";
+import { cleanEnv } from "../helpers/env.js";
 
 const spawned = vi.hoisted(() => ({ calls: [] as Array<{ command: string; args: string[]; options: Record<string, unknown> }> }));
 vi.mock("cross-spawn", async (importOriginal) => {
@@ -73,7 +74,7 @@ function makePorts(realPath: string, launchedAt: number, extra: { env?: NodeJS.P
     jobId,
     home,
     codexHome: path.join(tmp, "codex"),
-    env: { PATH: process.env.PATH, ...(extra.env ?? {}) },
+    env: cleanEnv(extra.env ?? {}),
     config: { ...defaultConfig(), sigintWaitMs: 500, sigtermWaitMs: 500 },
     real: { path: realPath, how: "env", searched: [] },
     cwd: work,

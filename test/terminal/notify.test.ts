@@ -9,6 +9,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { detectNotificationProtocol, notificationBytes, notificationText, notify } from "../../lib/terminal/notify.js";
+import { cleanEnv } from "../helpers/env.js";
 import { findProcessesByEnv } from "../helpers/processes.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -82,7 +83,7 @@ describe("which sequence (pure)", () => {
 
 /** A clean environment for the pty programs: nothing of the developer's terminal leaks in. */
 function ptyEnv(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH, HOME: work, TERM: "xterm-256color", LANG: "C.UTF-8", [MARK_KEY]: MARK, ...extra };
+  return cleanEnv({ HOME: work, TERM: "xterm-256color", [MARK_KEY]: MARK, ...extra });
 }
 
 /** Run the driver under `script`: its stdout and stderr are a real pty; what the pty received. */

@@ -7,6 +7,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { restoreTerminal, saveTerminal, TERMINAL_RESET_SEQUENCE } from "../../lib/terminal/restore.js";
+import { cleanEnv } from "../helpers/env.js";
 import { pollUntil } from "../helpers/poll.js";
 import { TmuxSession } from "../helpers/tmux.js";
 
@@ -47,7 +48,7 @@ function startDriver(mode: "mess" | "clean"): TmuxSession {
   work = fs.mkdtempSync(path.join(os.tmpdir(), "term-restore-"));
   session = TmuxSession.start({
     command: [process.execPath, driver, work, mode],
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, LANG: "C.UTF-8" },
+    env: cleanEnv(),
     cwd: work,
   });
   return session;
