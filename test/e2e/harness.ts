@@ -35,11 +35,12 @@ export interface BedOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-export async function startBed(o: BedOptions = {}): Promise<Bed> {
-  const server = await startModelServer();
-  const h = makeCodexHome({ baseUrl: server.baseUrl, apiKey: o.apiKey ?? "sk-test-A" });
-  const home = path.join(h.home, "supervisor");
-  const env: NodeJS.ProcessEnv = {
+/**
+ * A terminal's environment for supervised codex: the home's (cleanEnv, CODEX_HOME), our shim first on
+ * PATH, opted in, the pinned codex as the real one, quick restarts.
+ */
+export function supervisedShellEnv(h: CodexHome, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return {
     ...h.env,
     PATH: `${SHIM_DIR}:${h.env.PATH ?? "/usr/bin:/bin"}`,
     CODEX_AUTH_CLI_SESSION_SUPERVISOR: "1",
@@ -47,10 +48,19 @@ export async function startBed(o: BedOptions = {}): Promise<Bed> {
     // Keep restarts quick: codex's TUI dies at the first SIGINT anyway.
     CODEX_AUTH_SIGINT_WAIT_MS: "1500",
     CODEX_AUTH_SIGTERM_WAIT_MS: "1500",
+    ...extra,
+  };
+}
+
+export async function startBed(o: BedOptions = {}): Promise<Bed> {
+  const server = await startModelServer();
+  const h = makeCodexHome({ baseUrl: server.baseUrl, apiKey: o.apiKey ?? "sk-test-A" });
+  const home = path.join(h.home, "supervisor");
+  const env = supervisedShellEnv(h, {
     // Must never reach codex (checked in /proc/PID/environ).
     CODEX_AUTH_X: "secret-value-x",
     ...(o.env ?? {}),
-  };
+  });
   const shell = startShell({ env, cwd: h.workDir, prompt: PROMPT, cols: 120, rows: 40 });
   await shell.waitFor((s) => s.includes(PROMPT), 10_000);
   const markersSeen = new Set<string>();

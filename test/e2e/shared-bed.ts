@@ -7,12 +7,12 @@ import { expect } from "vitest";
 import { readAccounts } from "../../lib/accounts/store.js";
 import type { JobRecord } from "../../lib/jobs/record.js";
 import { runCliSync, type CliResult } from "../helpers/cli.js";
-import { makeChatgptCodexHome, REAL_CODEX_LAUNCHER, type ChatgptCodexHome } from "../helpers/codex-home.js";
+import { makeChatgptCodexHome, type ChatgptCodexHome } from "../helpers/codex-home.js";
 import { pollUntil } from "../helpers/poll.js";
 import { expectNoLeftovers } from "../helpers/processes.js";
 import { CODEX_COMPOSER_READY, startShell, type TmuxSession } from "../helpers/tmux.js";
 import { startModelServer, type ModelServer } from "../testbed/model-server.js";
-import { expectSupervisorsGone, jobIds, PROMPT, SHIM_DIR } from "./harness.js";
+import { expectSupervisorsGone, jobIds, PROMPT, supervisedShellEnv } from "./harness.js";
 
 export const SIGN_IN_AGAIN = /sign in again|signed in to another account|refresh token was already used/i;
 /** Refreshes and reuses over every shared bed of a test file (its report's figures). */
@@ -44,14 +44,7 @@ export async function sharedBed(n: number, o: { alphaRefreshedTtlSec?: number } 
   // Due (≤ 300 s left): the first codex that makes a request refreshes it.
   const h = makeChatgptCodexHome({ server, auth: server.chatgpt.login("alpha", { accessTtlSec: 120 }) });
   const home = path.join(h.home, "supervisor");
-  const env: NodeJS.ProcessEnv = {
-    ...h.env,
-    PATH: `${SHIM_DIR}:${h.env.PATH ?? "/usr/bin:/bin"}`,
-    CODEX_AUTH_CLI_SESSION_SUPERVISOR: "1",
-    CODEX_AUTH_REAL_CODEX_BIN: REAL_CODEX_LAUNCHER,
-    CODEX_AUTH_SIGINT_WAIT_MS: "1500",
-    CODEX_AUTH_SIGTERM_WAIT_MS: "1500",
-  };
+  const env = supervisedShellEnv(h);
   const cli = (args: string[]) => runCliSync(args, env, { cwd: h.workDir });
   const imp = cli(["accounts", "import", "alpha"]);
   if (imp.code !== 0) throw new Error(`accounts import: ${imp.stderr}`);

@@ -207,7 +207,7 @@ describe("the macOS port reads the whole table in one ps call", () => {
     const saved = process.env.CODEX_SUPERVISOR_JOB;
     process.env.CODEX_SUPERVISOR_JOB = marker; // what children of a nested supervisor inherit
     try {
-      const carrier = await startNode({ ...process.env });
+      const carrier = await startNode(cleanEnv({ CODEX_SUPERVISOR_JOB: marker }));
       expect(snapshotTree([], { marker, platform: pc.platform }).map((m) => m.pid)).toEqual([carrier.pid]);
     } finally {
       if (saved === undefined) delete process.env.CODEX_SUPERVISOR_JOB;
