@@ -1,4 +1,4 @@
-// Find the real codex the shim hands over to (SPEC §1): CODEX_AUTH_REAL_CODEX_BIN, else config
+// Find the real codex the shim hands over to: CODEX_AUTH_REAL_CODEX_BIN, else config
 // `realCodexBin`, else the next `codex` on PATH that is not a shim, else `@openai/codex` in the global
 // npm root. Never returns a shim: a candidate is ours when its realpath is the running shim's, or when
 // its first bytes carry SHIM_MARKER (a second copy of the package, a hard link, a copy of the file).
