@@ -49,7 +49,7 @@ export function accountListRows(store: AccountsFile): AccountListRow[] {
 }
 
 /** "in 2h 05m" / "3m ago" relative to now: the one time style of our tables (terminal/duration.ts). */
-export function relativeTime(iso: string, now: number): string {
+function relativeTime(iso: string, now: number): string {
   return formatRelative(iso, now);
 }
 

@@ -29,7 +29,7 @@ const HELPS: ReadonlyArray<[keyof HelpTexts, string[]]> = [
   ["execFork", ["exec", "fork"]],
 ];
 
-export interface LearnedGrammar {
+interface LearnedGrammar {
   grammar: Grammar;
   /** "cache": read from our cache; "help": just learned; "shipped": nothing learned (why in `reason`). */
   source: "cache" | "help" | "shipped";

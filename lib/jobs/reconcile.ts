@@ -16,7 +16,7 @@ export interface Liveness {
   child: ProcState | "none";
 }
 
-export interface ReconcileResult {
+interface ReconcileResult {
   record: JobRecord;
   /** True when `record` differs from the input and must be written back. */
   changed: boolean;

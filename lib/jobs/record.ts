@@ -13,7 +13,7 @@ export const JOB_STATUSES = ["starting", "running", "restarting", "exited", "sto
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
 /** Statuses of a job whose processes may still be running (the only ones reconciliation looks at). */
-export const ACTIVE_STATUSES: ReadonlySet<JobStatus> = new Set(["starting", "running", "restarting"]);
+const ACTIVE_STATUSES: ReadonlySet<JobStatus> = new Set(["starting", "running", "restarting"]);
 export const isActiveStatus = (s: JobStatus): boolean => ACTIVE_STATUSES.has(s);
 
 export const RECORD_SCHEMA_VERSION = 1;
@@ -22,7 +22,7 @@ export const RECORD_SCHEMA_VERSION = 1;
  * A process identity as lib/process/identity.ts defines it ({pid, startTicks, bootId}). Extra fields
  * (a platform may add one) round-trip through our records untouched.
  */
-export interface RecordedIdentity {
+interface RecordedIdentity {
   pid: number;
   startTicks: number;
   bootId: string;
@@ -207,7 +207,7 @@ type Copied = (typeof HEAD)[number] | (typeof TAIL)[number];
  * `--json` shape: the promised names at the top level (plus name, argv and endedAt); built from an
  * allow-list so a field a newer version adds never leaks into it unreviewed.
  */
-export type JobJsonView = Pick<JobRecord, Copied> & { pid: number; childPid: number | null };
+type JobJsonView = Pick<JobRecord, Copied> & { pid: number; childPid: number | null };
 
 function pick<K extends Copied>(r: JobRecord, keys: readonly K[]): Pick<JobRecord, K> {
   return Object.fromEntries(keys.map((k) => [k, r[k]])) as Pick<JobRecord, K>;

@@ -21,7 +21,7 @@ interface SupervisorEntry {
 }
 
 /** Opt-in: the env variable when set (strict truthiness), else config `codexCliSessionSupervisor`. */
-export function supervisorOptedIn(env: NodeJS.ProcessEnv, config: () => ConfigPeek): boolean {
+function supervisorOptedIn(env: NodeJS.ProcessEnv, config: () => ConfigPeek): boolean {
   const raw = env[OPT_IN_ENV];
   if (raw !== undefined) {
     const on = parseSwitch(raw);

@@ -5,7 +5,7 @@ import type { AccountListRow } from "../accounts/view.js";
 import { formatRelative } from "./duration.js";
 
 /** What the hint reads of each account: the `accounts list --json` row's room fields. */
-export type AccountRoom = Pick<
+type AccountRoom = Pick<
   AccountListRow,
   | "name"
   | "enabled"

@@ -12,7 +12,7 @@ import { spawnDetachedSupervisor } from "../../jobs/detach.js";
 import { newJobId } from "../../jobs/ids.js";
 import { isActiveStatus, type JobRecord } from "../../jobs/record.js";
 import { appendEvent } from "../../jobs/event-log.js";
-import { createJob, ensureJobsDir, readJob, updateJob } from "../../jobs/records.js";
+import { createJob, ensureJobsDir, updateJob } from "../../jobs/records.js";
 import { listJobs } from "../../jobs/listing.js";
 import { lockOptionsFrom } from "../../lock/options.js";
 import { withStorageLock } from "../../lock/storage-lock.js";
@@ -49,7 +49,7 @@ Our options come first; \`--\` or the first other argument starts codex's comman
   footer: "Exit status: with --detach 0 once the job started; without, codex's status. 2 for a usage error.",
 });
 
-export interface RunArgs {
+interface RunArgs {
   detach: boolean;
   name: string | null;
   codexArgs: string[];

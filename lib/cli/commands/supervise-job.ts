@@ -58,7 +58,7 @@ export async function claimSupervision(home: string, id: string, me: ProcessIden
   }
 }
 
-export interface SuperviseJobOptions {
+interface SuperviseJobOptions {
   /** Detached: codex's stdin is /dev/null and its output goes where ours goes (the .out file). */
   detached: boolean;
 }
