@@ -137,9 +137,3 @@ export function watchControl(home: string, id: string, onRequest: (req: ControlR
     },
   };
 }
-
-/** For `stop`/`restart`: true once the supervisor has taken request `nonce` (the file is gone or newer). */
-export function controlConsumed(home: string, id: string, nonce: string): boolean {
-  const p = pendingControl(home, id);
-  return p === null || p.nonce !== nonce;
-}

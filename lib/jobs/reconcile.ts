@@ -24,10 +24,6 @@ interface ReconcileResult {
   reason: string | null;
 }
 
-/** The brief's boolean form, for callers that only know alive / not alive. */
-export function livenessFromBooleans(l: { supervisorAlive: boolean; childAlive: boolean | null }): Liveness {
-  return { supervisor: l.supervisorAlive ? "alive" : "gone", child: l.childAlive === null ? "none" : l.childAlive ? "alive" : "gone" };
-}
 
 const pad = (n: number) => String(n).padStart(2, "0");
 
