@@ -1,20 +1,17 @@
 // The hint to add an account (pure): said when an account is at its limit and no other enabled
 // account has room, so rotation has nowhere to go. `usage` prints it; the supervisor's loop says it
 // with its notices when it stays on or waits for an exhausted account.
-import type { AccountListRow } from "../accounts/view.js";
 import { formatRelative } from "./duration.js";
 
-/** What the hint reads of each account: the `accounts list --json` row's room fields. */
-type AccountRoom = Pick<
-  AccountListRow,
-  | "name"
-  | "enabled"
-  | "primaryUsedPercent"
-  | "primaryResetsAt"
-  | "secondaryUsedPercent"
-  | "secondaryResetsAt"
-  | "coolingDownUntil"
->;
+export interface AccountRoom {
+  name: string;
+  enabled: boolean;
+  primaryUsedPercent: number | null;
+  primaryResetsAt: string | null;
+  secondaryUsedPercent: number | null;
+  secondaryResetsAt: string | null;
+  coolingDownUntil: string | null;
+}
 
 const ADD = "codex-supervisor accounts add <name>";
 
