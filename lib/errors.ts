@@ -39,7 +39,7 @@ export const ERROR_CODES = [
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** Facts the edge may need to pick a status (e.g. the status `codex login` exited with). */
-export interface ErrorDetails {
+interface ErrorDetails {
   childStatus?: number;
   signal?: NodeJS.Signals;
 }
@@ -62,8 +62,4 @@ export class UsageError extends DomainError {
     super("usage", message);
     this.name = "UsageError";
   }
-}
-
-export function isDomainError(err: unknown): err is DomainError {
-  return err instanceof DomainError;
 }

@@ -38,7 +38,7 @@ export {
   type SyncBackResult,
 } from "./codex-auth.js";
 
-export interface AuthPlaces {
+interface AuthPlaces {
   /** Our storage home (accounts.json, the lock). */
   home: string;
   /** Codex's home (auth.json). */
@@ -47,7 +47,7 @@ export interface AuthPlaces {
   retry?: ReadRetry;
 }
 
-export interface SyncedLogin {
+interface SyncedLogin {
   sync: SyncBackResult;
   /** What auth.json held. */
   read: CodexAuthRead;
@@ -108,7 +108,7 @@ export class UnreadableLoginError extends DomainError {
   }
 }
 
-export interface ActivateOptions extends AuthPlaces {
+interface ActivateOptions extends AuthPlaces {
   name: string;
   /**
    * Replace an auth.json that belongs to no stored account (default false: ForeignLoginError). Its
@@ -120,7 +120,7 @@ export interface ActivateOptions extends AuthPlaces {
   now?: () => number;
 }
 
-export interface ActivateResult {
+interface ActivateResult {
   previous: string | null;
   account: string;
   sync: SyncBackResult;
@@ -186,7 +186,3 @@ export async function activate(opts: ActivateOptions): Promise<ActivateResult> {
     opts.lock ?? {},
   );
 }
-
-/** The names lib/supervisor/ports.ts calls (same functions). */
-export const activateAccount = activate;
-export const syncBackActive = syncBack;

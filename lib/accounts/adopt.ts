@@ -7,7 +7,7 @@ import { refreshTokenTag } from "./lineage.js";
 import { ACCOUNT_NAME_RE, accountKindOf, type Account, type AccountsFile, type AuthBlob } from "./schema.js";
 
 /** How many removed logins the store remembers. */
-export const MAX_RELEASED = 16;
+const MAX_RELEASED = 16;
 
 function base(auth: AuthBlob): string {
   if (accountKindOf(auth) === "api-key") return "api-key";

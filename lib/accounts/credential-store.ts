@@ -8,9 +8,9 @@ import path from "node:path";
 
 export const CREDENTIAL_STORE_KEY = "cli_auth_credentials_store";
 const MODES = ["file", "keyring", "auto", "ephemeral"] as const;
-export type CredentialStoreMode = (typeof MODES)[number];
+type CredentialStoreMode = (typeof MODES)[number];
 
-export type CredentialStore =
+type CredentialStore =
   | { mode: CredentialStoreMode; source: "default" | "config" | "override" }
   /** A value codex would not accept (it then refuses to start); shown as written, it is no secret. */
   | { mode: "invalid"; value: string; source: "config" | "override" }

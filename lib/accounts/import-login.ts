@@ -7,7 +7,7 @@ import { applySyncBack, codexAuthFile, healActive, ownerOf, readCodexAuth, type 
 import type { Account } from "./schema.js";
 import { findAccount, readAccounts, writeAccounts } from "./store.js";
 
-export interface ImportOptions {
+interface ImportOptions {
   home: string;
   codexHome: string;
   /** Absent: from the email ("amy") or "api-key", made unique. */
@@ -17,7 +17,7 @@ export interface ImportOptions {
   now?: () => number;
 }
 
-export type ImportResult = { status: "imported"; account: Account } | { status: "already"; account: Account };
+type ImportResult = { status: "imported"; account: Account } | { status: "already"; account: Account };
 
 export async function importLogin(o: ImportOptions): Promise<ImportResult> {
   const now = o.now ?? Date.now;

@@ -10,7 +10,7 @@ import { accountKindOf, type AccountsFile, type AuthBlob } from "./schema.js";
 /** codex refreshes an access token whose `exp` is this close, before its next request. */
 export const CODEX_PROACTIVE_REFRESH_MS = 300_000;
 
-export type LoginKind =
+type LoginKind =
   /** A login of a stored account (`account` names it). */
   | "account"
   /** A login of no stored account (made by hand with `codex login`, or of a removed account: `released`). */

@@ -10,7 +10,7 @@ import type { StorageLockOptions } from "../lock/storage-lock.js";
 import { syncLogin, type ReadRetry } from "./activate.js";
 import { describeLogin, type Login } from "./login-info.js";
 
-export interface WatchLoginOptions {
+interface WatchLoginOptions {
   /** Our storage home (accounts.json, the lock). */
   home: string;
   codexHome: string;

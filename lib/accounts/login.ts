@@ -21,11 +21,11 @@ import { readCodexAuth } from "./codex-auth.js";
 import type { AuthBlob } from "./schema.js";
 
 /** Our shim (`<package>/shim/codex`): the real-codex search must skip it. */
-export function packageShimFile(): string {
+function packageShimFile(): string {
   return path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../shim/codex");
 }
 
-export interface LoginInput {
+interface LoginInput {
   /** Our storage home: the temporary CODEX_HOME is created inside it. */
   home: string;
   env: NodeJS.ProcessEnv;
@@ -47,7 +47,7 @@ const OWNER_FILE = ".owner";
 const OWNERLESS_GRACE_MS = 60_000;
 
 /** The login was interrupted by a signal (the edge exits 128 + its number, as a shell reports a death by it). */
-export class LoginInterruptedError extends DomainError {
+class LoginInterruptedError extends DomainError {
   constructor(readonly signal: Interrupt) {
     super("interrupted", `codex login interrupted by ${signal}: the login was ended and its temporary CODEX_HOME removed; no account was added`, { signal });
     this.name = "LoginInterruptedError";
@@ -120,7 +120,7 @@ function runLogin(command: string, args: string[], env: NodeJS.ProcessEnv, stdin
 }
 
 /** Remove `<home>/login-*` directories left by a login whose command was killed (SIGKILL, power cut). */
-export function sweepStaleLoginHomes(home: string, now: number = Date.now()): string[] {
+function sweepStaleLoginHomes(home: string, now: number = Date.now()): string[] {
   let names: string[];
   try {
     names = fs.readdirSync(home);

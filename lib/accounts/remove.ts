@@ -11,7 +11,7 @@ import { applySyncBack, healActive, ownerOf, readCodexAuth, writeCodexAuth, type
 import { chooseSuccessor } from "./select.js";
 import { findAccount, readAccounts, writeAccounts } from "./store.js";
 
-export interface RemoveOptions {
+interface RemoveOptions {
   home: string;
   codexHome: string;
   name: string;
@@ -21,7 +21,7 @@ export interface RemoveOptions {
   now?: () => number;
 }
 
-export interface RemoveResult {
+interface RemoveResult {
   /** CODEX_HOME/auth.json held the removed account's login. */
   heldByCodex: boolean;
   /** The account auth.json was switched to (only when it held the removed one). */

@@ -22,7 +22,7 @@ export const ACCOUNT_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$/;
 
 const nonEmpty = z.string().check(z.minLength(1));
 
-export const TokensSchema = z.looseObject({
+const TokensSchema = z.looseObject({
   id_token: nonEmpty,
   access_token: nonEmpty,
   refresh_token: nonEmpty,
@@ -44,10 +44,10 @@ export const AuthBlobSchema = z
 
 export type AuthBlob = z.infer<typeof AuthBlobSchema>;
 
-export const AccountKindSchema = z.enum(["chatgpt", "api-key"]);
-export type AccountKind = z.infer<typeof AccountKindSchema>;
+const AccountKindSchema = z.enum(["chatgpt", "api-key"]);
+type AccountKind = z.infer<typeof AccountKindSchema>;
 
-export const IdentitySchema = z.strictObject({
+const IdentitySchema = z.strictObject({
   email: z.optional(z.string()),
   plan: z.optional(z.string()),
   accountId: z.optional(z.string()),
@@ -60,7 +60,7 @@ const isoDate = z.iso.datetime({ offset: true });
 const finite = z.number();
 
 /** Last seen usage of the 5 h (primary) and 7 d (secondary) windows; times are ISO strings. */
-export const UsageSchema: z.ZodMiniType<Usage> = z.strictObject({
+const UsageSchema: z.ZodMiniType<Usage> = z.strictObject({
   primaryUsedPercent: z.optional(finite),
   primaryWindowMinutes: z.optional(finite),
   primaryResetsAt: z.optional(isoDate),
@@ -71,7 +71,7 @@ export const UsageSchema: z.ZodMiniType<Usage> = z.strictObject({
 });
 export type { Usage };
 
-export const AccountSchema = z.strictObject({
+const AccountSchema = z.strictObject({
   name: z.string().check(z.regex(ACCOUNT_NAME_RE)),
   kind: AccountKindSchema,
   auth: AuthBlobSchema,

@@ -3,7 +3,7 @@ import { remainingPercent, rateLimitsFromUsage, tightestWindow, WINDOWS } from "
 import { DEFAULT_THRESHOLDS } from "../quota/decide.js";
 import type { Account } from "./schema.js";
 
-export interface SuccessorOptions {
+interface SuccessorOptions {
   /** The account being left: never chosen. */
   leaving: string | null;
   /** Epoch ms. */
@@ -12,7 +12,7 @@ export interface SuccessorOptions {
   rotateAtRemainingPercent?: number;
 }
 
-export type SuccessorChoice =
+type SuccessorChoice =
   | { none: false; account: Account; remainingPercent: number | null; reason: string }
   /** earliestResetAt: epoch ms when the first enabled account frees up, null if no reset time is known. */
   | { none: true; earliestResetAt: number | null; reason: string };
@@ -24,7 +24,7 @@ function ms(iso: string | undefined): number | null {
 }
 
 /** Remaining percent of the tighter window by the last known usage; null when never observed. */
-export function lastKnownRemaining(a: Account, now: number): number | null {
+function lastKnownRemaining(a: Account, now: number): number | null {
   return tightestWindow(rateLimitsFromUsage(a.usage), now)?.remaining ?? null;
 }
 

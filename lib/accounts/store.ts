@@ -41,7 +41,7 @@ function jsonErrorWhere(err: unknown, raw: string): string {
 }
 
 /** Parse and validate the store's text; throws AccountsStoreError naming `file`. */
-export function parseAccountsText(file: string, raw: string): AccountsFile {
+function parseAccountsText(file: string, raw: string): AccountsFile {
   let value: unknown;
   try {
     value = JSON.parse(raw);
@@ -77,7 +77,7 @@ export function readAccounts(home: string): AccountsFile {
   return parseAccountsText(file, raw);
 }
 
-export function serializeAccounts(store: AccountsFile): string {
+function serializeAccounts(store: AccountsFile): string {
   return `${JSON.stringify(store, null, 2)}\n`;
 }
 

@@ -2,6 +2,7 @@
 // when a token_count arrives and when it leaves an account). Each call is one short locked update.
 import type { StorageLockOptions } from "../lock/storage-lock.js";
 import { tightestWindow, usageFromRateLimits, type RateLimits } from "../quota/rate-limits.js";
+import type { Account } from "./schema.js";
 import { findAccount, updateAccounts, type UpdateOptions } from "./store.js";
 
 /**
@@ -20,21 +21,14 @@ export async function recordUsage(
   update: UpdateOptions = {},
   rotateAtRemainingPercent: number | null = null,
 ): Promise<boolean> {
-  return updateAccounts(
-    home,
-    (draft) => {
-      const a = findAccount(draft, name);
-      if (!a) return false;
-      const prev = a.usage.observedAt ? Date.parse(a.usage.observedAt) : NaN;
-      if (Number.isFinite(prev) && prev > observedAt) return false;
-      a.usage = usageFromRateLimits(rateLimits, observedAt);
-      const tight = tightestWindow(rateLimits, observedAt);
-      if (rotateAtRemainingPercent !== null && tight && tight.remaining > rotateAtRemainingPercent) delete a.coolingDownUntil;
-      return true;
-    },
-    lock,
-    update,
-  );
+  return updateNamed(home, name, lock, update, (a) => {
+    const prev = a.usage.observedAt ? Date.parse(a.usage.observedAt) : NaN;
+    if (Number.isFinite(prev) && prev > observedAt) return false;
+    a.usage = usageFromRateLimits(rateLimits, observedAt);
+    const tight = tightestWindow(rateLimits, observedAt);
+    if (rotateAtRemainingPercent !== null && tight && tight.remaining > rotateAtRemainingPercent) delete a.coolingDownUntil;
+    return true;
+  });
 }
 
 /** Mark an account as cooling down until `until` (epoch ms); null clears the mark. False if unknown. */
@@ -45,14 +39,26 @@ export async function markCoolingDown(
   lock: StorageLockOptions = {},
   update: UpdateOptions = {},
 ): Promise<boolean> {
+  return updateNamed(home, name, lock, update, (a) => {
+    if (until === null) delete a.coolingDownUntil;
+    else a.coolingDownUntil = new Date(until).toISOString();
+    return true;
+  });
+}
+
+/** One locked update of the named account; false (nothing written) when it is gone or `change` says no. */
+function updateNamed(
+  home: string,
+  name: string,
+  lock: StorageLockOptions,
+  update: UpdateOptions,
+  change: (account: Account) => boolean,
+): Promise<boolean> {
   return updateAccounts(
     home,
     (draft) => {
       const a = findAccount(draft, name);
-      if (!a) return false;
-      if (until === null) delete a.coolingDownUntil;
-      else a.coolingDownUntil = new Date(until).toISOString();
-      return true;
+      return a ? change(a) : false;
     },
     lock,
     update,

@@ -1,21 +1,15 @@
 // What `accounts list` shows. Pure, and built field by field from an allow-list, so a secret in the
 // store can never reach the output by accident.
 import { formatRelative } from "../terminal/duration.js";
+import type { AccountRoom } from "../terminal/notify-text.js";
 import type { AccountsFile } from "./schema.js";
 
 /** `accounts list --json` rows: exactly these fields, null when unknown. */
-export interface AccountListRow {
-  name: string;
+export interface AccountListRow extends AccountRoom {
   kind: "chatgpt" | "api-key";
   email: string | null;
   plan: string | null;
   active: boolean;
-  enabled: boolean;
-  primaryUsedPercent: number | null;
-  primaryResetsAt: string | null;
-  secondaryUsedPercent: number | null;
-  secondaryResetsAt: string | null;
-  coolingDownUntil: string | null;
 }
 
 export const LIST_FIELDS: readonly (keyof AccountListRow)[] = [
@@ -49,7 +43,7 @@ export function accountListRows(store: AccountsFile): AccountListRow[] {
 }
 
 /** "in 2h 05m" / "3m ago" relative to now: the one time style of our tables (terminal/duration.ts). */
-export function relativeTime(iso: string, now: number): string {
+function relativeTime(iso: string, now: number): string {
   return formatRelative(iso, now);
 }
 

@@ -39,7 +39,7 @@ export interface AccountsPeek {
 }
 
 /** The store cannot be read for a status line: the user has to look at the named file. */
-export class AccountsPeekError extends DomainError {
+class AccountsPeekError extends DomainError {
   constructor(readonly file: string, detail: string) {
     super("accounts-store-invalid", `accounts store ${file}: ${detail}`);
     this.name = "AccountsPeekError";

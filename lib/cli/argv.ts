@@ -22,7 +22,7 @@ export interface OptionSpec {
   help: string;
 }
 
-export type OptionsSpec = Record<string, OptionSpec>;
+type OptionsSpec = Record<string, OptionSpec>;
 
 export interface CommandSpec<O extends OptionsSpec = OptionsSpec> {
   /** As the user types it: "ls", "accounts add". */
@@ -58,7 +58,7 @@ export interface Parsed<O extends OptionsSpec = OptionsSpec> {
   rest: string[];
 }
 
-export type ParseResult<O extends OptionsSpec> = { help: true } | Parsed<O>;
+type ParseResult<O extends OptionsSpec> = { help: true } | Parsed<O>;
 
 /** Declares a command (keeps the option names as literal types for `values`). */
 export function command<const O extends OptionsSpec>(spec: CommandSpec<O>): CommandSpec<O> {
@@ -182,7 +182,7 @@ export interface GroupSpec {
   quiet?: boolean;
 }
 
-export type GroupResult = { kind: "help" } | { kind: "missing" } | { kind: "command"; name: string; args: string[] };
+type GroupResult = { kind: "help" } | { kind: "missing" } | { kind: "command"; name: string; args: string[] };
 
 /**
  * The subcommand of `args`: `--help`/`-h`/`help` first → help (stdout, exit 0); nothing → missing

@@ -48,7 +48,7 @@ export const ERROR_TABLE: Record<ErrorCode, Row> = {
   "no-terminal": { status: 2 },
 };
 
-export interface ErrorReport {
+interface ErrorReport {
   status: number;
   /** What to write to stderr: `codex-supervisor: …` and a newline. */
   text: string;

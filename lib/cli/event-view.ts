@@ -5,7 +5,7 @@
 import { formatDuration, formatRelative, humaniseText } from "../terminal/duration.js";
 import type { Paint } from "../terminal/style.js";
 
-export interface EventViewContext {
+interface EventViewContext {
   now: number;
   paint: Paint;
 }

@@ -14,7 +14,7 @@ export const JOB_REF_SYNOPSIS = "<id | id-prefix | --name N>";
 export const JOB_REF_ARGS = { name: "<id>", min: 0, max: 1 };
 export const JOB_NAME_OPTION = { type: "string", value: "N", help: "the job called N (the live one, else the newest)" } as const satisfies OptionSpec;
 
-export interface JobRef {
+interface JobRef {
   /** What the user gave to identify the job (id, prefix or name). */
   ref: string;
   byName: boolean;

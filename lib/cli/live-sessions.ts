@@ -10,7 +10,7 @@ import { activeJobsDir, jobRecordFile } from "../paths.js";
 import { isJobId } from "../jobs/ids.js";
 import { isAlive } from "../process/identity.js";
 
-export type LiveState = "waiting" | "restarting";
+type LiveState = "waiting" | "restarting";
 
 export interface LiveSession {
   id: string;
@@ -22,7 +22,7 @@ export interface LiveSession {
 }
 
 /** The supervisor records a wait as status `restarting` with a reason saying it waits for a reset. */
-export function liveStateOf(status: unknown, reason: string | null): LiveState | null {
+function liveStateOf(status: unknown, reason: string | null): LiveState | null {
   if (status !== "restarting") return null;
   return reason !== null && /\bwait/i.test(reason) ? "waiting" : "restarting";
 }
@@ -32,7 +32,7 @@ const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !
 const strOrNull = (v: unknown): v is string | null => v === null || typeof v === "string";
 
 /** The part of a record the status line uses, or null when it is not a restarting record of this id. */
-export function restartingRecordOf(id: string, text: string): { session: LiveSession; supervisor: { pid: number; startTicks: number; bootId: string } } | null {
+function restartingRecordOf(id: string, text: string): { session: LiveSession; supervisor: { pid: number; startTicks: number; bootId: string } } | null {
   let v: unknown;
   try {
     v = JSON.parse(text);

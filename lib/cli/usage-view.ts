@@ -15,7 +15,7 @@ export function usedNow(w: WindowPeek, now: number): number | null {
 }
 
 /** The earliest reset still ahead of a window that has some use (a reset of an unused window changes nothing). */
-export function nextResetOf(a: AccountPeek, now: number): string | null {
+function nextResetOf(a: AccountPeek, now: number): string | null {
   const times = [a.primary, a.secondary]
     .filter((w) => w.resetsAt !== null && (usedNow(w, now) ?? 1) > 0 && Date.parse(w.resetsAt) > now)
     .map((w) => w.resetsAt!)
@@ -25,7 +25,7 @@ export function nextResetOf(a: AccountPeek, now: number): string | null {
 
 const pct = (v: number | null) => (v === null ? "?" : `${Math.round(v)}%`);
 
-export interface StatusLineView {
+interface StatusLineView {
   account: string | null;
   primaryUsedPercent: number | null;
   primaryResetsAt: string | null;
@@ -84,7 +84,7 @@ export function statusLineOf(store: AccountsPeek, live: LiveSession[], now: numb
 }
 
 /** `usage --json`: one object per account, the stored readings as they are (times absolute). */
-export interface UsageRow {
+interface UsageRow {
   name: string;
   active: boolean;
   enabled: boolean;
@@ -120,7 +120,7 @@ export function usageRows(store: AccountsPeek, now: number): UsageRow[] {
 }
 
 /** "42% (1h 05m)": used, and the time until the window resets; "0% (reset)" once it has; "-" unknown. */
-export function windowCell(w: WindowPeek, now: number): string {
+function windowCell(w: WindowPeek, now: number): string {
   if (w.usedPercent === null) return "-";
   if (w.resetsAt === null) return pct(w.usedPercent);
   const t = Date.parse(w.resetsAt);

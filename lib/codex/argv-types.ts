@@ -11,7 +11,7 @@ export interface RootOption {
   values: string[];
 }
 
-export type ArgvKind =
+type ArgvKind =
   /** No subcommand: the TUI, with or without a PROMPT. */
   | "interactive"
   /** `resume` or `fork` (also interactive TUIs). */

@@ -2,7 +2,7 @@
 // CODEX_AUTH_ or CODEX_MULTI_AUTH_ (our settings and any token material). Pure and dependency-free:
 // the passthrough hot path imports it.
 
-export function isOurEnvKey(key: string): boolean {
+function isOurEnvKey(key: string): boolean {
   const k = key.toUpperCase();
   return k.startsWith("CODEX_AUTH_") || k.startsWith("CODEX_MULTI_AUTH_");
 }

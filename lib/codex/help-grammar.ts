@@ -3,12 +3,12 @@
 // installed codex, everything the shipped table knows (hidden commands, aliases) stays. Pure.
 import { HELP_VERSION, SHIPPED_GRAMMAR, type Grammar, type OptionSpec, type SubcommandSpec } from "./grammar.js";
 
-export interface HelpCommand {
+interface HelpCommand {
   name: string;
   aliases: string[];
 }
 
-export interface ParsedHelp {
+interface ParsedHelp {
   /** Every option line, help/version included. */
   options: OptionSpec[];
   /** The "Commands:" section. */
@@ -54,7 +54,7 @@ export function parseHelp(text: string): ParsedHelp {
 }
 
 /** `base` with `learned` laid over it by long name: the installed codex wins, base order first. */
-export function mergeOptions(base: readonly OptionSpec[], learned: readonly OptionSpec[]): OptionSpec[] {
+function mergeOptions(base: readonly OptionSpec[], learned: readonly OptionSpec[]): OptionSpec[] {
   const byLong = new Map(learned.map((o) => [o.long, o]));
   const out = base.map((o) => byLong.get(o.long) ?? o);
   const known = new Set(base.map((o) => o.long));

@@ -9,8 +9,9 @@ import path from "node:path";
 import { ensureDir, readJsonFile, writeFileAtomic } from "../fs/atomic.js";
 import { SHIPPED_GRAMMAR, type Grammar } from "./grammar.js";
 import { grammarFromHelp, type HelpTexts } from "./help-grammar.js";
-import type { LaunchSpec } from "./native-launch.js";
-import { candidateKind } from "./resolve-real-codex.js";
+import { stripOurEnv } from "./env.js";
+import { launchSpec, type LaunchSpec } from "./native-launch.js";
+import { candidateKind, type ResolvedCodex } from "./resolve-real-codex.js";
 
 /** Bump when help-grammar.ts would parse the same help differently: older entries are then ignored. */
 const CACHE_FORMAT = 1;
@@ -28,7 +29,7 @@ const HELPS: ReadonlyArray<[keyof HelpTexts, string[]]> = [
   ["execFork", ["exec", "fork"]],
 ];
 
-export interface LearnedGrammar {
+interface LearnedGrammar {
   grammar: Grammar;
   /** "cache": read from our cache; "help": just learned; "shipped": nothing learned (why in `reason`). */
   source: "cache" | "help" | "shipped";
@@ -144,4 +145,9 @@ export async function installedGrammar(spec: Pick<LaunchSpec, "command" | "args"
     // A read-only or full home only means learning again next time.
   }
   return texts.root === undefined ? { grammar, source: "shipped", reason: `${spec.command} --help did not answer` } : { grammar, source: "help" };
+}
+
+/** The grammar of `real`, as the supervised paths use it: learned from it when it is codex itself. */
+export async function grammarOf(real: ResolvedCodex, env: NodeJS.ProcessEnv, home: string): Promise<Grammar> {
+  return (await installedGrammar(launchSpec(real, [], stripOurEnv(env)), home)).grammar;
 }

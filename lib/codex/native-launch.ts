@@ -15,9 +15,9 @@ export interface LaunchSpec {
   native: boolean;
 }
 
-export type ManagedBy = "NPM" | "BUN" | "PNPM" | "VITE_PLUS";
+type ManagedBy = "NPM" | "BUN" | "PNPM" | "VITE_PLUS";
 
-export interface NativeLayout {
+interface NativeLayout {
   /** realpath of the @openai/codex package (the launcher's CODEX_MANAGED_PACKAGE_ROOT). */
   packageRoot: string;
   /** The native executable. */
@@ -38,7 +38,7 @@ const PLATFORM_PACKAGE_BY_TARGET: Record<string, string> = {
   "aarch64-pc-windows-msvc": "@openai/codex-win32-arm64",
 };
 
-export function targetTriple(platform: string = process.platform, arch: string = process.arch): string | null {
+function targetTriple(platform: string = process.platform, arch: string = process.arch): string | null {
   const os =
     platform === "linux" || platform === "android"
       ? "unknown-linux-musl"
@@ -108,7 +108,7 @@ function isVitePlusOwned(packagesDir: string, packageRoot: string, files: Files)
 }
 
 /** The launcher's detectPackageManager(), for the env var it sets. */
-export function detectManagedBy(packageRoot: string, entrypointDir: string, env: NodeJS.ProcessEnv, files: Files = plainFiles): ManagedBy {
+function detectManagedBy(packageRoot: string, entrypointDir: string, env: NodeJS.ProcessEnv, files: Files = plainFiles): ManagedBy {
   for (const start of new Set([packageRoot, entrypointDir])) {
     const fsRoot = path.parse(start).root;
     for (let d = start; d !== fsRoot; d = path.dirname(d)) {
@@ -158,7 +158,7 @@ export function officialLauncherLayout(launcherPath: string, env: NodeJS.Process
 }
 
 /** The launcher's environment contract on top of `baseEnv`. */
-export function managedEnv(baseEnv: NodeJS.ProcessEnv, layout: NativeLayout): NodeJS.ProcessEnv {
+function managedEnv(baseEnv: NodeJS.ProcessEnv, layout: NativeLayout): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...baseEnv, CODEX_MANAGED_PACKAGE_ROOT: layout.packageRoot };
   for (const k of MANAGED_BY_KEYS) delete env[k];
   env[`CODEX_MANAGED_BY_${layout.managedBy}`] = "1";

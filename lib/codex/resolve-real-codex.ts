@@ -1,4 +1,4 @@
-// Find the real codex the shim hands over to (SPEC §1): CODEX_AUTH_REAL_CODEX_BIN, else config
+// Find the real codex the shim hands over to: CODEX_AUTH_REAL_CODEX_BIN, else config
 // `realCodexBin`, else the next `codex` on PATH that is not a shim, else `@openai/codex` in the global
 // npm root. Never returns a shim: a candidate is ours when its realpath is the running shim's, or when
 // its first bytes carry SHIM_MARKER (a second copy of the package, a hard link, a copy of the file).
@@ -31,7 +31,7 @@ export const SEEN_ENV = "CODEX_SUPERVISOR_SHIM_SEEN";
 
 export const REAL_CODEX_ENV = "CODEX_AUTH_REAL_CODEX_BIN";
 
-export type CandidateKind = "shim" | "script" | "binary";
+type CandidateKind = "shim" | "script" | "binary";
 
 /** How a file starts: our marker → shim; `#!` → script (may be a wrapper); else a binary. */
 export function candidateKind(file: string, files: Files = plainFiles): CandidateKind {
@@ -132,7 +132,7 @@ function explicit(value: string, label: string, env: NodeJS.ProcessEnv, ctx: Con
 }
 
 /** Candidate global npm roots, cheapest first: npm's prefix env, ~/.npmrc prefix, node's own prefix. */
-export function npmGlobalRootCandidates(env: NodeJS.ProcessEnv, files: Files = plainFiles): string[] {
+function npmGlobalRootCandidates(env: NodeJS.ProcessEnv, files: Files = plainFiles): string[] {
   const roots: string[] = [];
   const toRoot = (prefix: string) =>
     process.platform === "win32" ? path.join(prefix, "node_modules") : path.join(prefix, "lib", "node_modules");
@@ -185,7 +185,7 @@ function searchNpmGlobal(env: NodeJS.ProcessEnv, ctx: Context): string | null {
   return null;
 }
 
-export function parseSeen(env: NodeJS.ProcessEnv): Set<string> {
+function parseSeen(env: NodeJS.ProcessEnv): Set<string> {
   const v = env[SEEN_ENV];
   return new Set(v ? v.split(path.delimiter).filter(Boolean) : []);
 }

@@ -29,7 +29,7 @@ export function compareVersions(a: string, b: string): number {
   return x.pre < y.pre ? -1 : 1;
 }
 
-export type RangeVerdict = "older" | "tested" | "newer";
+type RangeVerdict = "older" | "tested" | "newer";
 
 export function testedVerdict(version: string): RangeVerdict {
   if (compareVersions(version, TESTED_CODEX.oldest) < 0) return "older";

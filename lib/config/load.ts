@@ -25,7 +25,7 @@ export class ConfigError extends DomainError {
   }
 }
 
-export type ConfigSource = "default" | "file" | "env";
+type ConfigSource = "default" | "file" | "env";
 
 export interface LoadedConfig {
   config: Config;

@@ -7,7 +7,7 @@ import { useZodMessages } from "./zod-messages.js";
 // The mini build: this module is on the supervised launch path (see accounts/schema.ts).
 useZodMessages();
 
-export type WhenAllExhausted = "wait" | "stay";
+type WhenAllExhausted = "wait" | "stay";
 /** How a notice that matters reaches the user besides the terminal text (lib/terminal/notify.ts). */
 export type NotifyMode = "auto" | "osc9" | "osc777" | "bell" | "off";
 
@@ -241,7 +241,7 @@ export function crossFieldProblems(c: Config): { field: ConfigField; other: Conf
   return out;
 }
 
-export interface ConfigDescription {
+interface ConfigDescription {
   field: ConfigField;
   env: string;
   /** The default as it would be written in config.json. */

@@ -16,7 +16,7 @@ export function findProcessesWithEnv(key: string, value: string, platform: Proce
 }
 
 /** Leftovers get a short escalation: the demo is over and its home is about to be deleted. */
-export const LEFTOVER_WAITS: EscalationWaits = { sigintWaitMs: 500, sigtermWaitMs: 1000, sigkillWaitMs: 1000 };
+const LEFTOVER_WAITS: EscalationWaits = { sigintWaitMs: 500, sigtermWaitMs: 1000, sigkillWaitMs: 1000 };
 
 /** End the processes named by `identities` and their descendants (SIGINT → SIGTERM → SIGKILL, verified). */
 export async function endLeftovers(identities: readonly ProcessIdentity[], waits: Partial<EscalationWaits> = LEFTOVER_WAITS): Promise<EscalationReport> {

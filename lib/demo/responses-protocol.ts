@@ -158,7 +158,7 @@ export function decodeJsonBody(raw: Buffer, encoding: string | null): { body: un
 }
 
 /** One server-sent event as written on the wire. */
-export function sseFrame(type: string, data: Record<string, unknown>): string {
+function sseFrame(type: string, data: Record<string, unknown>): string {
   return `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
 }
 

@@ -24,7 +24,7 @@ const SHIM_FILE = path.join(PACKAGE_ROOT, "shim", "codex");
 /** Where a checkout (devDependency) keeps the pinned codex: used when no codex is on PATH. */
 const BUNDLED_CODEX = path.join(PACKAGE_ROOT, "node_modules", "@openai", "codex", "bin", "codex.js");
 
-export interface DemoOptions {
+interface DemoOptions {
   /** Keep the temporary directory (for a look at the rollout, records and event log). */
   keep: boolean;
   env: NodeJS.ProcessEnv;

@@ -3,7 +3,7 @@
 import type { ModelRequest, Reply } from "./model-server.js";
 import { quotaHeaders, type Quota } from "./responses-protocol.js";
 
-export interface DemoAccount {
+interface DemoAccount {
   name: string;
   /** A fake key: it only ever reaches the loopback server. */
   apiKey: string;

@@ -2,7 +2,7 @@
 // Levels: "ok" (nothing to do), "warn" (worth knowing, heals itself or is harmless: exit stays 0),
 // "fail" (something is wrong: `doctor` exits 1).
 
-export type FindingLevel = "ok" | "warn" | "fail";
+type FindingLevel = "ok" | "warn" | "fail";
 
 export interface Finding {
   /** Short check name: path, real-codex, recursion, opt-in, config, lock, orphans, permissions. */

@@ -15,7 +15,7 @@ export interface CodexOnPath {
   isShim: boolean;
 }
 
-export const SHELLENV_FIX = 'add `eval "$(codex-supervisor shellenv)"` as the last PATH change in your shell rc, then open a new shell';
+const SHELLENV_FIX = 'add `eval "$(codex-supervisor shellenv)"` as the last PATH change in your shell rc, then open a new shell';
 
 /** The verdict on PATH order. Pure. */
 export function judgePathOrder(found: CodexOnPath[], shimDir: string): Finding[] {

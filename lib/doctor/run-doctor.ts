@@ -9,7 +9,7 @@ import { checkCredentialStore } from "./credential-store-check.js";
 import type { Finding } from "./finding.js";
 
 /** Orphans = what `reap --dry-run` would kill. */
-export function checkOrphans(home: string): Finding[] {
+function checkOrphans(home: string): Finding[] {
   let decisions;
   try {
     decisions = planReap(home);
@@ -29,7 +29,7 @@ export function checkOrphans(home: string): Finding[] {
   }));
 }
 
-export interface DoctorInput {
+interface DoctorInput {
   env: Env;
   /** Our shim file (shim/codex of this package). */
   shimFile: string;

@@ -12,17 +12,9 @@ import { FileAccessError, FileWriteError } from "./errors.js";
 import { openNoFollow, NOFOLLOW_FLAGS, readTextNoFollow } from "./nofollow.js";
 import { UnsafePathError, ownProblem } from "./trust.js";
 
-export interface WriteAtomicOptions {
+interface WriteAtomicOptions {
   /** Permission bits of the new file (default 0o600: our state is private). */
   mode?: number;
-}
-
-/** Test hook: called between the temp write and the rename, to simulate a crash/failure there. */
-export type AtomicWriteFault = (stage: "after-write" | "before-rename", tempPath: string) => void;
-let faultHook: AtomicWriteFault | null = null;
-/** Only for tests: inject a failure inside writeFileAtomic. Pass null to clear. */
-export function setAtomicWriteFaultForTests(hook: AtomicWriteFault | null): void {
-  faultHook = hook;
 }
 
 function tempPathFor(file: string): string {
@@ -119,10 +111,8 @@ export function writeFileAtomic(file: string, data: string | Uint8Array, opts: W
     let off = 0;
     while (off < buf.length) off += fs.writeSync(fd, buf, off, buf.length - off);
     fs.fsyncSync(fd);
-    faultHook?.("after-write", tmp);
     fs.closeSync(fd);
     fd = null;
-    faultHook?.("before-rename", tmp);
     fs.renameSync(tmp, file);
     renamed = true;
     fsyncDir(path.dirname(file));
@@ -147,7 +137,7 @@ export function writeFileAtomic(file: string, data: string | Uint8Array, opts: W
   }
 }
 
-export type JsonFileResult =
+type JsonFileResult =
   | { kind: "missing" }
   | { kind: "ok"; value: unknown; raw: string }
   | { kind: "corrupt"; error: string; raw: string };

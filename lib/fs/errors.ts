@@ -3,7 +3,7 @@
 import { DomainError } from "../errors.js";
 
 /** The system's errno code of `err`, if any. */
-export function errnoOf(err: unknown): string | undefined {
+function errnoOf(err: unknown): string | undefined {
   const c = (err as NodeJS.ErrnoException | null)?.code;
   return typeof c === "string" ? c : undefined;
 }

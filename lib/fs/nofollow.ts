@@ -24,7 +24,7 @@ export const NOFOLLOW_FLAGS = {
  * The whole content of a regular file, or null when it does not exist. A symlink (ELOOP) or a
  * non-regular file (a FIFO would block; a directory is EISDIR) is an error, thrown with its code.
  */
-export function readFileNoFollow(file: string): Buffer | null {
+function readFileNoFollow(file: string): Buffer | null {
   let fd: number;
   try {
     fd = openNoFollow(file, O_RDONLY | fs.constants.O_NONBLOCK);

@@ -55,7 +55,7 @@ function lstatOrNull(p: string): fs.Stats | null {
 }
 
 /** Check an object of ours if it exists; throws UnsafePathError. Returns whether it exists. */
-export function assertOwned(p: string, kind: "dir" | "file", what: string): boolean {
+function assertOwned(p: string, kind: "dir" | "file", what: string): boolean {
   let st: fs.Stats | null;
   try {
     st = lstatOrNull(p);

@@ -12,7 +12,7 @@ import { jobControlFile } from "../paths.js";
 import { isJobId } from "./ids.js";
 import { ensureJobsDir } from "./records.js";
 
-export type ControlAction = "stop" | "restart";
+type ControlAction = "stop" | "restart";
 
 export interface ControlRequest {
   action: ControlAction;
@@ -45,7 +45,7 @@ export function pendingControl(home: string, id: string): ControlRequest | null 
   }
 }
 
-export function parseControl(text: string): ControlRequest | null {
+function parseControl(text: string): ControlRequest | null {
   try {
     const v = JSON.parse(text) as Partial<ControlRequest>;
     if ((v.action === "stop" || v.action === "restart") && typeof v.requestedAt === "string" && typeof v.nonce === "string") {
@@ -81,14 +81,14 @@ export function consumeControl(home: string, id: string): { request: ControlRequ
   return request ? { request } : { invalid: text.slice(0, 200) };
 }
 
-export interface WatchControlOptions {
+interface WatchControlOptions {
   /** Poll period of the fallback (default 500 ms). */
   pollMs?: number;
   /** An unreadable control file was found and removed. */
   onInvalid?: (text: string) => void;
 }
 
-export interface ControlWatcher {
+interface ControlWatcher {
   close(): void;
 }
 
@@ -136,10 +136,4 @@ export function watchControl(home: string, id: string, onRequest: (req: ControlR
       watcher?.close();
     },
   };
-}
-
-/** For `stop`/`restart`: true once the supervisor has taken request `nonce` (the file is gone or newer). */
-export function controlConsumed(home: string, id: string, nonce: string): boolean {
-  const p = pendingControl(home, id);
-  return p === null || p.nonce !== nonce;
 }

@@ -14,11 +14,11 @@ import { NOFOLLOW_FLAGS, openNoFollow } from "../fs/nofollow.js";
 import { JOB_MARKER_ENV } from "../process/proc-table.js";
 
 /** Our CLI entry (bin/codex-supervisor), found relative to this compiled file (dist/jobs/detach.js). */
-export function ourBinFile(): string {
+function ourBinFile(): string {
   return path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../bin/codex-supervisor");
 }
 
-export interface DetachInput {
+interface DetachInput {
   jobId: string;
   /** Where stdout/stderr of the supervisor (and so of codex) go; opened for append, mode 0600, never through a symlink. */
   outFile: string;

@@ -9,14 +9,14 @@ import { jobLogFile } from "../paths.js";
 import { assertJobId } from "./ids.js";
 import { redactSecrets } from "./redact.js";
 
-export type JobEventType = "spawn" | "bind" | "quota" | "rotate" | "signal" | "restart" | "exit" | "stop" | "lost" | "control" | "notice" | (string & {});
+type JobEventType = "spawn" | "bind" | "quota" | "rotate" | "signal" | "restart" | "exit" | "stop" | "lost" | "control" | "notice" | (string & {});
 
-export interface JobEvent {
+interface JobEvent {
   type: JobEventType;
   [field: string]: unknown;
 }
 
-export interface LoggedEvent extends JobEvent {
+interface LoggedEvent extends JobEvent {
   /** ISO time the event was written. */
   ts: string;
 }
@@ -98,7 +98,7 @@ function endsMidLine(fd: number, size: number): boolean {
 }
 
 
-export interface EventLog {
+interface EventLog {
   events: LoggedEvent[];
   /** 1-based numbers of lines that are not valid events (a crash mid-write, an edit by hand). */
   badLines: number[];

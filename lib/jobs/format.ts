@@ -13,20 +13,20 @@ export function formatAge(iso: string, now: Date): string {
 }
 
 /** Shell-like rendering of argv, shortened to `max` characters. */
-export function formatArgv(argv: string[], max = 60): string {
+function formatArgv(argv: string[], max = 60): string {
   const s = argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : JSON.stringify(a))).join(" ");
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }
 
 /** How it ended, in a few words: "exit 0", "SIGKILL", "". */
-export function formatOutcome(r: JobRecord): string {
+function formatOutcome(r: JobRecord): string {
   if (r.signal) return r.signal;
   if (r.exitCode !== null) return `exit ${r.exitCode}`;
   return "";
 }
 
 /** `s-1a2b3c4d` for `s-20261202-1a2b3c4d`: the kind and the random part (the date is in STARTED). */
-export function shortJobId(id: string): string {
+function shortJobId(id: string): string {
   const m = /^([sj])-\d{8}-([0-9a-f]{8})$/.exec(id);
   return m ? `${m[1]}-${m[2]}` : id;
 }
@@ -36,7 +36,7 @@ export function shortJobId(id: string): string {
  * timestamp (identical for every session started in the same minute), so its last 8 hex digits
  * (random) are shown; any other id by its first 8 characters.
  */
-export function shortSessionId(sessionId: string): string {
+function shortSessionId(sessionId: string): string {
   if (/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(sessionId)) return sessionId.slice(-8);
   return sessionId.slice(0, 8);
 }
@@ -49,7 +49,7 @@ function statusCell(r: JobRecord, withRestarts: boolean): string {
 }
 
 /** The colour of a status: live green, in between yellow, failed and lost red, ended well dim. */
-export function statusTone(r: JobRecord): Parameters<Paint>[0] {
+function statusTone(r: JobRecord): Parameters<Paint>[0] {
   const tones: Record<JobStatus, Parameters<Paint>[0]> = {
     running: "green",
     starting: "yellow",
@@ -62,7 +62,7 @@ export function statusTone(r: JobRecord): Parameters<Paint>[0] {
   return tones[r.status];
 }
 
-export interface JobTableOptions {
+interface JobTableOptions {
   /** The terminal's width; null = no limit. */
   width: number | null;
   /** Whole ids, both pids, no truncation. */

@@ -27,8 +27,3 @@ export function isJobId(s: string): boolean {
 export function assertJobId(id: string): void {
   if (!isJobId(id)) throw new UsageError(`${safeToEcho(id)} is not a job id (expected s-YYYYMMDD-xxxxxxxx or j-YYYYMMDD-xxxxxxxx)`);
 }
-
-export function kindOfJobId(id: string): JobKind | null {
-  if (!isJobId(id)) return null;
-  return id.startsWith("s-") ? "session" : "job";
-}

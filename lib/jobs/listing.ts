@@ -40,7 +40,7 @@ export interface JobListing {
 }
 
 /** Ended within this long (or still active) = shown by `ls` without --all. */
-export const RECENT_MS = 24 * 60 * 60 * 1000;
+const RECENT_MS = 24 * 60 * 60 * 1000;
 
 /** Pure: is this record shown by default (active, or ended within RECENT_MS)? */
 export function isRecent(r: JobRecord, now: Date = new Date()): boolean {

@@ -17,14 +17,14 @@ export type LogPiece =
   /** Part of a line longer than maxLineBytes: `first` starts it, `last` ends it (then a newline follows). */
   | { kind: "long"; text: string; first: boolean; last: boolean };
 
-export interface LogReaderOptions {
+interface LogReaderOptions {
   /** Bytes read per call (default 1 MiB). */
   chunkBytes?: number;
   /** Lines up to this many bytes come whole; longer ones in pieces (default 1 MiB). */
   maxLineBytes?: number;
 }
 
-export const DEFAULT_CHUNK_BYTES = 1024 * 1024;
+const DEFAULT_CHUNK_BYTES = 1024 * 1024;
 const NEWLINE = 0x0a;
 
 export class LogReader {

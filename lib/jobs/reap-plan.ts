@@ -4,7 +4,7 @@
 import { sameHome } from "./marker.js";
 
 /** Statuses after which no process of the job should be alive. */
-export const FINAL_STATUSES: ReadonlySet<string> = new Set(["exited", "stopped", "failed", "lost"]);
+const FINAL_STATUSES: ReadonlySet<string> = new Set(["exited", "stopped", "failed", "lost"]);
 
 /** A process carrying CODEX_SUPERVISOR_JOB, with the identity read in the same scan. */
 export interface MarkedProcess<Id = unknown> {
@@ -28,7 +28,7 @@ export type MarkedJobFacts =
   | { kind: "unreadable"; error: string }
   | { kind: "record"; status: string; supervisorAlive: boolean; supervisorPid: number | null };
 
-export type ReapAction = "kill" | "keep";
+type ReapAction = "kill" | "keep";
 
 export interface ReapDecision<Id = unknown> {
   proc: MarkedProcess<Id>;

@@ -17,7 +17,7 @@ import { isJobId } from "./ids.js";
 import { parseJobRecord } from "./record.js";
 import { decideReap, type MarkedJobFacts, type MarkedProcess, type ReapDecision } from "./reap-plan.js";
 
-export type ReapWaits = Partial<EscalationWaits>;
+type ReapWaits = Partial<EscalationWaits>;
 
 export interface ReapOutcome {
   pid: number;
@@ -28,14 +28,14 @@ export interface ReapOutcome {
   result: "killed" | "left" | "kept" | "would-kill";
 }
 
-export interface ReapReport {
+interface ReapReport {
   outcomes: ReapOutcome[];
   /** Targets still alive after the escalation. */
   left: number;
 }
 
 /** What the record says about the job a marker names (the marker is untrusted: validated before it becomes a path). */
-export function jobFacts(home: string, marker: string, platform: ProcessPlatform = hostPlatform()): MarkedJobFacts {
+function jobFacts(home: string, marker: string, platform: ProcessPlatform = hostPlatform()): MarkedJobFacts {
   if (!isJobId(marker)) return { kind: "malformed" };
   const read = readJsonFile(jobRecordFile(home, marker));
   if (read.kind === "missing") return { kind: "missing" };

@@ -24,11 +24,11 @@ export function probeProcess(ref: ProcessRef | null): ProcState | "none" {
   return sameIdentity(now, identity) ? "gone" : "reused";
 }
 
-export function probeLiveness(r: JobRecord): Liveness {
+function probeLiveness(r: JobRecord): Liveness {
   return { supervisor: probeProcess(r.supervisor) as ProcState, child: probeProcess(r.child) };
 }
 
-export interface ReconciledJob {
+interface ReconciledJob {
   record: JobRecord;
   /** The record was changed by this read (persisted unless `persistError` is set). */
   changed: boolean;
@@ -38,7 +38,7 @@ export interface ReconciledJob {
   persistError: string | null;
 }
 
-export interface ReconcileOptions {
+interface ReconcileOptions {
   /** Serialises non-owner writers; default: the storage lock of `home`, with the configured timings. */
   withLock?: WithLock;
   /** Probe override for tests of the write path; default probeLiveness. */
@@ -101,7 +101,7 @@ export async function readJobReconciled(home: string, id: string, opts: Reconcil
   return reconcileRecord(home, readJob(home, id), opts);
 }
 
-export interface ReconciledListing extends JobListing {
+interface ReconciledListing extends JobListing {
   /** Per-record notes: why a record became lost now, orphan warnings, failed writes. */
   notes: { id: string; note: string }[];
 }

@@ -16,7 +16,7 @@ export interface Liveness {
   child: ProcState | "none";
 }
 
-export interface ReconcileResult {
+interface ReconcileResult {
   record: JobRecord;
   /** True when `record` differs from the input and must be written back. */
   changed: boolean;
@@ -24,10 +24,6 @@ export interface ReconcileResult {
   reason: string | null;
 }
 
-/** The brief's boolean form, for callers that only know alive / not alive. */
-export function livenessFromBooleans(l: { supervisorAlive: boolean; childAlive: boolean | null }): Liveness {
-  return { supervisor: l.supervisorAlive ? "alive" : "gone", child: l.childAlive === null ? "none" : l.childAlive ? "alive" : "gone" };
-}
 
 const pad = (n: number) => String(n).padStart(2, "0");
 

@@ -8,13 +8,13 @@ import { JOB_STATUSES, RECORD_SCHEMA_VERSION } from "./record.js";
 
 const isoTime = z.string().refine((s) => !Number.isNaN(Date.parse(s)), { message: "expected an ISO-8601 time" });
 
-export const processIdentitySchema = z.looseObject({
+const processIdentitySchema = z.looseObject({
   pid: z.number().int().positive(),
   startTicks: z.number().nonnegative(),
   bootId: z.string(),
 });
 
-export const processRefSchema = z.object({
+const processRefSchema = z.object({
   pid: z.number().int().positive(),
   identity: processIdentitySchema,
 });

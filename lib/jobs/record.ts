@@ -13,7 +13,7 @@ export const JOB_STATUSES = ["starting", "running", "restarting", "exited", "sto
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
 /** Statuses of a job whose processes may still be running (the only ones reconciliation looks at). */
-export const ACTIVE_STATUSES: ReadonlySet<JobStatus> = new Set(["starting", "running", "restarting"]);
+const ACTIVE_STATUSES: ReadonlySet<JobStatus> = new Set(["starting", "running", "restarting"]);
 export const isActiveStatus = (s: JobStatus): boolean => ACTIVE_STATUSES.has(s);
 
 export const RECORD_SCHEMA_VERSION = 1;
@@ -22,7 +22,7 @@ export const RECORD_SCHEMA_VERSION = 1;
  * A process identity as lib/process/identity.ts defines it ({pid, startTicks, bootId}). Extra fields
  * (a platform may add one) round-trip through our records untouched.
  */
-export interface RecordedIdentity {
+interface RecordedIdentity {
   pid: number;
   startTicks: number;
   bootId: string;
@@ -198,45 +198,21 @@ export function newJobRecord(init: NewJobInit, now: Date = new Date()): JobRecor
   };
 }
 
-/** `--json` shape: the promised names at the top level (plus name, argv and endedAt). */
-export interface JobJsonView {
-  id: string;
-  kind: JobKind;
-  name: string | null;
-  status: JobStatus;
-  sessionId: string | null;
-  account: string | null;
-  pid: number;
-  childPid: number | null;
-  restarts: number;
-  cwd: string;
-  argv: string[];
-  createdAt: string;
-  updatedAt: string;
-  endedAt: string | null;
-  exitCode: number | null;
-  signal: string | null;
-  reason: string | null;
+/** The record's fields the `--json` view copies as they are: these, then pid and childPid, then TAIL. */
+const HEAD = ["id", "kind", "name", "status", "sessionId", "account"] as const;
+const TAIL = ["restarts", "cwd", "argv", "createdAt", "updatedAt", "endedAt", "exitCode", "signal", "reason"] as const;
+type Copied = (typeof HEAD)[number] | (typeof TAIL)[number];
+
+/**
+ * `--json` shape: the promised names at the top level (plus name, argv and endedAt); built from an
+ * allow-list so a field a newer version adds never leaks into it unreviewed.
+ */
+type JobJsonView = Pick<JobRecord, Copied> & { pid: number; childPid: number | null };
+
+function pick<K extends Copied>(r: JobRecord, keys: readonly K[]): Pick<JobRecord, K> {
+  return Object.fromEntries(keys.map((k) => [k, r[k]])) as Pick<JobRecord, K>;
 }
 
 export function toJsonView(r: JobRecord): JobJsonView {
-  return {
-    id: r.id,
-    kind: r.kind,
-    name: r.name,
-    status: r.status,
-    sessionId: r.sessionId,
-    account: r.account,
-    pid: r.supervisor.pid,
-    childPid: r.child ? r.child.pid : null,
-    restarts: r.restarts,
-    cwd: r.cwd,
-    argv: r.argv,
-    createdAt: r.createdAt,
-    updatedAt: r.updatedAt,
-    endedAt: r.endedAt,
-    exitCode: r.exitCode,
-    signal: r.signal,
-    reason: r.reason,
-  };
+  return { ...pick(r, HEAD), pid: r.supervisor.pid, childPid: r.child ? r.child.pid : null, ...pick(r, TAIL) };
 }

@@ -93,7 +93,7 @@ function writeRecord(home: string, given: JobRecord): void {
   }
 }
 
-export class JobExistsError extends DomainError {
+class JobExistsError extends DomainError {
   constructor(readonly file: string) {
     super("job-state", `job record ${file} already exists`);
     this.name = "JobExistsError";
@@ -141,7 +141,7 @@ export function updateJob(home: string, id: string, patch: JobPatch | ((current:
  */
 export type WithLock = <T>(fn: (assertHeld: () => void) => Promise<T>) => Promise<T>;
 
-export type ConditionalUpdate = { ok: true; record: JobRecord } | { ok: false; current: JobRecord };
+type ConditionalUpdate = { ok: true; record: JobRecord } | { ok: false; current: JobRecord };
 
 /**
  * A non-owner's write: apply `patch` only if the record's rev is still `expectRev` (compare-and-swap).

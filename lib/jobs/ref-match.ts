@@ -16,12 +16,12 @@ export interface RefCandidate {
   name: string | null;
 }
 
-export type RefMatch =
+type RefMatch =
   | { kind: "one"; id: string }
   | { kind: "many"; ids: string[]; by: "id" | "session id" | "name" }
   | { kind: "none" };
 
-export const MIN_PARTIAL = 4;
+const MIN_PARTIAL = 4;
 
 const ID_PARTS = /^([sj])-\d{8}-([0-9a-f]{8})$/;
 

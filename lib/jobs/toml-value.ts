@@ -4,7 +4,7 @@
 // strings, their multi-line forms, inline tables (dotted and quoted keys), arrays (nesting, trailing
 // commas, comments, newlines) and bare scalars; it does not check what a scalar means.
 
-export interface TomlLeaf {
+interface TomlLeaf {
   /** Keys from the value's root down to this leaf (array elements add no key). */
   path: string[];
   start: number;

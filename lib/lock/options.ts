@@ -1,7 +1,7 @@
 // The storage lock's timings: defaults, their rules, and the one mapping from the config.
 
 export const DEFAULT_LOCK_STALE_MS = 10_000;
-export const DEFAULT_LOCK_UPDATE_MS = 2_000;
+const DEFAULT_LOCK_UPDATE_MS = 2_000;
 
 export interface StorageLockOptions {
   /** A lock whose heartbeat is older than this is considered abandoned (default 10000). */
@@ -21,7 +21,7 @@ export function lockOptionsFrom(config: { lockStaleMs: number; lockUpdateMs: num
   return { staleMs: config.lockStaleMs, updateMs: config.lockUpdateMs };
 }
 
-export interface ResolvedLockOptions {
+interface ResolvedLockOptions {
   staleMs: number;
   updateMs: number;
   timeoutMs: number;

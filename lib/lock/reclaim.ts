@@ -8,7 +8,7 @@
 import fs from "node:fs";
 import { dirIdentity, lstatOrNull, type StalenessJudge } from "./staleness.js";
 
-export type ReclaimOutcome = "gone" | "fresh" | "reclaimed" | "busy";
+type ReclaimOutcome = "gone" | "fresh" | "reclaimed" | "busy";
 
 /**
  * Remove `lockDir` if it is abandoned. The mutex (`<lockDir>.reclaim`) is held for a few syscalls; one

@@ -7,7 +7,7 @@
 import fs from "node:fs";
 import { performance } from "node:perf_hooks";
 
-export interface Clocks {
+interface Clocks {
   wallMs(): number;
   monoMs(): number;
 }
@@ -31,7 +31,7 @@ export function lstatOrNull(p: string): fs.BigIntStats | null {
   }
 }
 
-export interface StaleVerdict {
+interface StaleVerdict {
   stale: boolean;
   /** Wall-clock age of the heartbeat in ms (negative: ahead of the clock). */
   wallAgeMs: number;

@@ -77,7 +77,7 @@ export interface LockGuard {
   assertHeld(): void;
 }
 
-export interface HeldStorageLock {
+interface HeldStorageLock {
   guard: LockGuard;
   /** Release; never throws when the lock was lost. */
   release(): Promise<void>;

@@ -28,9 +28,9 @@ export interface EscalationWaits {
   sigkillWaitMs: number;
 }
 
-export const DEFAULT_ESCALATION_WAITS: EscalationWaits = { sigintWaitMs: 2000, sigtermWaitMs: 2000, sigkillWaitMs: 2000 };
+const DEFAULT_ESCALATION_WAITS: EscalationWaits = { sigintWaitMs: 2000, sigtermWaitMs: 2000, sigkillWaitMs: 2000 };
 
-export type EscalationStage = "SIGINT" | "SIGTERM" | "SIGKILL";
+type EscalationStage = "SIGINT" | "SIGTERM" | "SIGKILL";
 
 export type EscalationEvent =
   | { type: "snapshot"; after: "start" | EscalationStage; pids: number[]; added: { pid: number; comm: string; via: TreeMember["via"] }[] }
@@ -83,7 +83,7 @@ export interface EscalationReport {
 }
 
 /** Default longest poll period while waiting for exits. */
-export const DEFAULT_EXIT_POLL_MS = 10;
+const DEFAULT_EXIT_POLL_MS = 10;
 /** The first poll after a signal: dying processes are usually gone within a millisecond or two. */
 const FIRST_POLL_MS = 1;
 

@@ -6,7 +6,7 @@ import { macosPlatform } from "./macos.js";
 import type { ProcessPlatform } from "./platform.js";
 
 /** Supervision needs a process table we can read: Linux (/proc) or macOS (ps). */
-export class UnsupportedPlatformError extends DomainError {
+class UnsupportedPlatformError extends DomainError {
   constructor(platform: string) {
     super("unsupported-platform", `supervising codex needs Linux or macOS to track its processes; this is ${platform} (plain \`codex\` passthrough works everywhere)`);
     this.name = "UnsupportedPlatformError";

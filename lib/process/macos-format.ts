@@ -124,7 +124,7 @@ export function parseBoottime(text: string): number | null {
   return Number.isSafeInteger(sec) && sec > 0 ? sec : null;
 }
 
-export interface LsofFile {
+interface LsofFile {
   pid: number;
   fd: number;
   /** r, w, u (read and write), or " " when unknown. */

@@ -20,7 +20,7 @@ import { envFromPsCommand, parseBoottime, parseLsofFields, parsePsRow, psShowsEn
 import type { OpenFile, ProcessPlatform, ProcInfo, ProcWithEnv } from "./platform.js";
 
 /** ps, sysctl or lsof could not be run or failed: names the command and what it said. */
-export class ProcessToolError extends DomainError {
+class ProcessToolError extends DomainError {
   constructor(command: string, detail: string) {
     super("process-tool-failed", `could not read the process table: \`${command}\` ${detail}`);
     this.name = "ProcessToolError";

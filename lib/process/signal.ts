@@ -3,7 +3,7 @@
 import { hostPlatform } from "./host.js";
 import { isExitedState, sameIdentity, type ProcessIdentity, type ProcessPlatform } from "./platform.js";
 
-export type SignalResult =
+type SignalResult =
   | { sent: true; state: string }
   | { sent: false; reason: "gone" | "reused" | "exited" | "error"; detail?: string };
 

@@ -42,7 +42,7 @@ function descendantsOf(table: readonly ProcInfo[], rootPids: Iterable<number>): 
   return out;
 }
 
-export interface SnapshotOptions {
+interface SnapshotOptions {
   /** Also include every process whose CODEX_SUPERVISOR_JOB equals this. */
   marker?: string | null;
   /** One read of the table shared with the caller; with a `marker` it must be one from listMarked(). */

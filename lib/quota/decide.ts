@@ -5,7 +5,7 @@
 import { rateLimitsFromCodex, tightestWindow, WINDOWS, type RateLimits, type WindowName } from "./rate-limits.js";
 
 /** "idle": after task_complete / turn_aborted with no newer task_started (or before the first turn). */
-export type TurnState = "idle" | "in-turn";
+type TurnState = "idle" | "in-turn";
 
 export interface Thresholds {
   /** Rotate when either window has this many percent or fewer left. */
@@ -16,7 +16,7 @@ export interface Thresholds {
 
 export const DEFAULT_THRESHOLDS: Thresholds = { rotateAtRemainingPercent: 5, preselectAtRemainingPercent: 10 };
 
-export type QuotaAction = "none" | "preselect" | "rotate" | "rotate-when-idle";
+type QuotaAction = "none" | "preselect" | "rotate" | "rotate-when-idle";
 
 export interface DecideInput {
   turn: TurnState;

@@ -17,7 +17,7 @@ export interface Usage {
   observedAt?: string;
 }
 
-export interface RateWindow {
+interface RateWindow {
   usedPercent: number;
   windowMinutes: number | null;
   /** Epoch milliseconds, or null when codex did not say. */

@@ -27,7 +27,7 @@ import { descendantPids } from "../process/tree.js";
 import { mtimeMs, readSessionMeta, realOrResolved, ROLLOUT_NAME, rolloutFileTimeMs, rolloutsCreatedBetween } from "./bind-files.js";
 import { isSubagentSource, type SessionMetaEvent } from "./rollout-events.js";
 
-export type BindMethod = "fd" | "scan";
+type BindMethod = "fd" | "scan";
 
 export interface BindOptions {
   /** CODEX_HOME of the child. */

@@ -24,7 +24,7 @@ import { SHIPPED_GRAMMAR, type Grammar, type OptionSpec } from "../codex/grammar
 /** Options that only pick which session to resume/fork: dropped, the id is given explicitly. */
 const SELECTION_OPTIONS = new Set(["last", "all", "include-non-interactive"]);
 
-export interface ResumeArgvOptions {
+interface ResumeArgvOptions {
   /** The bound session's cwd (session_meta.cwd); lets `--worktree` be replaced by `-C <cwd>`. */
   sessionCwd?: string | null;
   /** codex's grammar (the installed codex's, when learned: lib/codex/learned-grammar.ts); default the shipped one. */
@@ -145,7 +145,7 @@ function parseLevel(argv: readonly string[], start: number, specs: readonly Opti
 }
 
 /** Parsed `exec` part of an argv: exec-level options, and the options given after resume/fork/review. */
-export interface ExecParts {
+interface ExecParts {
   execOptions: RootOption[];
   /** "resume" | "fork" | "review" | null (a plain `exec PROMPT`). */
   subcommand: string | null;

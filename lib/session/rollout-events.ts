@@ -32,14 +32,14 @@ export interface SessionMetaEvent {
   forkedFromId: string | null;
 }
 
-export interface TaskStartedEvent {
+interface TaskStartedEvent {
   type: "task_started";
   timestamp: string | null;
   turnId: string | null;
 }
 
 /** Why a turn failed, as codex recorded it. */
-export interface TurnError {
+interface TurnError {
   message: string | null;
   /** codex_error_info: a string ("usage_limit_exceeded") or the single key of an object variant. */
   codexErrorInfo: string | null;
@@ -47,7 +47,7 @@ export interface TurnError {
   usageLimit: boolean;
 }
 
-export interface TaskCompleteEvent {
+interface TaskCompleteEvent {
   type: "task_complete";
   timestamp: string | null;
   turnId: string | null;
@@ -55,7 +55,7 @@ export interface TaskCompleteEvent {
   error: TurnError | null;
 }
 
-export interface TurnAbortedEvent {
+interface TurnAbortedEvent {
   type: "turn_aborted";
   timestamp: string | null;
   turnId: string | null;
@@ -80,14 +80,14 @@ export interface RateLimits {
   rateLimitReachedType: string | null;
 }
 
-export interface TokenCountEvent {
+interface TokenCountEvent {
   type: "token_count";
   timestamp: string | null;
   /** Null when the line carried no rate limits (codex got no x-codex-* headers). */
   rateLimits: RateLimits | null;
 }
 
-export interface ErrorEvent {
+interface ErrorEvent {
   type: "error";
   timestamp: string | null;
   message: string | null;
@@ -96,7 +96,7 @@ export interface ErrorEvent {
 }
 
 /** A well-formed line of a kind we do not act on (response items, turn context, other event_msg types…). */
-export interface UnknownEvent {
+interface UnknownEvent {
   type: "unknown";
   timestamp: string | null;
   /** The line's top-level type, and for event_msg the payload's type. */
@@ -114,7 +114,7 @@ export type RolloutEvent =
   | UnknownEvent;
 
 /** Lines longer than this are not parsed (the follower skips them before they get here). */
-export const MAX_PARSED_LINE_CHARS = 8 * 1024 * 1024;
+const MAX_PARSED_LINE_CHARS = 8 * 1024 * 1024;
 
 // Top-level line types that never carry an event we act on. Response items (tool output, file contents)
 // are by far the biggest lines, so recognising them from the first bytes saves a JSON.parse of megabytes.

@@ -19,7 +19,7 @@ export type FollowerIssue =
   /** A complete line that is not a rollout event (garbage, cut by a crash then continued, …). */
   | { kind: "unparsable"; offset: number; bytes: number };
 
-export interface FollowerOptions {
+interface FollowerOptions {
   /** Start reading at this byte offset (a line start; see rollout-start.ts offsetSince). */
   startAt?: number;
   /** A single line longer than this is skipped and reported (default 8 MiB). */
@@ -221,7 +221,7 @@ export class RolloutFollower {
   }
 }
 
-export interface WatchOptions {
+interface WatchOptions {
   /** Poll at least this often even without a change notification (default 1000 ms). */
   intervalMs?: number;
   signal?: AbortSignal;

@@ -12,7 +12,7 @@ import { ownProblem, UnsafePathError } from "../fs/trust.js";
 import { configFile, supervisorHome } from "../paths.js";
 
 /** What was verified about the config file (for a cache keyed on it). */
-export interface ConfigFileIdentity {
+interface ConfigFileIdentity {
   dev: number;
   ino: number;
   size: number;

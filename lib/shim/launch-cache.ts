@@ -19,7 +19,7 @@ import type { LaunchSpec } from "../codex/native-launch.js";
 
 export const FORMAT = "codex-supervisor-shim-cache 3";
 /** Environment values the launch decision reads besides PATH (the npm launcher's package-manager guess). */
-export const ENV_INPUTS = ["npm_config_user_agent", "npm_execpath"] as const;
+const ENV_INPUTS = ["npm_config_user_agent", "npm_execpath"] as const;
 
 const KEEP_RECORDS = 32;
 const STALE_TEMP_MS = 60_000;
@@ -28,7 +28,7 @@ const BACKDATE_MS = 2_000;
 
 export const cacheDir = (home: string) => path.join(home, "shim-cache");
 
-export interface LaunchRecord {
+interface LaunchRecord {
   command: string;
   /** Arguments before the user's argv (the launcher file when codex is started through node). */
   prefix: string[];
@@ -57,7 +57,7 @@ export function execLines(r: LaunchRecord): string[] | null {
   return lines;
 }
 
-export interface Proof {
+interface Proof {
   pathValue: string;
   env: NodeJS.ProcessEnv;
   /** Every path the decision looked at. */
@@ -65,7 +65,7 @@ export interface Proof {
 }
 
 /** `ls -lnidL` of `files`, with the environment shim/codex gives ls (its output must not depend on the user's). */
-export function lsIdentity(files: string[], pathValue: string): string | null {
+function lsIdentity(files: string[], pathValue: string): string | null {
   if (files.length === 0) return "";
   const r = spawnSync("ls", ["-lnidL", "--", ...files], {
     env: { PATH: pathValue, LC_ALL: "C", TZ: "UTC0" },
@@ -105,7 +105,7 @@ export function absentRoots(absent: readonly string[], exists: (p: string) => bo
 }
 
 /** What writeRecord puts down: the record's lines (without G) and the generation directory's links. */
-export interface RecordPlan {
+interface RecordPlan {
   lines: string[];
   /** Present paths with their identity (`ls -lnidL` line without the name, spaces squeezed). */
   watched: { file: string; identity: string }[];

@@ -21,7 +21,7 @@ interface SupervisorEntry {
 }
 
 /** Opt-in: the env variable when set (strict truthiness), else config `codexCliSessionSupervisor`. */
-export function supervisorOptedIn(env: NodeJS.ProcessEnv, config: () => ConfigPeek): boolean {
+function supervisorOptedIn(env: NodeJS.ProcessEnv, config: () => ConfigPeek): boolean {
   const raw = env[OPT_IN_ENV];
   if (raw !== undefined) {
     const on = parseSwitch(raw);
@@ -96,9 +96,8 @@ async function run(shimFile: string, argv: string[]): Promise<number> {
     // Only an opted-in user pays for parsing the argv, by the installed codex's own grammar (separate
     // modules, kept out of the bundle; the grammar is learned once per codex binary).
     const { parseCodexArgv } = (await import("../codex/classify.js")) as typeof import("../codex/classify.js");
-    const { installedGrammar } = (await import("../codex/learned-grammar.js")) as typeof import("../codex/learned-grammar.js");
-    const { grammar } = await installedGrammar(launchSpec(real, [], stripOurEnv(env)), supervisorHome(env));
-    const parsed = parseCodexArgv(argv, grammar);
+    const { grammarOf } = (await import("../codex/learned-grammar.js")) as typeof import("../codex/learned-grammar.js");
+    const parsed = parseCodexArgv(argv, await grammarOf(real, env, supervisorHome(env)));
     if (parsed.kind !== "passthrough") {
       const entry = await loadSupervisor();
       return entry.runSupervisedFromShim({ argv, parsed, real, shimFile });

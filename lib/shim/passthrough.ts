@@ -10,9 +10,9 @@ import { spawn } from "node:child_process";
 import { constants } from "node:os";
 import type { LaunchSpec } from "../codex/native-launch.js";
 
-export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"];
+const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"];
 
-export interface ChildEnd {
+interface ChildEnd {
   code: number | null;
   signal: NodeJS.Signals | null;
 }
@@ -23,7 +23,7 @@ type ExecveFn = (file: string, args: string[], env: NodeJS.ProcessEnv) => never;
  * Replace this process with codex when the runtime can (Node ≥ 22.15 / 23.11, not Windows): then no
  * wrapper of ours stays at all and signals/exit status are codex's own. Returns only when unavailable.
  */
-export function execveIfAvailable(spec: LaunchSpec): void {
+function execveIfAvailable(spec: LaunchSpec): void {
   const execve = (process as unknown as { execve?: ExecveFn }).execve;
   if (process.platform === "win32" || typeof execve !== "function") return;
   // Node ignores SIGXFSZ and ignored dispositions survive execve; a handler makes exec reset it to default.
@@ -32,7 +32,7 @@ export function execveIfAvailable(spec: LaunchSpec): void {
 }
 
 /** Spawn codex with inherited stdio and forward our signals to it until it ends. */
-export function runChild(spec: LaunchSpec): Promise<ChildEnd> {
+function runChild(spec: LaunchSpec): Promise<ChildEnd> {
   return new Promise((resolve, reject) => {
     const child = spawn(spec.command, spec.args, { stdio: "inherit", env: spec.env });
     const handlers = new Map<NodeJS.Signals, () => void>();
@@ -62,7 +62,7 @@ export function runChild(spec: LaunchSpec): Promise<ChildEnd> {
 }
 
 /** Leave the way the child left: the same code, or death by the same signal (the shell sees 128+n). */
-export function exitLike(end: ChildEnd): never {
+function exitLike(end: ChildEnd): never {
   if (end.signal) {
     const n = (constants.signals as Record<string, number>)[end.signal] ?? 0;
     process.exitCode = 128 + n;
@@ -80,7 +80,7 @@ export function exitLike(end: ChildEnd): never {
 }
 
 /** Exit status for a spawn failure, as a shell would report it. */
-export function spawnFailureStatus(err: unknown): number {
+function spawnFailureStatus(err: unknown): number {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   return code === "ENOENT" ? 127 : 126;
 }

@@ -28,8 +28,8 @@ type Defaulted = "rotationRetryMs" | "startFailureWindowMs" | "pollMs" | "rebind
 export type SuperviseOptions = Omit<StepContext, "accounts" | Defaulted> &
   Partial<Pick<StepContext, Defaulted>> & { ports: SupervisorPorts; handleSignals?: boolean };
 
-export const DEFAULT_ROTATION_RETRY_MS = 5 * 60_000;
-export const DEFAULT_START_FAILURE_WINDOW_MS = 10_000;
+const DEFAULT_ROTATION_RETRY_MS = 5 * 60_000;
+const DEFAULT_START_FAILURE_WINDOW_MS = 10_000;
 
 const SIGNALS = ["SIGTERM", "SIGHUP", "SIGINT"] as const;
 

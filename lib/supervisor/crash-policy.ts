@@ -10,7 +10,7 @@ export type CrashPolicyConfig = Pick<Config, "crashRestartMax" | "crashRestartWi
  * `action` is the readable tag; `restart` the same as a boolean.
  * attempt = 1 for the first restart in the window.
  */
-export type CrashDecision =
+type CrashDecision =
   | { action: "restart"; restart: true; delayMs: number; attempt: number; max: number; windowMs: number }
   | { action: "give-up"; restart: false; max: number; windowMs: number };
 

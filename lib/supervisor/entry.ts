@@ -19,7 +19,7 @@ import { restoreTerminal, saveTerminal } from "../terminal/restore.js";
 import { launchSupervisor } from "./launch.js";
 import { mirrorExit } from "./mirror-exit.js";
 
-export interface ShimInput {
+interface ShimInput {
   argv: string[];
   parsed: ParsedArgv;
   real: ResolvedCodex;

@@ -16,7 +16,7 @@ export type { ChildExit, SupervisedMode } from "./state.js";
  *   login auth.json holds now;
  * - `crash`: anything else — resumed by id, subject to the crash policy.
  */
-export type ExitVerdict =
+type ExitVerdict =
   | { kind: "user-quit" }
   | { kind: "terminal-gone" }
   | { kind: "start-failure"; why: string }
@@ -27,7 +27,7 @@ export type ExitVerdict =
 /** 130 = 128 + SIGINT: what codex (and shells) report for an interrupt. */
 const INTERRUPTED = 128 + 2;
 
-export interface EndInput {
+interface EndInput {
   exit: ChildExit;
   /** A session (rollout) is bound. */
   bound: boolean;

@@ -24,7 +24,7 @@ import { listMarked, type ProcWithEnv } from "../process/proc-table.js";
 import { signalVerified } from "../process/signal.js";
 import { selfAndAncestors, snapshotTree } from "../process/tree.js";
 
-export interface SyncKillInput {
+interface SyncKillInput {
   /** Our direct child as identified at spawn (null: none running). */
   root: ProcessIdentity | null;
   /** The job marker (CODEX_SUPERVISOR_JOB value): every carrier is ours. */
@@ -35,7 +35,7 @@ export interface SyncKillInput {
   table?: () => readonly ProcWithEnv[];
 }
 
-export interface SyncKillReport {
+interface SyncKillReport {
   killed: number[];
   /** Still alive when the wait ran out. */
   left: number[];
@@ -78,7 +78,7 @@ export function killJobTreeSync(input: SyncKillInput): SyncKillReport {
   return { killed: [...killed.keys()], left: alive.map((id) => id.pid) };
 }
 
-export interface LastResortInput {
+interface LastResortInput {
   marker: string;
   /** The child running now (identity read at spawn), or null. */
   currentChild: () => ProcessIdentity | null;
@@ -89,7 +89,7 @@ export interface LastResortInput {
   waitMs?: number;
 }
 
-export interface LastResort {
+interface LastResort {
   /** The loop ended normally: remove the hook; the process may end freely. Idempotent. */
   disarm(): void;
 }

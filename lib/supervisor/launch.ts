@@ -9,7 +9,7 @@ import { realPorts, type RealPortsInput } from "./ports.js";
 /** How long the kernel gets to finish SIGKILLed processes before the stop reports survivors. */
 const SIGKILL_CONFIRM_MS = 2000;
 
-export function stopStepsFrom(config: Pick<Config, "sigintWaitMs" | "sigtermWaitMs">): StopStep[] {
+function stopStepsFrom(config: Pick<Config, "sigintWaitMs" | "sigtermWaitMs">): StopStep[] {
   return [
     { signal: "SIGINT", graceMs: config.sigintWaitMs },
     { signal: "SIGTERM", graceMs: config.sigtermWaitMs },
@@ -17,7 +17,7 @@ export function stopStepsFrom(config: Pick<Config, "sigintWaitMs" | "sigtermWait
   ];
 }
 
-export interface LaunchInput extends RealPortsInput {
+interface LaunchInput extends RealPortsInput {
   mode: SupervisedMode;
   initialArgv: string[];
   resumeArgv: (sessionId: string, prompt: string | null) => string[];

@@ -3,7 +3,7 @@
 
 const PREFIX = "codex-supervisor:";
 
-export type RestartWhy =
+type RestartWhy =
   | { kind: "rotate"; detail: string; from: string | null; to: string | null; continuing?: boolean }
   | { kind: "control" }
   | { kind: "crash"; detail: string; attempt: number; max: number; delayMs: number };
@@ -60,10 +60,10 @@ export function rotationBlockedNotice(why: string): string {
 }
 
 /** Which command resumes a session by hand: sessions (`tui`) and background jobs (`exec`) differ. */
-export type NoticeMode = "tui" | "exec";
+type NoticeMode = "tui" | "exec";
 
 /** `codex resume <id>` / `codex exec resume <id>`. */
-export function manualResumeCommand(sessionId: string, mode: NoticeMode): string {
+function manualResumeCommand(sessionId: string, mode: NoticeMode): string {
   return `codex ${mode === "exec" ? "exec resume" : "resume"} ${sessionId}`;
 }
 

@@ -17,7 +17,7 @@ import { isAlive, readIdentity, sameIdentity, type ProcessIdentity } from "../pr
 /** codex refreshes before a request once its token is this close to `exp`; a little slack on top. */
 const DUE_MARGIN_MS = 5_000;
 
-export interface GateOptions {
+interface GateOptions {
   home: string;
   codexHome: string;
   /** How long the holder keeps the gate at most while its codex starts (default 15 s). */
@@ -28,7 +28,7 @@ export interface GateOptions {
   now?: () => number;
 }
 
-export interface GateEntry {
+interface GateEntry {
   /** We hold the gate: call `leaveWhenRefreshed` once codex is spawned. */
   held: boolean;
   /** Wait (bounded) until auth.json is no longer due or `exited` settles, then leave the gate. */

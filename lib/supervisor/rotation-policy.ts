@@ -8,7 +8,7 @@ import { availableAt, chooseSuccessor } from "../accounts/select.js";
 import { decideFromState, type Thresholds } from "../quota/decide.js";
 import type { AccountsSnapshot, Child, ChildFacts, Due, LoginView, RotateDue, SwitchPlan } from "./state.js";
 
-export interface DueInput {
+interface DueInput {
   child: Child;
   facts: ChildFacts;
   /** What auth.json holds now (the login watch); null before the first report. */
@@ -56,7 +56,7 @@ export type PlanResult =
   /** auth.json holds a login of no stored account: the user's, never replaced. */
   | { kind: "foreign" };
 
-export interface PlanInput {
+interface PlanInput {
   snapshot: AccountsSnapshot;
   /** The account being left (the child's login owner). */
   leaving: string | null;
@@ -94,7 +94,7 @@ export function planRotation(i: PlanInput): PlanResult {
   return { kind: "wait", account: best.account, until: Math.max(best.until, now) };
 }
 
-export type StartPlan =
+type StartPlan =
   | { kind: "start" }
   /** `until`: when `from` has room again (null: disabled, or no reset time known). */
   | { kind: "switch"; from: string; to: string; disabled: boolean; until: number | null };

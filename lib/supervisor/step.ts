@@ -30,7 +30,7 @@ import {
   stoppedNotice,
 } from "./notices.js";
 import { dueOf, planRotation, startPlan, type PlanResult } from "./rotation-policy.js";
-import { initialFacts, type ChildFacts, type End, type LoginView, type Phase, type Replace, type RotateDue, type State, type StopWhy } from "./state.js";
+import { initialFacts, type ChildFacts, type End, type Phase, type Replace, type RotateDue, type State, type StopWhy } from "./state.js";
 
 export interface StepContext {
   mode: SupervisedMode;
@@ -57,7 +57,7 @@ export interface StepContext {
   rebindMs: number;
 }
 
-export interface StepResult {
+interface StepResult {
   state: State;
   effects: Effect[];
 }

@@ -21,7 +21,7 @@
 // when the stream is not a terminal (a background job's output file).
 import type { NotifyMode } from "../config/schema.js";
 
-export type NotificationProtocol = "osc9" | "osc777";
+type NotificationProtocol = "osc9" | "osc777";
 
 const ESC = "\x1b";
 const BEL = "\x07";
@@ -66,7 +66,7 @@ export function notificationBytes(text: string, mode: NotifyMode, env: NodeJS.Pr
   return (seq ? wrapForMultiplexer(seq, env) : "") + BEL;
 }
 
-export interface NotifyTarget {
+interface NotifyTarget {
   write(chunk: string): unknown;
   isTTY?: boolean;
 }

@@ -11,7 +11,7 @@
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 
-export interface SavedTerminal {
+interface SavedTerminal {
   /** The `stty -g` string. */
   stty: string;
   /** The terminal device we read it from (normally /dev/tty). */
@@ -33,7 +33,7 @@ export const TERMINAL_RESET_SEQUENCE =
   "\x1b[?1004l" + // focus reporting off
   "\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l"; // mouse reporting off (normal, button, any, SGR)
 
-export const SHOW_CURSOR = "\x1b[?25h";
+const SHOW_CURSOR = "\x1b[?25h";
 
 function openTty(ttyPath: string): number | null {
   try {
@@ -49,7 +49,7 @@ function runStty(fd: number, args: string[]): { ok: boolean; out: string; err: s
   return { ok: r.status === 0, out: (r.stdout ?? "").trim(), err: (r.stderr ?? "").trim() };
 }
 
-export interface SaveTerminalOptions {
+interface SaveTerminalOptions {
   /** Default /dev/tty (the controlling terminal). */
   ttyPath?: string;
   /** Whether we are attached to a terminal at all (default: stdin, stdout or stderr is a TTY). */
@@ -71,7 +71,7 @@ export function saveTerminal(opts: SaveTerminalOptions = {}): SavedTerminal | nu
   }
 }
 
-export interface RestoreResult {
+interface RestoreResult {
   /** The child had left the terminal modes changed, so the full reset was sent. */
   wasDirty: boolean;
   /** `stty <saved>` failed (message), or null. */

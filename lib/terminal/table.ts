@@ -21,7 +21,7 @@ export function truncate(s: string, width: number): string {
   return chars.slice(0, width - 1).join("") + "…";
 }
 
-export interface TableOptions {
+interface TableOptions {
   /** The terminal's width; null = no limit (output to a pipe or a file keeps whole cells). */
   width: number | null;
   /** Colour (or any decoration) of a cell after layout: gets the padded text, returns what to print. */
@@ -35,7 +35,7 @@ const GAP = 2;
  * to its minimum; if the fixed ones alone are still too wide, columns are cut from the right (0 =
  * dropped), so no line is ever longer than `width`.
  */
-export function fitWidths(columns: Column[], natural: number[], width: number | null): number[] {
+function fitWidths(columns: Column[], natural: number[], width: number | null): number[] {
   const w = natural.slice();
   if (width === null) return w;
   const total = () => w.reduce((sum, x) => sum + x, 0) + GAP * (w.filter((x) => x > 0).length - 1);

@@ -36,7 +36,7 @@ export function looksLikeSecret(s: string): boolean {
 const SECRET_WORDS = new Set(["token", "secret", "secrets", "password", "passwd", "passphrase", "key", "apikey", "authorization", "bearer", "cookie", "credential", "credentials", "pat"]);
 
 /** The words of a name: split at non-alphanumerics and camelCase humps, lower-cased (pure). */
-export function nameWords(name: string): string[] {
+function nameWords(name: string): string[] {
   return name
     .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
     .replace(/([A-Z]+)([A-Z][a-z])/g, "$1 $2")

@@ -4,7 +4,7 @@
 import { UsageError } from "../errors.js";
 import { looksLikeSecret } from "./secrets.js";
 
-export const MAX_NAME_LENGTH = 64;
+const MAX_NAME_LENGTH = 64;
 const MAX_ECHO = 60;
 
 /** C0/C1 controls, DEL, and the invisible formatting characters that can reorder or hide text. */

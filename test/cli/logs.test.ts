@@ -1,7 +1,6 @@
 // `logs` prints a log of any size in full (the reading engine, lib/jobs/log-reader.ts, is tested in
 // test/jobs/log-reader.test.ts).
 import fs from "node:fs";
-import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { jobLogFile } from "../../lib/paths.js";
 import { createJob, updateJob } from "../../lib/jobs/records.js";

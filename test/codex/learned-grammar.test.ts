@@ -14,6 +14,7 @@ import { grammarDifferences, grammarFromHelp, parseHelp, type HelpTexts } from "
 import { grammarCacheFile, installedGrammar } from "../../lib/codex/learned-grammar.js";
 import { launchSpec } from "../../lib/codex/native-launch.js";
 import { buildExecResumeArgv, buildResumeArgv } from "../../lib/session/resume-argv.js";
+import { runCliSync } from "../helpers/cli.js";
 import { REAL_CODEX_NATIVE } from "../helpers/codex-home.js";
 import { cleanEnv } from "../helpers/env.js";
 import { spawnSyncInPty, visibleText } from "../helpers/pty.js";
@@ -247,5 +248,22 @@ describe("learned from the installed codex, once per binary", () => {
     const jobs = path.join(dir, "home-shim", "jobs");
     const records = readdirSync(jobs).filter((f) => f.endsWith(".json")).map((f) => JSON.parse(readFileSync(path.join(jobs, f), "utf8")) as { kind: string; argv: string[] });
     expect(records.map((x) => [x.kind, x.argv])).toEqual([["session", ["--that-option", "exec"]]]);
+  });
+
+  it("a job, too: `run -- --that-option v exec …` is read by the installed codex's grammar and runs", () => {
+    const report = path.join(dir, "report-job.json");
+    const env = shimEnv({
+      PATH: pathOf(SHIM_DIR),
+      CODEX_AUTH_REAL_CODEX_BIN: newer,
+      CODEX_AUTH_SUPERVISOR_HOME: path.join(dir, "home-job"),
+      CODEX_HOME: path.join(dir, "codex-home-job"),
+      HOME: dir,
+      FAKE_CODEX_REPORT: report,
+    });
+    mkdirSync(path.join(dir, "codex-home-job"), { recursive: true });
+    const r = runCliSync(["run", "--", "--that-option", "v", "exec", "--exec-new", "x", "do it"], env);
+    expect(r.stderr).not.toMatch(/a job runs `codex exec`/);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readReport(report)!.argv).toEqual(["--that-option", "v", "exec", "--exec-new", "x", "do it"]);
   });
 });

@@ -1,12 +1,11 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import {
   ensureDir,
   quarantineCorrupt,
   readJsonFile,
-  setAtomicWriteFaultForTests,
   writeFileAtomic,
 } from "../../lib/fs/atomic.js";
 
@@ -15,7 +14,7 @@ beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "atomic-test-"));
 });
 afterEach(() => {
-  setAtomicWriteFaultForTests(null);
+  vi.restoreAllMocks();
   fs.chmodSync(dir, 0o700);
   fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -49,8 +48,11 @@ describe("writeFileAtomic", () => {
   it("the temp file already has the final mode before any data is written", () => {
     const f = path.join(dir, "s.json");
     let seenMode = -1;
-    setAtomicWriteFaultForTests((stage, tmp) => {
-      if (stage === "after-write") seenMode = fs.statSync(tmp).mode & 0o777;
+    // The first fsync is the temp file's, right after its data: read its mode there.
+    const fsync = fs.fsyncSync;
+    vi.spyOn(fs, "fsyncSync").mockImplementationOnce((fd) => {
+      seenMode = fs.fstatSync(fd).mode & 0o777;
+      fsync(fd);
     });
     const old = process.umask(0o000);
     try {
@@ -64,8 +66,8 @@ describe("writeFileAtomic", () => {
   it("a failure before the rename leaves the old file intact and no temp behind", () => {
     const f = path.join(dir, "state.json");
     writeFileAtomic(f, "old-content");
-    setAtomicWriteFaultForTests((stage) => {
-      if (stage === "before-rename") throw new Error("simulated crash");
+    vi.spyOn(fs, "renameSync").mockImplementationOnce(() => {
+      throw new Error("simulated crash");
     });
     expect(() => writeFileAtomic(f, "new-content-that-must-not-appear")).toThrow("simulated crash");
     expect(fs.readFileSync(f, "utf8")).toBe("old-content");
@@ -74,8 +76,8 @@ describe("writeFileAtomic", () => {
 
   it("a failure right after writing (fd still open) leaves no temp behind", () => {
     const f = path.join(dir, "state.json");
-    setAtomicWriteFaultForTests((stage) => {
-      if (stage === "after-write") throw new Error("disk full");
+    vi.spyOn(fs, "fsyncSync").mockImplementationOnce(() => {
+      throw new Error("disk full");
     });
     expect(() => writeFileAtomic(f, "x")).toThrow("disk full");
     expect(fs.readdirSync(dir)).toEqual([]);

@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { consumeControl, controlConsumed, pendingControl, requestControl, watchControl, type ControlRequest } from "../../lib/jobs/control.js";
+import { consumeControl, pendingControl, requestControl, watchControl, type ControlRequest } from "../../lib/jobs/control.js";
 import { jobControlFile, jobsDir } from "../../lib/paths.js";
 import { pollUntil } from "../helpers/poll.js";
 import { tempHome } from "./helpers.js";
@@ -17,11 +17,10 @@ describe("control requests", () => {
     const req = requestControl(home, ID, "stop");
     expect(fs.statSync(jobControlFile(home, ID)).mode & 0o777).toBe(0o600);
     expect(pendingControl(home, ID)).toEqual(req);
-    expect(controlConsumed(home, ID, req.nonce)).toBe(false);
     const got = consumeControl(home, ID);
     expect(got).toEqual({ request: req });
     expect(consumeControl(home, ID)).toBeNull();
-    expect(controlConsumed(home, ID, req.nonce)).toBe(true);
+    expect(pendingControl(home, ID)).toBeNull();
     expect(fs.readdirSync(jobsDir(home))).toEqual([]);
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { livenessFromBooleans, reconcile, type Liveness } from "../../lib/jobs/reconcile.js";
+import { reconcile, type Liveness } from "../../lib/jobs/reconcile.js";
 import { newJobRecord, type JobRecord, type JobStatus } from "../../lib/jobs/record.js";
 import { fakeRef } from "./helpers.js";
 
@@ -44,10 +44,5 @@ describe("reconcile (pure)", () => {
     }
     if (note) expect(r.reason).toMatch(note);
     else if (!lost) expect(r.reason).toBeNull();
-  });
-
-  it("accepts the boolean liveness form", () => {
-    expect(livenessFromBooleans({ supervisorAlive: false, childAlive: null })).toEqual({ supervisor: "gone", child: "none" });
-    expect(reconcile(rec("running"), livenessFromBooleans({ supervisorAlive: false, childAlive: false }), NOW).changed).toBe(true);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isJobId, kindOfJobId, newJobId } from "../../lib/jobs/ids.js";
+import { isJobId, newJobId } from "../../lib/jobs/ids.js";
 import { newJobRecord, parseJobRecord, RECORD_FIELD_CHECKS, toJsonView } from "../../lib/jobs/record.js";
 import { jobRecordSchema } from "../../lib/jobs/record-schema.js";
 import { fakeRef } from "./helpers.js";
@@ -17,9 +17,6 @@ describe("job ids", () => {
     for (const bad of ["", "s-2025-deadbeef", "x-20250109-deadbeef", "s-20250109-DEADBEEF", "../s-20250109-deadbeef", "s-20250109-deadbeef.json"]) {
       expect(isJobId(bad)).toBe(false);
     }
-    expect(kindOfJobId("s-20250109-deadbeef")).toBe("session");
-    expect(kindOfJobId("j-20250109-deadbeef")).toBe("job");
-    expect(kindOfJobId("nope")).toBeNull();
   });
 });
 

@@ -8,7 +8,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startModelServer, type ModelServer } from "./model-server.js";
 import { listRollouts, makeCodexHome, readRollout, REAL_CODEX_NATIVE, REPO_ROOT, rolloutEvents, rolloutSessionId, type CodexHome } from "../helpers/codex-home.js";
 import { pollUntil } from "../helpers/poll.js";
-import { commOf, descendantsOf, expectNoLeftovers, findProcessesByEnv, killTracked, openFilesOf, readEnviron, track, type TrackedProcess } from "../helpers/processes.js";
+import { commOf, descendantsOf, expectNoLeftovers, findProcessesByEnv, killTracked, openFilesOf, readEnviron, type TrackedProcess } from "../helpers/processes.js";
 import { CODEX_COMPOSER_READY, quitCodexTui, shellRun, startShell, sttyModes, submitCodexPrompt, type TmuxSession } from "../helpers/tmux.js";
 
 const SHIM_DIR = path.join(REPO_ROOT, "shim");

@@ -166,7 +166,7 @@ function checkNewName(cmd: string, name: string): void {
 const MAX_AUTH_FILE_BYTES = 1024 * 1024;
 
 /** Read and validate an auth.json given with --from-file; every error names the file and the problem. */
-export function readAuthFile(file: string): AuthBlob {
+function readAuthFile(file: string): AuthBlob {
   const where = `--from-file ${file}`;
   let st: fs.Stats;
   try {

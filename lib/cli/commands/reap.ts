@@ -26,7 +26,7 @@ live supervisor are left alone.`,
 const VERB: Record<ReapOutcome["result"], string> = { killed: "killed", left: "FAILED to kill", kept: "kept", "would-kill": "would kill" };
 
 /** One line per process (pure). */
-export function renderReap(outcomes: ReapOutcome[], dryRun: boolean): string {
+function renderReap(outcomes: ReapOutcome[], dryRun: boolean): string {
   if (outcomes.length === 0) return "no process carries a job marker\n";
   const lines = outcomes.map((o) => `${VERB[o.result]} pid ${o.pid} (${o.comm}): ${o.reason}`);
   const targets = outcomes.filter((o) => o.result !== "kept").length;

@@ -27,12 +27,12 @@ the job's output file).`,
 3 still running; 4 lost; 2 usage error or an unreadable record file (named; kept as is).`,
 });
 
-export const RESULT_EXIT = { success: 0, unsuccessful: 1, usage: 2, running: 3, lost: 4 } as const;
+const RESULT_EXIT = { success: 0, unsuccessful: 1, usage: 2, running: 3, lost: 4 } as const;
 
 /** How many bytes of the output file stand in for the last message when the rollout has none. */
 const OUT_TAIL_BYTES = 4096;
 
-export type LastMessage = { source: "rollout" | "output"; text: string } | null;
+type LastMessage = { source: "rollout" | "output"; text: string } | null;
 
 /** The last `task_complete.last_agent_message` in a rollout's text (pure). Lines are scanned from the end. */
 export function lastAgentMessageIn(rolloutText: string): string | null {
@@ -66,7 +66,7 @@ function readTail(file: string, bytes: number): string | null {
   }
 }
 
-export function lastMessageOf(home: string, record: JobRecord): LastMessage {
+function lastMessageOf(home: string, record: JobRecord): LastMessage {
   if (record.rolloutPath) {
     try {
       const text = lastAgentMessageIn(fs.readFileSync(record.rolloutPath, "utf8"));

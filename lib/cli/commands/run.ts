@@ -12,12 +12,16 @@ import { spawnDetachedSupervisor } from "../../jobs/detach.js";
 import { newJobId } from "../../jobs/ids.js";
 import { isActiveStatus, type JobRecord } from "../../jobs/record.js";
 import { appendEvent } from "../../jobs/event-log.js";
-import { createJob, ensureJobsDir, readJob, updateJob } from "../../jobs/records.js";
+import { createJob, ensureJobsDir, updateJob } from "../../jobs/records.js";
 import { listJobs } from "../../jobs/listing.js";
 import { lockOptionsFrom } from "../../lock/options.js";
 import { withStorageLock } from "../../lock/storage-lock.js";
 import { isAlive, readIdentity, type ProcessIdentity } from "../../process/identity.js";
 import { parseCodexArgv } from "../../codex/classify.js";
+import type { Grammar } from "../../codex/grammar.js";
+import { grammarOf } from "../../codex/learned-grammar.js";
+import { resolveRealCodex } from "../../codex/resolve-real-codex.js";
+import { ourShimFile } from "./doctor.js";
 import { mirrorExit } from "../../supervisor/mirror-exit.js";
 import { redactArgv } from "../../jobs/redact.js";
 import { checkName, safeToEcho } from "../../text/user-text.js";
@@ -45,20 +49,23 @@ Our options come first; \`--\` or the first other argument starts codex's comman
   footer: "Exit status: with --detach 0 once the job started; without, codex's status. 2 for a usage error.",
 });
 
-export interface RunArgs {
+interface RunArgs {
   detach: boolean;
   name: string | null;
   codexArgs: string[];
 }
 
-/** What `run` was asked to do; UsageError for a bad name or a codex command that is not `exec`. Pure. */
-export function runArgsOf(p: Parsed<typeof spec.options>): RunArgs {
+/**
+ * What `run` was asked to do; UsageError for a bad name or a codex command that is not `exec` (by
+ * `grammar`, the installed codex's when known). Pure.
+ */
+export function runArgsOf(p: Parsed<typeof spec.options>, grammar?: Grammar): RunArgs {
   const { detach, name } = p.values;
   if (name !== undefined && name.trim() === "") throw new UsageError("run: --name needs a non-empty value");
   if (name !== undefined) checkName("run: --name", name);
   const codexArgs = p.rest;
   if (codexArgs.length === 0) throw new UsageError("run: no codex command given (e.g. `run --detach -- exec \"fix the tests\"`)");
-  const parsed = parseCodexArgv(codexArgs);
+  const parsed = parseCodexArgv(codexArgs, grammar);
   if (parsed.subcommand !== "exec") {
     throw new UsageError(
       `run: a job runs \`codex exec\` (got \`codex ${redactArgv(codexArgs.slice(0, 3)).map(safeToEcho).join(" ")}\`); for an interactive session run \`codex\` with CODEX_AUTH_CLI_SESSION_SUPERVISOR=1`,
@@ -78,10 +85,12 @@ function liveJobNamed(home: string, name: string): JobRecord | null {
 }
 
 export async function run(p: Parsed<typeof spec.options>): Promise<number> {
-  const opts = runArgsOf(p);
   const env = process.env;
   const config = loadConfig(env); // a broken config is reported before any record exists
   const home = supervisorHome(env);
+  // The command line is read as the codex that will run it reads it (its own grammar, once learned).
+  const real = resolveRealCodex({ env, shimFile: ourShimFile(), configRealCodexBin: config.realCodexBin });
+  const opts = runArgsOf(p, await grammarOf(real, env, home));
   ensureJobsDir(home);
   const me = readIdentity(process.pid);
   if (!me) throw new DomainError("environment", "cannot read our own process identity from /proc");

@@ -33,8 +33,8 @@ is reported (and stored) as \`lost\`, with the reason.`,
 });
 
 /** Re-check period of --wait: bounds how late a death is noticed. */
-export const WAIT_POLL_MS = 200;
-export const STATUS_TIMEOUT_EXIT = 124;
+const WAIT_POLL_MS = 200;
+const STATUS_TIMEOUT_EXIT = 124;
 
 function show(r: JobRecord, json: boolean): void {
   process.stdout.write(json ? JSON.stringify(toJsonView(r), null, 2) + "\n" : formatJobStatus(r, new Date(), painter(colourEnabled(process.stdout, process.env))));

@@ -44,19 +44,19 @@ session stays resumable: \`codex resume <session id>\` or \`codex exec resume <s
  * Does `pid` carry job `id`'s marker? Where the environment cannot be read (another user's process),
  * the identity check alone decides (true); where it can, it must say this job.
  */
-export function carriesMarkerOrUnreadable(pid: number, id: string): boolean {
+function carriesMarkerOrUnreadable(pid: number, id: string): boolean {
   const markers = readMarkers(pid);
   return markers === null || markers.get(JOB_MARKER_ENV) === id;
 }
 
-export interface OrphanStopResult {
+interface OrphanStopResult {
   report: EscalationReport;
   /** Why the recorded child was not used as a root (not ours any more), or null. */
   childRejected: string | null;
 }
 
 /** The escalation a gone supervisor would have run: recorded child (if still ours) + marker scan. */
-export async function stopWithoutSupervisor(home: string, record: JobRecord, waits: Partial<EscalationWaits>): Promise<OrphanStopResult> {
+async function stopWithoutSupervisor(home: string, record: JobRecord, waits: Partial<EscalationWaits>): Promise<OrphanStopResult> {
   const roots: ProcessIdentity[] = [];
   let childRejected: string | null = null;
   if (record.child) {

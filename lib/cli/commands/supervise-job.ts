@@ -14,6 +14,7 @@ import { jobLaunchArgv } from "../../jobs/launch-argv.js";
 import { readJob, updateJob, updateJobIf } from "../../jobs/records.js";
 import { isAlive, readIdentity, type ProcessIdentity } from "../../process/identity.js";
 import { parseCodexArgv } from "../../codex/classify.js";
+import { grammarOf } from "../../codex/learned-grammar.js";
 import { execCdOptions, sessionCwd } from "../../codex/cd.js";
 import { buildExecResumeArgv } from "../../session/resume-argv.js";
 import { resolveRealCodex } from "../../codex/resolve-real-codex.js";
@@ -57,7 +58,7 @@ export async function claimSupervision(home: string, id: string, me: ProcessIden
   }
 }
 
-export interface SuperviseJobOptions {
+interface SuperviseJobOptions {
   /** Detached: codex's stdin is /dev/null and its output goes where ours goes (the .out file). */
   detached: boolean;
 }
@@ -71,14 +72,16 @@ export async function superviseJob(home: string, record: JobRecord, opts: Superv
     const real = resolveRealCodex({ env, shimFile: ourShimFile(), configRealCodexBin: config.realCodexBin });
     // The record's argv has secrets redacted; codex needs the command line as the user gave it.
     const argv = jobLaunchArgv(home, record);
-    const parsed = parseCodexArgv(argv);
+    // By the installed codex's own grammar (a newer codex's value-taking option stays with its value).
+    const grammar = await grammarOf(real, env, home);
+    const parsed = parseCodexArgv(argv, grammar);
     if (parsed.subcommand !== "exec") throw new UsageError(`job ${id}: argv is not a \`codex exec\` command`);
     appendEvent(home, id, { type: "start", mode: "exec", detached: opts.detached, real: real.path, pid: process.pid });
     return await launchSupervisor({
       mode: "exec",
       initialArgv: argv,
       // A resumed job always needs a prompt: the continue prompt even when continuing cut turns is off.
-      resumeArgv: (sessionId, prompt) => buildExecResumeArgv(parsed, sessionId, prompt ?? config.continuePrompt),
+      resumeArgv: (sessionId, prompt) => buildExecResumeArgv(parsed, sessionId, prompt ?? config.continuePrompt, { grammar }),
       jobId: id,
       home,
       codexHome: codexHome(env),
