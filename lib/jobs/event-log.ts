@@ -2,8 +2,8 @@
 // redacted, never opened through a symlink. No lock (see docs/architecture.md §4).
 import fs from "node:fs";
 import { DomainError } from "../errors.js";
-import { FileAccessError, reasonOf } from "../fs/errors.js";
-import { NOFOLLOW_FLAGS, openNoFollow, readTextNoFollow } from "../fs/nofollow.js";
+import { reasonOf } from "../fs/errors.js";
+import { NOFOLLOW_FLAGS, openNoFollow } from "../fs/nofollow.js";
 import { assertTrustedHome } from "../fs/trust.js";
 import { jobLogFile } from "../paths.js";
 import { assertJobId } from "./ids.js";
@@ -14,11 +14,6 @@ type JobEventType = "spawn" | "bind" | "quota" | "rotate" | "signal" | "restart"
 interface JobEvent {
   type: JobEventType;
   [field: string]: unknown;
-}
-
-interface LoggedEvent extends JobEvent {
-  /** ISO time the event was written. */
-  ts: string;
 }
 
 /** An event could not be appended. The log is left as it was whenever we can tell it is safe to. */
@@ -41,7 +36,7 @@ export class EventLogWriteError extends DomainError {
  * fragment is cut off again (ftruncate to the size before, when the file still ends with our fragment,
  * i.e. nobody appended in between) and EventLogWriteError is thrown. Whatever fragment could not be
  * removed (or a crash mid-write left) has no newline: the next append starts with one, so a later
- * event is never glued onto it — the reader (parseEventLog) counts the fragment as one bad line.
+ * event is never glued onto it — the reader (LogReader) counts the fragment as one bad line.
  */
 export function appendEvent(home: string, id: string, event: JobEvent, now: Date = new Date()): void {
   assertJobId(id);
@@ -97,46 +92,3 @@ function endsMidLine(fd: number, size: number): boolean {
   return fs.readSync(fd, b, 0, 1, size - 1) === 1 && b[0] !== 0x0a;
 }
 
-
-interface EventLog {
-  events: LoggedEvent[];
-  /** 1-based numbers of lines that are not valid events (a crash mid-write, an edit by hand). */
-  badLines: number[];
-  /** True when the last line had no newline yet (being written right now): it is not returned. */
-  partialTail: boolean;
-}
-
-export function parseEventLog(text: string): EventLog {
-  const lines = text.split("\n");
-  const partialTail = lines[lines.length - 1] !== "";
-  lines.pop(); // either "" after the final newline, or an unfinished line that is not an event yet
-  const events: LoggedEvent[] = [];
-  const badLines: number[] = [];
-  lines.forEach((line, i) => {
-    if (line.trim() === "") return;
-    try {
-      const v = JSON.parse(line) as unknown;
-      if (v && typeof v === "object" && !Array.isArray(v) && typeof (v as LoggedEvent).type === "string" && typeof (v as LoggedEvent).ts === "string") {
-        events.push(v as LoggedEvent);
-        return;
-      }
-    } catch {
-      /* counted below */
-    }
-    badLines.push(i + 1);
-  });
-  return { events, badLines, partialTail };
-}
-
-/** The whole log, parsed (held in memory: for tools and tests; `logs` streams through LogReader). */
-export function readEvents(home: string, id: string): EventLog {
-  assertJobId(id);
-  const file = jobLogFile(home, id);
-  let text: string | null;
-  try {
-    text = readTextNoFollow(file);
-  } catch (err) {
-    throw new FileAccessError(file, "read", err);
-  }
-  return text === null ? { events: [], badLines: [], partialTail: false } : parseEventLog(text);
-}

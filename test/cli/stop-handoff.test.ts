@@ -13,7 +13,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { spawnDetachedSupervisor } from "../../lib/jobs/detach.js";
 import { newJobId } from "../../lib/jobs/ids.js";
 import { createJob, updateJob } from "../../lib/jobs/records.js";
-import { readEvents } from "../../lib/jobs/event-log.js";
+import { readEvents } from "../helpers/event-log.js";
 import { jobControlFile, jobOutFile } from "../../lib/paths.js";
 import { readIdentity } from "../../lib/process/identity.js";
 import { pollUntil } from "../helpers/poll.js";

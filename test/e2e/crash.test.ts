@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { requestControl } from "../../lib/jobs/control.js";
-import { readEvents } from "../../lib/jobs/event-log.js";
+import { readEvents } from "../helpers/event-log.js";
 import { findMarkedProcesses, waitForGone, type TrackedProcess } from "../helpers/processes.js";
 import { cmdline, jobIds, record, startBed, waitForJob, waitForRecord, type Bed } from "./harness.js";
 

@@ -8,7 +8,7 @@
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { readEvents } from "../../lib/jobs/event-log.js";
+import { readEvents } from "../helpers/event-log.js";
 import { readIdentity, sameIdentity, type ProcessIdentity } from "../../lib/process/identity.js";
 import { findMarkedProcesses, waitForGone, type TrackedProcess } from "../helpers/processes.js";
 import { sttyModes } from "../helpers/tmux.js";

@@ -6,7 +6,7 @@
 // again ("earlier in this session: …") below codex's last screen, where it stays.
 import { afterEach, describe, expect, it } from "vitest";
 import { requestControl } from "../../lib/jobs/control.js";
-import { readEvents } from "../../lib/jobs/event-log.js";
+import { readEvents } from "../helpers/event-log.js";
 import { findMarkedProcesses, waitForGone, type TrackedProcess } from "../helpers/processes.js";
 import { addApiKeyAccount, cli, startBed, submitPrompt, waitForComposerReady, waitForJob, waitForRecord, type Bed } from "./harness.js";
 

@@ -7,7 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { findAccount, readAccounts, updateAccounts } from "../../lib/accounts/store.js";
-import { readEvents } from "../../lib/jobs/event-log.js";
+import { readEvents } from "../helpers/event-log.js";
 import { runCodex } from "../helpers/codex-home.js";
 import { CODEX_COMPOSER_READY } from "../helpers/tmux.js";
 import { addApiKeyAccount, cli, startBed, submitPrompt, waitForJob, waitForRecord, type Bed } from "./harness.js";

@@ -8,7 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { requestControl } from "../../lib/jobs/control.js";
-import { readEvents } from "../../lib/jobs/event-log.js";
+import { readEvents } from "../helpers/event-log.js";
 import { pollUntil } from "../helpers/poll.js";
 import { findMarkedProcesses, waitForGone, type TrackedProcess } from "../helpers/processes.js";
 import { addApiKeyAccount, cli, cliCommandBuilt, cmdline, countOccurrences, startBed, submitPrompt, waitForJob, waitForRecord, type Bed } from "./harness.js";

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { pollUntil } from "../helpers/poll.js";
 import { findMarkedProcesses, isStillRunning, track, waitForGone, type TrackedProcess } from "../helpers/processes.js";
 import { quitCodexTui } from "../helpers/tmux.js";
-import { readEvents } from "../../lib/jobs/event-log.js";
+import { readEvents } from "../helpers/event-log.js";
 import { cli, jobIds, PROMPT, startBed, waitForJob, waitForRecord, type Bed } from "./harness.js";
 
 let bed: Bed | null = null;

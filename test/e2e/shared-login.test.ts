@@ -9,7 +9,7 @@
 //   - no screen shows codex's "sign in again" errors.
 import fs from "node:fs";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { readEvents } from "../../lib/jobs/event-log.js";
+import { readEvents } from "../helpers/event-log.js";
 import { listRollouts } from "../helpers/codex-home.js";
 import { CODEX_COMPOSER_READY, submitCodexPrompt } from "../helpers/tmux.js";
 import { waitForRecord } from "./harness.js";

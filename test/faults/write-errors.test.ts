@@ -9,8 +9,6 @@
 // Permission faults run the process as `nobody` (root ignores file modes); read-only uses a read-only
 // bind mount (EROFS) and disk-full a tmpfs mount (we are root in this environment; when mount is
 // refused those cases are skipped and say so).
-//
-// WRITE_FAULTS_KNOWN=1 also runs the cases that fail on known defects (see the report for #6).
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -24,7 +22,6 @@ import { cleanEnv } from "../helpers/env.js";
 const NOBODY = 65534;
 const DRIVER = path.join(REPO_ROOT, "test/faults/job-store-driver.mjs");
 const JOB_ID = "j-20250101-0a1b2c3d";
-const KNOWN = process.env.WRITE_FAULTS_KNOWN === "1";
 
 type Fault = "read-only fs" | "directory not writable" | "file not readable" | "disk full";
 
@@ -174,10 +171,6 @@ const TARGETS: Target[] = [
 
 const FAULTS: Fault[] = ["read-only fs", "directory not writable", "file not readable", "disk full"];
 
-/** Cases that fail on defects reported to the lead; run with WRITE_FAULTS_KNOWN=1. Filled in from the findings. */
-const KNOWN_DEFECTS = new Map<string, string>([
-]);
-
 function snapshot(dir: string): Map<string, Buffer> {
   const m = new Map<string, Buffer>();
   for (const name of fs.readdirSync(dir)) {
@@ -192,7 +185,7 @@ describe("write faults: a clear error naming the file, exit non-zero, nothing ha
     for (const fault of FAULTS) {
       const key = `${t.what} / ${fault}`;
       const needsMount = fault === "read-only fs" || fault === "disk full";
-      const skipWhy = needsMount && MOUNT_PROBLEM ? MOUNT_PROBLEM : KNOWN_DEFECTS.has(key) && !KNOWN ? `known defect: ${KNOWN_DEFECTS.get(key)}` : null;
+      const skipWhy = needsMount && MOUNT_PROBLEM ? MOUNT_PROBLEM : null;
       it.skipIf(skipWhy !== null)(`${key}${skipWhy ? ` (skipped: ${skipWhy})` : ""}`, async () => {
         const h = homes();
         const file = t.file(h);

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { readJobReconciled, listJobsReconciled, probeProcess, reconcileRecord } from "../../lib/jobs/reconcile-io.js";
 import { createJob, readJob, updateJob, type WithLock } from "../../lib/jobs/records.js";
-import { readEvents } from "../../lib/jobs/event-log.js";
+import { readEvents } from "../helpers/event-log.js";
 import { readIdentity } from "../../lib/process/identity.js";
 import type { ProcessRef } from "../../lib/jobs/record.js";
 import { cleanEnv } from "../helpers/env.js";
