@@ -5,7 +5,7 @@ import type { ChildExit } from "../../lib/supervisor/exit-policy.js";
 import { superviseCodex, type AccountPorts, type Binding, type SuperviseOptions, type SupervisorPorts } from "../../lib/supervisor/core.js";
 import type { RolloutFact } from "../../lib/quota/from-rollout.js";
 import type { LoginView } from "../../lib/supervisor/state.js";
-import { acct, reading } from "./step-driver.js";
+import { T0, acct, reading } from "./step-driver.js";
 
 interface FakeChild {
   pid: number;
@@ -34,6 +34,9 @@ function fakes(o: { onSpawn?: (c: FakeChild, i: number) => void; accounts?: Part
   let ended = 0;
   let login = ALPHA;
   const unsubscribed: string[] = [];
+  // The fixtures (readings, usage) are dated from T0: the loop's clock must run from T0 too, or a
+  // reading's reset passes by the wall clock and it stops counting (this test failed after 11:00).
+  const began = Date.now();
   const accounts: AccountPorts | null =
     o.accounts === null
       ? null
@@ -93,7 +96,7 @@ function fakes(o: { onSpawn?: (c: FakeChild, i: number) => void; accounts?: Part
       order.push("notice");
     },
     status: () => {},
-    now: () => Date.now(),
+    now: () => T0 + (Date.now() - began),
     ended: () => void ended++,
   };
   return {
